@@ -1,0 +1,17 @@
+"""accelsim: energy and memory simulator for DNN accelerators."""
+
+from accelsim.errors import AccelsimError
+from accelsim.network import Layer, LayerSpec, Network, build_network
+from accelsim.workload import load_net, zoo_names
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AccelsimError",
+    "Layer",
+    "LayerSpec",
+    "Network",
+    "build_network",
+    "load_net",
+    "zoo_names",
+]

@@ -1,0 +1,49 @@
+"""Generic network transforms: width multiplier (alpha) and input resolution (rho).
+
+Both rewrite the specs and rebuild the network, so every shape is inferred again.
+"""
+
+from __future__ import annotations
+
+from accelsim.errors import AccelsimError
+from accelsim.network import LayerSpec, Network, build_network
+
+# Ops whose `out` is a hidden channel (or feature) count that the width multiplier scales.
+_WIDTH_OPS = frozenset({"conv", "deconv", "linear", "pad"})
+
+
+def scale_channels(channels: int, alpha: float, groups: int = 1) -> int:
+    """alpha * channels, rounded to a multiple of the layer's groups, at least one group."""
+    return max(groups, round(channels * alpha / groups) * groups)
+
+
+def scale_width(net: Network, alpha: float) -> Network:
+    """Scale every hidden layer's channels by alpha, as the MobileNet paper's width multiplier.
+
+    Layers marked `keep_width: true` (classifiers, the network's output) keep their size; the
+    input image keeps its channels.
+    """
+    if not 0 < alpha <= 4:
+        raise AccelsimError(f"width multiplier must be in (0, 4], got {alpha}")
+    specs = []
+    for spec in net.specs:
+        attrs = dict(spec.attrs)
+        if spec.op in _WIDTH_OPS and "out" in attrs and not attrs.get("keep_width"):
+            attrs["out"] = scale_channels(int(attrs["out"]), alpha, int(attrs.get("groups", 1)))
+        specs.append(LayerSpec(spec.name, spec.op, spec.inputs, attrs))
+    name = f"{net.name}@w{alpha:g}"
+    return build_network(name, net.input_shape, specs, net.description, fold_bn=False)
+
+
+def scale_resolution(net: Network, resolution: int) -> Network:
+    """Set the input's height and width to `resolution` (square)."""
+    if not isinstance(resolution, int) or not 8 <= resolution <= 16384:
+        raise AccelsimError(f"resolution must be an integer from 8 to 16384 pixels, got {resolution}")
+    channels = net.input_shape[0]
+    name = f"{net.name}@r{resolution}"
+    try:
+        return build_network(
+            name, (channels, resolution, resolution), net.specs, net.description, fold_bn=False
+        )
+    except AccelsimError as exc:
+        raise AccelsimError(f"resolution {resolution} does not suit {net.name}: {exc}") from None

@@ -1,0 +1,232 @@
+"""Workload files (YAML) -> LayerSpecs -> Network.
+
+A file has `name`, `input` ([C, H, W]), optional `blocks` (reusable, parameterized groups of
+layers) and `layers`. See README "Workload format". Every layer reads from the previous one
+unless it says `from:`; inside a block, `from: in` is the block's input and names are local.
+"""
+
+from __future__ import annotations
+
+import ast
+import operator
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from accelsim.errors import AccelsimError, closest
+from accelsim.network import INPUT, LayerSpec, Network, build_network
+from accelsim.resources import resolve
+from accelsim.yamlio import load_yaml_mapping
+
+TOP_KEYS = {"name", "description", "source", "input", "blocks", "layers"}
+ENTRY_KEYS = {"name", "op", "from", "block", "repeat", "first"}
+BLOCK_INPUT = "in"
+_VAR = re.compile(r"\$([A-Za-z_]\w*)")
+_BINOPS = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.FloorDiv: operator.floordiv,
+    ast.Div: operator.truediv,
+}
+
+
+def _where(source: str, node: Any) -> str:
+    line = getattr(node, "line", 0)
+    return f"{source}:{line}" if line else source
+
+
+def _evaluate(text: str, env: Mapping[str, Any], where: str) -> Any:
+    """Substitute $vars in a string; pure arithmetic (+ - * / //) is then evaluated."""
+
+    def var(match: re.Match[str]) -> str:
+        key = match.group(1)
+        if key not in env:
+            raise AccelsimError(f"{where}: unknown parameter '${key}'{closest(key, env)}")
+        return repr(env[key])
+
+    if "$" not in text:
+        return text
+    whole = _VAR.fullmatch(text.strip())
+    if whole:  # a bare $var keeps its type (a number, a list, 'same'...)
+        var(whole)
+        return env[whole.group(1)]
+
+    def walk(node: ast.AST) -> Any:
+        if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
+            return node.value
+        if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
+            return _BINOPS[type(node.op)](walk(node.left), walk(node.right))
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+            return -walk(node.operand)
+        raise ValueError
+
+    expr = _VAR.sub(var, text)
+    try:
+        value = walk(ast.parse(expr, mode="eval").body)
+    except (SyntaxError, ValueError, ZeroDivisionError):
+        raise AccelsimError(f"{where}: cannot evaluate '{text}' (only + - * / // on numbers)") from None
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def _substitute(value: Any, env: Mapping[str, Any], where: str) -> Any:
+    if isinstance(value, str):
+        return _evaluate(value, env, where)
+    if isinstance(value, list):
+        return [_substitute(v, env, where) for v in value]
+    return value
+
+
+class _Expander:
+    """Expands entries (layers and block instances) into flat LayerSpecs."""
+
+    def __init__(self, source: str, blocks: Mapping[str, Any]) -> None:
+        self.source = source
+        self.blocks = blocks
+        self.specs: list[LayerSpec] = []
+
+    def expand(
+        self, entries: Any, prefix: str, block_input: str, env: Mapping[str, Any], depth: int = 0
+    ) -> str:
+        """Expand a list of entries; returns the name of the last layer emitted."""
+        if depth > 16:
+            raise AccelsimError(f"{self.source}: blocks nest more than 16 deep (a block uses itself?)")
+        if not isinstance(entries, list) or not entries:
+            raise AccelsimError(f"{self.source}: 'layers' must be a non-empty list")
+        local: dict[str, str] = {BLOCK_INPUT: block_input} if prefix else {INPUT: INPUT}
+        previous = block_input
+        for entry in entries:
+            if not isinstance(entry, dict):
+                raise AccelsimError(f"{self.source}: each layer must be a mapping, got {entry!r}")
+            repeat = entry.get("repeat", 1)
+            if not isinstance(repeat, int) or repeat < 1:
+                raise AccelsimError(f"{_where(self.source, entry)}: repeat must be a positive integer")
+            for i in range(repeat):
+                item = dict(entry)
+                first = item.pop("first", None)
+                if i == 0 and first:
+                    if not isinstance(first, dict):
+                        raise AccelsimError(f"{_where(self.source, entry)}: 'first' must be a mapping")
+                    item.update(first)
+                if repeat > 1:
+                    item["name"] = f"{entry.get('name', 'layer')}_{i + 1}"
+                raw_name = str(item.get("name") or f"{item.get('op') or item.get('block')}{len(self.specs)}")
+                inputs = self._inputs(item, local, previous, entry)
+                previous = self._one(item, entry, f"{prefix}{raw_name}", inputs, env, depth)
+                local[raw_name] = previous
+        return previous
+
+    def _inputs(self, item: dict, local: dict[str, str], previous: str, entry: Any) -> tuple[str, ...]:
+        src = item.get("from")
+        if src is None:
+            return (previous,)
+        refs = [src] if isinstance(src, str) else src
+        if not isinstance(refs, list) or not all(isinstance(r, str) for r in refs):
+            raise AccelsimError(f"{_where(self.source, entry)}: 'from' must be a layer name or a list")
+        out = []
+        for ref in refs:
+            if ref not in local:
+                raise AccelsimError(
+                    f"{_where(self.source, entry)}: layer '{item.get('name', '?')}' reads from "
+                    f"unknown layer '{ref}'{closest(ref, local)}"
+                )
+            out.append(local[ref])
+        return tuple(out)
+
+    def _one(
+        self, item: dict, entry: Any, name: str, inputs: tuple[str, ...], env: Mapping[str, Any], depth: int
+    ) -> str:
+        """Emit one layer, or expand one block instance; returns the output layer's name."""
+        where = _where(self.source, entry)
+        if ("op" in item) == ("block" in item):
+            raise AccelsimError(f"{where}: each layer needs exactly one of 'op' or 'block'")
+        if "block" in item:
+            return self._instance(item, where, name, inputs, env, depth)
+        attrs = {k: _substitute(v, env, where) for k, v in item.items() if k not in ENTRY_KEYS}
+        op = item["op"]
+        if not isinstance(op, str):
+            raise AccelsimError(f"{where}: 'op' must be a string, got {op!r}")
+        self.specs.append(LayerSpec(name, op, inputs, attrs))
+        return name
+
+    def _instance(
+        self, item: dict, where: str, name: str, inputs: tuple[str, ...], env: Mapping[str, Any], depth: int
+    ) -> str:
+        block_name = item["block"]
+        if block_name not in self.blocks:
+            raise AccelsimError(
+                f"{where}: unknown block '{block_name}'{closest(str(block_name), self.blocks)}"
+            )
+        block = self.blocks[block_name]
+        declared = block.get("args") or {}
+        args = {k: _substitute(v, env, where) for k, v in item.items() if k not in ENTRY_KEYS}
+        for key in args:
+            if key not in declared:
+                raise AccelsimError(
+                    f"{where}: block '{block_name}' has no argument '{key}'{closest(key, declared)}"
+                )
+        missing = [k for k, v in declared.items() if v is None and k not in args]
+        if missing:
+            raise AccelsimError(f"{where}: block '{block_name}' needs argument(s) {', '.join(missing)}")
+        if len(inputs) != 1:
+            raise AccelsimError(f"{where}: a block instance reads from exactly one layer")
+        scope = {**{k: v for k, v in declared.items() if v is not None}, **args}
+        return self.expand(block.get("layers"), f"{name}/", inputs[0], scope, depth + 1)
+
+
+def parse_workload(data: Mapping[str, Any], source: str) -> tuple[str, tuple[int, ...], list[LayerSpec], str]:
+    """Validate a workload mapping and expand it into (name, input shape, specs, description)."""
+    for key in data:
+        if key not in TOP_KEYS:
+            raise AccelsimError(
+                f"{_where(source, data)}: unknown top-level field '{key}'{closest(str(key), TOP_KEYS)}"
+            )
+    for key in ("name", "input", "layers"):
+        if key not in data:
+            raise AccelsimError(f"{source}: missing required field '{key}'")
+    shape = data["input"]
+    if not isinstance(shape, list) or len(shape) != 3 or not all(isinstance(d, int) and d > 0 for d in shape):
+        raise AccelsimError(f"{source}: 'input' must be [channels, height, width], got {shape!r}")
+    blocks = data.get("blocks") or {}
+    if not isinstance(blocks, dict):
+        raise AccelsimError(f"{source}: 'blocks' must be a mapping of block name to definition")
+    for bname, block in blocks.items():
+        if not isinstance(block, dict) or "layers" not in block:
+            raise AccelsimError(f"{_where(source, block)}: block '{bname}' needs a 'layers' list")
+        if not isinstance(block.get("args") or {}, dict):
+            raise AccelsimError(f"{_where(source, block)}: block '{bname}' args must be a mapping")
+    expander = _Expander(source, blocks)
+    expander.expand(data["layers"], "", INPUT, {})
+    return str(data["name"]), tuple(shape), expander.specs, str(data.get("description", ""))
+
+
+def load_workload(path: Path) -> Network:
+    data = load_yaml_mapping(path)
+    name, shape, specs, description = parse_workload(data, str(path))
+    try:
+        return build_network(name, shape, specs, description)
+    except AccelsimError as exc:
+        raise AccelsimError(f"{path}: {exc}") from None
+
+
+def load_net(
+    net: str | Path | Network,
+    width: float = 1.0,
+    resolution: int | None = None,
+) -> Network:
+    """A network from a zoo name, a workload YAML path, or a Network; then width/resolution."""
+    from accelsim.transforms import scale_resolution, scale_width
+
+    network = net if isinstance(net, Network) else load_workload(resolve(net, "workloads", "network"))
+    if width != 1.0:
+        network = scale_width(network, width)
+    if resolution is not None:
+        network = scale_resolution(network, resolution)
+    return network
+
+
+def zoo_names() -> list[str]:
+    from accelsim.resources import bundled_names
+
+    return bundled_names("workloads")

@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+# The project's shared folder (published figures) sits beside the checkout.
+SHARED = Path(os.environ.get("ACCELSIM_SHARED", ROOT.parent / "shared"))
+
+
+@pytest.fixture(scope="session")
+def published() -> dict:
+    path = SHARED / "reference" / "published.yaml"
+    assert path.is_file(), f"published figures not found at {path} (set ACCELSIM_SHARED)"
+    return yaml.safe_load(path.read_text())
+
+
+def within(measured: float, value: float | str, tol: float) -> bool:
+    """Relative tolerance, widened to the printed precision of the published figure
+    (a table that prints 0.5 only says 0.45 to 0.55). PyYAML reads '138.4e6' as a string."""
+    printed = Decimal(str(value))
+    half_unit = 0.5 * 10.0 ** printed.as_tuple().exponent
+    allowed = max(abs(float(printed)) * tol, half_unit)
+    return abs(measured - float(printed)) <= allowed
+
+
+def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "accelsim", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=120,
+    )
