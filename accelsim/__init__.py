@@ -1,13 +1,17 @@
 """accelsim: energy and memory simulator for DNN accelerators."""
 
 from accelsim.errors import AccelsimError
+from accelsim.hardware import Accelerator, HwConfig, load_hw
 from accelsim.network import Layer, LayerSpec, Network, build_network
 from accelsim.workload import load_net, zoo_names
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Accelerator",
     "AccelsimError",
+    "HwConfig",
+    "load_hw",
     "Layer",
     "LayerSpec",
     "Network",

@@ -10,8 +10,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from accelsim import units
 from accelsim.errors import AccelsimError
+from accelsim.hardware import Accelerator, hw_schema, load_hw
 from accelsim.network import Network, Shape
+from accelsim.resources import bundled_names
 from accelsim.workload import load_net, zoo_names
 
 app = typer.Typer(
@@ -104,6 +107,171 @@ def _print_layers(network: Network) -> None:
         f"{network.vector_ops / 1e6:,.1f} M vector ops, {_mb(network.weight_bytes(32))} MB of fp32 "
         f"weights, input {_shape(network.input_shape)}"
     )
+
+
+hw_app = typer.Typer(
+    help="Accelerator configs: list, show resolved values, JSON Schema.", no_args_is_help=True
+)
+app.add_typer(hw_app, name="hw")
+HwArgument = Annotated[str, typer.Argument(help="Bundled config name or path to a YAML file.")]
+
+
+def _bytes(value: float) -> str:
+    return units.format_si(value, units.BYTES)
+
+
+@hw_app.command("list")
+def hw_list(json_out: JsonFlag = False) -> None:
+    """The bundled chips: MACs, peak TOPS, on-chip SRAM, DRAM bandwidth, power budget."""
+    chips = [load_hw(name) for name in bundled_names("hw_configs")]
+    if json_out:
+        _print_json([_hw_summary(chip) for chip in chips])
+        return
+    table = Table(title="Bundled accelerators")
+    table.add_column("name", no_wrap=True)
+    for column in ("MACs", "peak TOPS", "on-chip SRAM", "DRAM BW", "budget"):
+        table.add_column(column, justify="right", no_wrap=True)
+    table.add_column("description")
+    for chip in chips:
+        table.add_row(
+            chip.name,
+            f"{chip.macs:,}",
+            f"{chip.peak_tops:.3g}",
+            _bytes(chip.onchip_bytes),
+            units.format_si(chip.dram.bandwidth_bytes_per_s or 0, units.BANDWIDTH),
+            units.format_si(chip.power_budget_w, units.POWER),
+            chip.config.description,
+        )
+    console.print(table)
+
+
+def _hw_summary(chip: Accelerator) -> dict[str, Any]:
+    return {
+        "name": chip.name,
+        "description": chip.config.description,
+        "macs": chip.macs,
+        "peak_tops": chip.peak_tops,
+        "onchip_bytes": chip.onchip_bytes,
+        "dram_bandwidth_bytes_per_s": chip.dram.bandwidth_bytes_per_s,
+        "power_budget_w": chip.power_budget_w,
+    }
+
+
+def _hw_resolved(chip: Accelerator) -> dict[str, Any]:
+    """Every resolved value with its unit in the key, its source, and derived figures."""
+    levels = [lvl for lvl in (chip.register_file, *chip.buffers, chip.dram) if lvl is not None]
+    return {
+        **_hw_summary(chip),
+        "technology_nm": chip.config.technology_nm,
+        "vdd_v": chip.vdd,
+        "energy_scale_from_45nm": chip.energy_scale,
+        "array": {"rows": chip.rows, "cols": chip.cols, "dataflow": chip.dataflow, "clock_hz": chip.clock_hz},
+        "precision_bits": {
+            "weights": chip.weight_bits,
+            "activations": chip.activation_bits,
+            "accumulators": chip.accumulator_bits,
+        },
+        "mac_energy_j": chip.mac_j,
+        "vector": {"lanes": chip.vector_lanes, "op_energy_j": chip.vector_op_j},
+        "memory": [
+            {
+                "name": lvl.name,
+                "capacity_bytes": lvl.capacity_bytes,
+                "holds": list(lvl.holds),
+                "read_energy_j_per_byte": lvl.read_j_per_byte,
+                "write_energy_j_per_byte": lvl.write_j_per_byte,
+                "bandwidth_bytes_per_s": lvl.bandwidth_bytes_per_s,
+                "leakage_w": lvl.leakage_w,
+            }
+            for lvl in levels
+        ],
+        "static_power_w": chip.leakage_w,
+        "derived": {
+            "peak_ops_per_s": 2 * chip.peak_macs_per_s,
+            "mac_tops_per_w": chip.mac_tops_per_w,
+            "onchip_bytes_weights": chip.capacity_for("weights"),
+            "onchip_bytes_activations": chip.capacity_for("activations"),
+            "ridge_macs_per_dram_byte": chip.ridge_macs_per_byte,
+            "dram_bytes_per_mac_at_ridge": 1 / chip.ridge_macs_per_byte,
+        },
+        "sources": dict(chip.sources),
+    }
+
+
+@hw_app.command("show")
+def hw_show(hw: HwArgument, json_out: JsonFlag = False) -> None:
+    """Every resolved value of a config, where each default came from, and derived figures."""
+    chip = load_hw(hw)
+    if json_out:
+        _print_json(_hw_resolved(chip))
+        return
+    src = chip.sources
+    table = Table(title=f"{chip.name}: {chip.config.description}")
+    for column in ("field", "value", "source"):
+        table.add_column(column, no_wrap=column != "source")
+    fmt = units.format_si
+    rows = [
+        (
+            "technology",
+            f"{chip.config.technology_nm:g} nm, energy x{chip.energy_scale:.3g} vs 45 nm",
+            src["energy_scale"],
+        ),
+        ("compute.array", f"{chip.rows} x {chip.cols} = {chip.macs:,} MACs, {chip.dataflow}", "config"),
+        ("compute.clock", fmt(chip.clock_hz, units.FREQUENCY), "config"),
+        (
+            "compute.precision",
+            f"w{chip.weight_bits} a{chip.activation_bits} acc{chip.accumulator_bits} bits",
+            "config",
+        ),
+        ("compute.mac_energy", fmt(chip.mac_j, units.ENERGY), src["compute.mac_energy"]),
+        (
+            "compute.vector",
+            f"{chip.vector_lanes} lanes, {fmt(chip.vector_op_j, units.ENERGY)}/op",
+            src["compute.vector.op_energy"],
+        ),
+    ]
+    for lvl in (chip.register_file, *chip.buffers, chip.dram):
+        if lvl is None:
+            continue
+        per_pe = " per PE" if lvl.name == "register_file" else ""
+        capacity = "unbounded" if lvl.capacity_bytes == float("inf") else _bytes(lvl.capacity_bytes)
+        bandwidth = (
+            fmt(lvl.bandwidth_bytes_per_s, units.BANDWIDTH) if lvl.bandwidth_bytes_per_s else "not limiting"
+        )
+        rows.append(
+            (f"memory.{lvl.name}", f"{capacity}{per_pe}, holds {'+'.join(lvl.holds)}, {bandwidth}", "config")
+        )
+        key = "memory.dram.energy" if lvl.name == "dram" else f"memory.{lvl.name}.read_energy"
+        rows.append(
+            (
+                "  read / write energy",
+                f"{fmt(lvl.read_j_per_byte, units.ENERGY_PER_BYTE)} / "
+                f"{fmt(lvl.write_j_per_byte, units.ENERGY_PER_BYTE)}",
+                src[key],
+            )
+        )
+    rows += [
+        ("static power", fmt(chip.leakage_w, units.POWER), "config (static_power + buffer leakage)"),
+        ("power budget", fmt(chip.power_budget_w, units.POWER), "config"),
+        ("peak", f"{chip.peak_tops:.3g} TOPS; MACs alone {chip.mac_tops_per_w:.3g} TOPS/W", "derived"),
+        ("on-chip for weights", _bytes(chip.capacity_for("weights")), "derived"),
+        ("on-chip for activations", _bytes(chip.capacity_for("activations")), "derived"),
+        (
+            "ridge point",
+            f"{chip.ridge_macs_per_byte:.4g} MACs per DRAM byte ({1 / chip.ridge_macs_per_byte:.3g} B/MAC)",
+            "derived",
+        ),
+    ]
+    rows.insert(1, ("vdd", f"{chip.vdd:g} V", src.get("vdd", "config")))
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
+
+
+@hw_app.command("schema")
+def hw_schema_command() -> None:
+    """JSON Schema of the accelerator config format (for editor validation and completion)."""
+    _print_json(hw_schema())
 
 
 def main() -> None:

@@ -1,0 +1,100 @@
+"""Quantities with units, as written in config files: "2 MiB", "25.6 GB/s", "0.2 pJ", "800 MHz".
+
+Each quantity kind has one SI base unit, and values are stored as floats in it:
+bytes, bytes/s, joules, joules/byte, hertz, watts, seconds. Plain numbers are taken as SI.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_DECIMAL = {"": 1.0, "k": 1e3, "K": 1e3, "M": 1e6, "G": 1e9, "T": 1e12}
+_BINARY = {"Ki": 2.0**10, "Mi": 2.0**20, "Gi": 2.0**30, "Ti": 2.0**40}
+_SMALL = {"": 1.0, "m": 1e-3, "u": 1e-6, "µ": 1e-6, "n": 1e-9, "p": 1e-12, "f": 1e-15}
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A kind of quantity: its SI unit, a display example and its accepted unit spellings."""
+
+    name: str
+    unit: str
+    example: str
+    units: dict[str, float]
+
+
+def _prefixed(symbols: dict[str, float], prefixes: dict[str, float]) -> dict[str, float]:
+    return {p + s: pv * sv for s, sv in symbols.items() for p, pv in prefixes.items()}
+
+
+_BYTE_PREFIXES = {**_DECIMAL, **_BINARY}
+_BYTES = _prefixed(
+    {"B": 1.0, "byte": 1.0, "bytes": 1.0, "b": 0.125, "bit": 0.125, "bits": 0.125}, _BYTE_PREFIXES
+)
+_PER_SECOND = {f"{u}/s": v for u, v in _BYTES.items()} | {f"{u}ps": v for u, v in _BYTES.items()}
+
+BYTES = Kind("size", "B", "2 MiB", _BYTES)
+BANDWIDTH = Kind("bandwidth", "B/s", "25.6 GB/s", _PER_SECOND)
+ENERGY = Kind("energy", "J", "0.2 pJ", _prefixed({"J": 1.0}, _SMALL))
+ENERGY_PER_BYTE = Kind(
+    "energy per byte",
+    "J/B",
+    "4 pJ/bit",
+    {
+        f"{e}/{u}": ev / uv
+        for e, ev in _prefixed({"J": 1.0}, _SMALL).items()
+        for u, uv in {"B": 1.0, "byte": 1.0, "bit": 0.125, "b": 0.125}.items()
+    },
+)
+FREQUENCY = Kind("frequency", "Hz", "800 MHz", _prefixed({"Hz": 1.0}, _DECIMAL))
+POWER = Kind("power", "W", "1.5 W", _prefixed({"W": 1.0}, {**_SMALL, **_DECIMAL}))
+TIME = Kind("time", "s", "10 ms", _prefixed({"s": 1.0}, _SMALL))
+
+KINDS = (BYTES, BANDWIDTH, ENERGY, ENERGY_PER_BYTE, FREQUENCY, POWER, TIME)
+_NUMBER = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([^\d\s].*?)?\s*$")
+
+
+def parse(value: object, kind: Kind) -> float:
+    """A number (SI) or a string with a unit of this kind -> float in SI. ValueError if not."""
+    if isinstance(value, bool):
+        raise ValueError(f"expected a {kind.name} like '{kind.example}', got {value!r}")
+    if isinstance(value, (int, float)):
+        return float(value)
+    if not isinstance(value, str):
+        raise ValueError(f"expected a {kind.name} like '{kind.example}', got {value!r}")
+    match = _NUMBER.match(value)
+    if not match:
+        raise ValueError(f"expected a {kind.name} like '{kind.example}', got '{value}'")
+    number, unit = float(match.group(1)), (match.group(2) or "").replace(" ", "")
+    if not unit:
+        return number
+    if unit in kind.units:
+        return number * kind.units[unit]
+    other = next((k for k in KINDS if unit in k.units), None)
+    if other is not None:
+        raise ValueError(
+            f"expected a {kind.name} like '{kind.example}', got '{value}' (that is a {other.name})"
+        )
+    raise ValueError(f"expected a {kind.name} like '{kind.example}', got '{value}' (unknown unit '{unit}')")
+
+
+def format_si(value: float, kind: Kind) -> str:
+    """A readable string that parses back to (about) the same value."""
+    if kind is BYTES:
+        for unit, scale in (("GiB", 2.0**30), ("MiB", 2.0**20), ("KiB", 2.0**10)):
+            if abs(value) >= scale:
+                return f"{value / scale:.4g} {unit}"
+        return f"{value:.4g} B"
+    if kind in (ENERGY, ENERGY_PER_BYTE):
+        base = "J" if kind is ENERGY else "J/B"
+        for prefix, scale in (("", 1.0), ("m", 1e-3), ("u", 1e-6), ("n", 1e-9), ("p", 1e-12)):
+            if abs(value) >= scale:
+                return f"{value / scale:.4g} {prefix}{base}"
+        return f"{value / 1e-15:.4g} f{base}"
+    unit = {"bandwidth": "B/s", "frequency": "Hz", "power": "W", "time": "s"}[kind.name]
+    prefixes = {(p, v) for p, v in (*_DECIMAL.items(), *_SMALL.items()) if p + unit in kind.units}
+    for prefix, scale in sorted(prefixes, key=lambda item: -item[1]):
+        if abs(value) >= scale:
+            return f"{value / scale:.4g} {prefix}{unit}"
+    return f"{value:.4g} {unit}"
