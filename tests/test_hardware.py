@@ -186,3 +186,12 @@ def test_hw_cli(tmp_path: Path) -> None:
     assert "Traceback" not in out.stderr and len(out.stderr.strip().splitlines()) == 1
     out = run_cli("hw", "show", "2W_npux")
     assert out.returncode == 2 and "did you mean '2W_npu'" in out.stderr
+
+
+def test_readme_annotated_example_is_the_2w_npu(tmp_path: Path) -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    example = next(block.split("```", 1)[0] for block in readme.split("```yaml\n")[1:] if "compute:" in block)
+    mine, bundled = load_hw(write(tmp_path, example)), load_hw("2W_npu")
+    assert mine.config.model_dump(exclude={"description", "source"}) == bundled.config.model_dump(
+        exclude={"description", "source"}
+    )
