@@ -3,6 +3,8 @@
 from accelsim.errors import AccelsimError
 from accelsim.hardware import Accelerator, HwConfig, load_hw
 from accelsim.network import Layer, LayerSpec, Network, build_network
+from accelsim.result import LayerResult, Result
+from accelsim.simulate import simulate
 from accelsim.workload import load_net, zoo_names
 
 __version__ = "0.1.0"
@@ -13,9 +15,12 @@ __all__ = [
     "HwConfig",
     "load_hw",
     "Layer",
+    "LayerResult",
     "LayerSpec",
     "Network",
+    "Result",
     "build_network",
     "load_net",
+    "simulate",
     "zoo_names",
 ]

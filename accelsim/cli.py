@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -15,6 +17,7 @@ from accelsim.errors import AccelsimError
 from accelsim.hardware import Accelerator, hw_schema, load_hw
 from accelsim.network import Network, Shape
 from accelsim.resources import bundled_names
+from accelsim.result import COMPONENTS, Result
 from accelsim.workload import load_net, zoo_names
 
 app = typer.Typer(
@@ -272,6 +275,130 @@ def hw_show(hw: HwArgument, json_out: JsonFlag = False) -> None:
 def hw_schema_command() -> None:
     """JSON Schema of the accelerator config format (for editor validation and completion)."""
     _print_json(hw_schema())
+
+
+def _write_json(data: Any, target: str) -> None:
+    """JSON to stdout ('-') or to a file, written whole or not at all."""
+    text = json.dumps(data, indent=2) + "\n"
+    if target == "-":
+        sys.stdout.write(text)
+        return
+    path = Path(target)
+    if not path.parent.is_dir():
+        raise AccelsimError(f"--json: folder {path.parent} does not exist")
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        partial.write_text(text)
+        os.replace(partial, path)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise AccelsimError(f"--json: cannot write {path} ({exc.strerror})") from None
+
+
+def _si(value: float, unit: str) -> str:
+    for prefix, scale in (("", 1.0), ("m", 1e-3), ("u", 1e-6), ("n", 1e-9)):
+        if abs(value) >= scale:
+            return f"{value / scale:.3g} {prefix}{unit}"
+    return f"{value / 1e-12:.3g} p{unit}"
+
+
+@app.command()
+def run(
+    hw: Annotated[str, typer.Option("--hw", help="Bundled chip name or path to a config YAML.")],
+    net: NetOption,
+    mode: Annotated[
+        str, typer.Option("--mode", help="steady (per inference in a stream) or cold.")
+    ] = "steady",
+    batch: Annotated[int, typer.Option("--batch", help="Inferences per batch.")] = 1,
+    fps: Annotated[float | None, typer.Option("--fps", help="Operating frame rate for power.")] = None,
+    width: WidthOption = 1.0,
+    resolution: ResolutionOption = None,
+    layers: Annotated[bool, typer.Option("--layers", help="Add the per-layer table.")] = False,
+    json_target: Annotated[
+        str | None, typer.Option("--json", help="Write the result as JSON to FILE, or - for stdout.")
+    ] = None,
+) -> None:
+    """Simulate a network on an accelerator: fit on chip, latency, energy, power, memory share."""
+    from accelsim.simulate import simulate
+
+    result = simulate(net, hw, mode=mode, batch=batch, fps=fps, width=width, resolution=resolution)
+    if json_target is not None:
+        _write_json(result.to_dict(), json_target)
+        if json_target == "-":
+            return
+    _print_result(result, layers)
+
+
+def _print_result(r: Result, show_layers: bool) -> None:
+    mb = units.BYTES
+    fit = "[bold green]yes[/]" if r.weights_fit_on_chip else "[bold red]no[/]"
+    console.print(f"[bold]{r.network}[/] on [bold]{r.hardware}[/]: {r.mode} state, batch {r.batch}")
+    needed = units.format_si(r.weight_bytes, mb)
+    peak = units.format_si(r.peak_activation_bytes, mb)
+    console.print(
+        f"  weights fit on chip: {fit} — {needed} of weights + {peak} peak activations, "
+        f"{units.format_si(r.onchip_bytes, mb)} on chip"
+    )
+    if not r.weights_fit_on_chip:
+        console.print(
+            f"    pinned {units.format_si(r.pinned_weight_bytes, mb)} (highest reuse first); "
+            f"{units.format_si(r.dram_bytes['weights'], mb)} of weights from DRAM per inference"
+        )
+    budget = "within" if r.within_budget else "[bold red]over[/]"
+    console.print(
+        f"  latency {_si(r.latency_s, 's')}, {r.throughput_fps:,.1f} fps; energy {_si(r.energy_j, 'J')} per "
+        f"inference; power {_si(r.power_w, 'W')} at {r.fps:,.1f} fps, {budget} the "
+        f"{_si(r.power_budget_w, 'W')} budget"
+    )
+    console.print(
+        f"  memory share {r.memory_share:.1%} (register file + SRAM + DRAM); DRAM share {r.dram_share:.1%}"
+    )
+    table = Table(title="Energy per inference", title_justify="left")
+    table.add_column("component")
+    table.add_column("energy", justify="right")
+    table.add_column("share", justify="right")
+    table.add_column("", min_width=30)
+    for name in COMPONENTS:
+        value = r.energy_breakdown_j[name]
+        share = value / r.energy_j
+        table.add_row(name, _si(value, "J"), f"{share:.1%}", "█" * round(share * 40))
+    console.print(table)
+    top = sorted(r.layers, key=lambda layer: -layer.energy_j)[:3]
+    console.print(
+        "  most expensive layers: "
+        + ", ".join(
+            f"{layer.name} ({_si(layer.energy_j, 'J')}, {layer.energy_j / r.energy_j:.0%})" for layer in top
+        )
+    )
+    if show_layers:
+        detail = Table(title="Per layer (energy excludes chip-wide static power)")
+        for column in (
+            "layer",
+            "kind",
+            "MACs (M)",
+            "cycles",
+            "util",
+            "start",
+            "end",
+            "energy",
+            "DRAM",
+            "pinned",
+        ):
+            detail.add_column(column, justify="left" if column in ("layer", "kind") else "right")
+        for layer in r.layers:
+            detail.add_row(
+                layer.name,
+                layer.kind,
+                f"{layer.macs / 1e6:,.2f}",
+                f"{layer.cycles:,}",
+                f"{layer.utilization:.0%}" if layer.engine != "none" else "-",
+                _si(layer.start_s, "s"),
+                _si(layer.end_s, "s"),
+                _si(layer.energy_j, "J"),
+                units.format_si(layer.dram_bytes, mb),
+                "yes" if layer.weights_pinned else "",
+            )
+        console.print(detail)
 
 
 def main() -> None:

@@ -1,0 +1,76 @@
+"""The result of a simulation: plain values with units in their names, and their exports."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+COMPONENTS = ("mac", "register_file", "sram", "dram", "vector", "static")
+MEMORY_COMPONENTS = ("register_file", "sram", "dram")
+
+
+@dataclass(frozen=True)
+class LayerResult:
+    name: str
+    kind: str
+    engine: str  # array, vector, none (views)
+    macs: int  # per inference
+    cycles: int  # compute cycles for the whole batch, fill and drain included
+    scalesim_cycles: int | None  # SCALE-Sim's count (grouped convs one group at a time)
+    utilization: float  # useful MACs (or vector ops) over engine capacity while busy
+    start_s: float
+    end_s: float
+    energy_j: float  # dynamic energy per inference (static is chip-wide, not per layer)
+    energy_breakdown_j: dict[str, float]
+    dram_bytes: float  # per inference
+    weights_pinned: bool
+
+
+@dataclass(frozen=True)
+class Result:
+    network: str
+    hardware: str
+    mode: str
+    batch: int
+    weight_bytes: float
+    onchip_bytes: float
+    weights_fit_on_chip: bool
+    pinned_weight_bytes: float
+    peak_activation_bytes: float
+    latency_s: float  # the whole batch
+    throughput_fps: float
+    fps: float  # the operating point for power: the simulated throughput unless given
+    energy_j: float  # per inference
+    power_w: float
+    power_budget_w: float
+    energy_breakdown_j: dict[str, float]  # per inference, by component; sums to energy_j
+    energy_by_tensor_j: dict[str, float]  # memory energy per inference by tensor kind
+    memory_share: float
+    dram_share: float
+    dram_bytes: dict[str, float]  # per inference, weights / activations
+    engine_busy_s: dict[str, float]
+    layers: tuple[LayerResult, ...]
+
+    @property
+    def within_budget(self) -> bool:
+        return self.power_w <= self.power_budget_w
+
+    def to_dict(self) -> dict[str, Any]:
+        """The `accelsim run --json` document."""
+        data = asdict(self)
+        data["layers"] = [asdict(layer) for layer in self.layers]
+        data["within_budget"] = self.within_budget
+        return data
+
+    def to_dataframe(self) -> Any:
+        """Per-layer pandas DataFrame (pandas is optional: pip install pandas)."""
+        try:
+            import pandas as pd
+        except ImportError as exc:  # pragma: no cover - depends on the environment
+            raise ImportError("Result.to_dataframe() needs pandas: pip install pandas") from exc
+        rows = []
+        for layer in self.layers:
+            row = {k: v for k, v in asdict(layer).items() if k != "energy_breakdown_j"}
+            row.update({f"energy_{k}_j": v for k, v in layer.energy_breakdown_j.items()})
+            rows.append(row)
+        return pd.DataFrame(rows).set_index("name")

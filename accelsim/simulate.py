@@ -1,0 +1,242 @@
+"""The pipeline, in one place: network x accelerator -> mapping -> residency -> DRAM tiling ->
+events -> simpy timeline -> energy accounting -> Result."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from accelsim import engine
+from accelsim.errors import AccelsimError
+from accelsim.hardware import Accelerator, HwConfig, load_hw
+from accelsim.mapper import KINDS, ArrayMapping, Tiling, Traffic, map_layer, tile_dram
+from accelsim.network import INPUT, Layer, Network
+from accelsim.residency import Residency, candidate_plans
+from accelsim.result import COMPONENTS, MEMORY_COMPONENTS, LayerResult, Result
+from accelsim.workload import load_net
+
+MODES = ("steady", "cold")
+MAX_CHUNKS = 8  # tiles of a layer are coalesced into at most this many events
+
+
+@dataclass(frozen=True)
+class LayerPlan:
+    layer: Layer
+    mapping: ArrayMapping
+    tiling: Tiling
+    traffic: Traffic  # everything the layer moves, DRAM included (whole batch)
+    compute_s: float
+    waits_for: tuple[str, ...]
+    pinned: bool
+
+
+def _plan_layer(
+    layer: Layer,
+    mapping: ArrayMapping,
+    chip: Accelerator,
+    batch: int,
+    mode: str,
+    res: Residency,
+    sinks: set[str],
+    element_bytes: dict[str, float],
+) -> LayerPlan:
+    pinned = layer.name in res.pinned
+    spilled_inputs = [r for src in layer.inputs for r in res.roots[src] if r in res.spilled]
+    is_view = mapping.engine == "none"
+    tiling = tile_dram(
+        layer,
+        batch,
+        chip,
+        weights_from_dram=bool(layer.params) and not pinned,
+        input_from_dram=0.0 if is_view else sum(element_bytes[r] for r in spilled_inputs),
+        output_to_dram=not is_view and (layer.name in res.spilled or layer.name in sinks),
+        space=res.tile_bytes,
+    )
+    traffic = Traffic(dict(mapping.traffic.read), dict(mapping.traffic.write))
+    weights_in = tiling.weight_bytes + (
+        layer.params * chip.weight_bits / 8 if pinned and mode == "cold" else 0
+    )
+    traffic.add("dram", "weights", read=weights_in)
+    traffic.add("sram", "weights", write=weights_in)
+    traffic.add("dram", "activations", read=tiling.input_bytes, write=tiling.output_bytes)
+    traffic.add("sram", "activations", write=tiling.input_bytes, read=tiling.output_bytes)
+    compute_s = mapping.cycles / chip.clock_hz
+    sram_bw = min(
+        (lvl.bandwidth_bytes_per_s for lvl in chip.buffers if lvl.bandwidth_bytes_per_s), default=None
+    )
+    if sram_bw:  # the array cannot run faster than its buffer feeds it
+        compute_s = max(compute_s, traffic.bytes("sram") / sram_bw)
+    waits = tuple(dict.fromkeys(r for r in spilled_inputs if r != INPUT))
+    return LayerPlan(layer, mapping, tiling, traffic, compute_s, waits, pinned)
+
+
+def _job(plan: LayerPlan) -> engine.Job:
+    load = plan.traffic.read.get(("dram", "weights"), 0.0) + plan.traffic.read.get(
+        ("dram", "activations"), 0.0
+    )
+    store = plan.traffic.write.get(("dram", "activations"), 0.0)
+    n = max(1, min(MAX_CHUNKS, plan.tiling.tiles)) if load or store else 1
+    chunk = engine.Chunk(load / n, plan.compute_s / n, store / n)
+    return engine.Job(plan.layer.name, (chunk,) * n, plan.waits_for)
+
+
+def _energy(traffic: Traffic, chip: Accelerator) -> tuple[dict[str, float], dict[str, float]]:
+    """Memory energy of a layer's traffic (J), by component and by tensor kind."""
+    by_component = dict.fromkeys(MEMORY_COMPONENTS, 0.0)
+    by_kind = dict.fromkeys(KINDS, 0.0)
+    buffer_for = {kind: next(lvl for lvl in chip.buffers if kind in lvl.holds) for kind in KINDS}
+    for (level, kind), nbytes in traffic.read.items():
+        lvl = (
+            chip.dram
+            if level == "dram"
+            else chip.register_file
+            if level == "register_file"
+            else buffer_for[kind]
+        )
+        energy = nbytes * lvl.read_j_per_byte  # type: ignore[union-attr]
+        by_component[level] += energy
+        by_kind[kind] += energy
+    for (level, kind), nbytes in traffic.write.items():
+        lvl = (
+            chip.dram
+            if level == "dram"
+            else chip.register_file
+            if level == "register_file"
+            else buffer_for[kind]
+        )
+        energy = nbytes * lvl.write_j_per_byte  # type: ignore[union-attr]
+        by_component[level] += energy
+        by_kind[kind] += energy
+    return by_component, by_kind
+
+
+def simulate(
+    net: str | Path | Network,
+    hw: str | Path | HwConfig | Accelerator,
+    mode: str = "steady",
+    batch: int = 1,
+    fps: float | None = None,
+    width: float = 1.0,
+    resolution: int | None = None,
+) -> Result:
+    """Simulate one inference (or a batch) of `net` on `hw`. Energies are per inference."""
+    if mode not in MODES:
+        raise AccelsimError(f"mode must be one of {', '.join(MODES)}, got '{mode}'")
+    if not isinstance(batch, int) or batch < 1:
+        raise AccelsimError(f"batch must be a positive integer, got {batch!r}")
+    if fps is not None and not (fps > 0 and math.isfinite(fps)):
+        raise AccelsimError(f"fps must be a positive number, got {fps!r}")
+    network = load_net(net, width=width, resolution=resolution)
+    chip = load_hw(hw)
+    if chip.dram.bandwidth_bytes_per_s is None:  # pragma: no cover - the schema requires it
+        raise AccelsimError(f"hardware '{chip.name}' has no DRAM bandwidth")
+    act_bytes = chip.activation_bits / 8
+    element_bytes = {INPUT: math.prod(network.input_shape) * batch * act_bytes}
+    element_bytes.update({layer.name: layer.output_elements * batch * act_bytes for layer in network.layers})
+    consumed = {src for layer in network.layers for src in layer.inputs}
+    mappings = [map_layer(layer, chip, batch) for layer in network.layers]
+    best: tuple[float, Residency, list[LayerPlan]] | None = None
+    for residency in candidate_plans(network, chip, batch):  # keep the plan with least DRAM traffic
+        sinks = {
+            r for layer in network.layers if layer.name not in consumed for r in residency.roots[layer.name]
+        }
+        plans = [
+            _plan_layer(layer, mapping, chip, batch, mode, residency, sinks, element_bytes)
+            for layer, mapping in zip(network.layers, mappings, strict=True)
+        ]
+        dram = sum(plan.traffic.bytes("dram") for plan in plans)
+        if best is None or dram < best[0]:
+            best = (dram, residency, plans)
+    assert best is not None
+    _, residency, plans = best
+
+    timeline = engine.run(
+        [_job(p) for p in plans if p.mapping.engine != "none"], chip.dram.bandwidth_bytes_per_s
+    )
+    return _account(network, chip, mode, batch, fps, residency, plans, timeline)
+
+
+def _account(
+    network: Network,
+    chip: Accelerator,
+    mode: str,
+    batch: int,
+    fps: float | None,
+    residency: Residency,
+    plans: Sequence[LayerPlan],
+    timeline: engine.Timeline,
+) -> Result:
+    throughput = batch / timeline.latency_s
+    if fps is not None and fps > throughput * (1 + 1e-9):
+        raise AccelsimError(
+            f"--fps {fps:g} exceeds what {network.name} reaches on {chip.name} ({throughput:.4g} fps)"
+        )
+    operating_fps = fps if fps is not None else throughput
+    totals = dict.fromkeys(COMPONENTS, 0.0)
+    by_kind = dict.fromkeys(KINDS, 0.0)
+    dram_bytes = dict.fromkeys(KINDS, 0.0)
+    layers = []
+    previous_end = 0.0
+    for plan in plans:
+        layer = plan.layer
+        memory, kinds = _energy(plan.traffic, chip)
+        parts = {
+            "mac": layer.macs * batch * chip.mac_j,
+            **memory,
+            "vector": layer.vector_ops * batch * chip.vector_op_j,
+        }
+        for key, value in parts.items():
+            totals[key] += value
+        for kind in KINDS:
+            by_kind[kind] += kinds[kind]
+            dram_bytes[kind] += plan.traffic.bytes("dram", kind)
+        span = timeline.layers.get(layer.name)
+        start, end = (span.start, span.end) if span else (previous_end, previous_end)
+        previous_end = end
+        layers.append(
+            LayerResult(
+                name=layer.name,
+                kind=layer.kind,
+                engine=plan.mapping.engine,
+                macs=layer.macs,
+                cycles=plan.mapping.cycles,
+                scalesim_cycles=plan.mapping.scalesim_cycles,
+                utilization=plan.mapping.utilization,
+                start_s=start,
+                end_s=end,
+                energy_j=sum(parts.values()) / batch,
+                energy_breakdown_j={k: v / batch for k, v in parts.items()},
+                dram_bytes=plan.traffic.bytes("dram") / batch,
+                weights_pinned=plan.pinned,
+            )
+        )
+    breakdown = {k: v / batch for k, v in totals.items()}
+    breakdown["static"] = chip.leakage_w / operating_fps
+    energy = sum(breakdown.values())
+    memory = sum(breakdown[k] for k in MEMORY_COMPONENTS)
+    return Result(
+        network=network.name,
+        hardware=chip.name,
+        mode=mode,
+        batch=batch,
+        weight_bytes=residency.weight_bytes,
+        onchip_bytes=chip.onchip_bytes,
+        weights_fit_on_chip=residency.weights_fit,
+        pinned_weight_bytes=residency.pinned_bytes,
+        peak_activation_bytes=residency.peak_activation_bytes,
+        latency_s=timeline.latency_s,
+        throughput_fps=throughput,
+        fps=operating_fps,
+        energy_j=energy,
+        power_w=energy * operating_fps,
+        power_budget_w=chip.power_budget_w,
+        energy_breakdown_j=breakdown,
+        energy_by_tensor_j={k: v / batch for k, v in by_kind.items()},
+        memory_share=memory / energy,
+        dram_share=breakdown["dram"] / energy,
+        dram_bytes={k: v / batch for k, v in dram_bytes.items()},
+        engine_busy_s={"dma": timeline.dma_busy_s, "compute": timeline.compute_busy_s},
+        layers=tuple(layers),
+    )

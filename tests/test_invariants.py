@@ -1,0 +1,120 @@
+"""Property-based invariants of the simulator over random layers and chips (hypothesis)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from accelsim import LayerSpec, build_network, load_hw, simulate
+from accelsim.hardware import HwConfig, resolve_accelerator
+
+BASE = load_hw("2W_npu").config.model_dump()
+
+
+@st.composite
+def networks(draw: Any) -> Any:
+    channels = draw(st.integers(1, 48))
+    size = draw(st.integers(4, 40))
+    kernel = draw(st.sampled_from([1, 3, 5]))
+    stride = draw(st.sampled_from([1, 2]))
+    depthwise = draw(st.booleans())
+    specs = [LayerSpec("stem", "conv", ("input",), {"out": channels, "k": 1})]
+    if depthwise:
+        specs.append(LayerSpec("body", "dwconv", ("stem",), {"k": kernel, "stride": stride, "pad": "same"}))
+    else:
+        out = draw(st.integers(1, 96))
+        specs.append(
+            LayerSpec("body", "conv", ("stem",), {"out": out, "k": kernel, "stride": stride, "pad": "same"})
+        )
+    specs += [
+        LayerSpec("act", "relu", ("body",)),
+        LayerSpec("skip", "concat", ("act", "act")),
+        LayerSpec("head", "linear", ("skip",), {"out": draw(st.integers(1, 64))}),
+    ]
+    return build_network("random", (draw(st.integers(1, 4)), size, size), specs)
+
+
+def chip(**changes: Any) -> Any:
+    data = {**BASE, "compute": {**BASE["compute"]}, "memory": {**BASE["memory"]}}
+    data["memory"]["sram"] = {**BASE["memory"]["sram"]}
+    data["memory"]["dram"] = {**BASE["memory"]["dram"]}
+    data["compute"]["rows"] = changes.get("rows", 8)
+    data["compute"]["cols"] = changes.get("cols", 8)
+    data["compute"]["dataflow"] = changes.get("dataflow", "weight_stationary")
+    data["memory"]["sram"]["capacity"] = changes.get("sram", 64 * 1024)
+    data["memory"]["dram"]["bandwidth"] = changes.get("bandwidth", 4e9)
+    data["memory"]["register_file"] = {"capacity": 4}
+    return resolve_accelerator(HwConfig.model_validate(data))
+
+
+chips = st.fixed_dictionaries(
+    {
+        "rows": st.integers(1, 40),
+        "cols": st.integers(1, 40),
+        "dataflow": st.sampled_from(["weight_stationary", "output_stationary", "input_stationary"]),
+        "sram": st.integers(2**14, 2**21),
+        "bandwidth": st.floats(1e8, 1e11),
+    }
+)
+modes = st.sampled_from(["steady", "cold"])
+SETTINGS = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def dram_total(result: Any) -> float:
+    return sum(result.dram_bytes.values())
+
+
+@SETTINGS
+@given(networks(), chips, modes)
+def test_components_sum_and_determinism(net: Any, params: dict, mode: str) -> None:
+    hw = chip(**params)
+    result = simulate(net, hw, mode=mode)
+    assert math.isclose(sum(result.energy_breakdown_j.values()), result.energy_j, rel_tol=1e-12)
+    assert all(value >= 0 for value in result.energy_breakdown_j.values())
+    assert simulate(net, hw, mode=mode).to_dict() == result.to_dict()
+
+
+@SETTINGS
+@given(networks(), chips)
+def test_dram_traffic_at_least_compulsory(net: Any, params: dict) -> None:
+    hw = chip(**params)
+    cold = simulate(net, hw, mode="cold")
+    compulsory = (
+        net.params * hw.weight_bits / 8
+        + math.prod(net.input_shape) * hw.activation_bits / 8
+        + net.layers[-1].output_elements * hw.activation_bits / 8
+    )
+    assert dram_total(cold) >= compulsory * (1 - 1e-9)
+
+
+@SETTINGS
+@given(networks(), chips, modes)
+def test_bigger_sram_never_increases_dram_traffic(net: Any, params: dict, mode: str) -> None:
+    small = simulate(net, chip(**params), mode=mode)
+    big = simulate(net, chip(**{**params, "sram": params["sram"] * 2}), mode=mode)
+    assert dram_total(big) <= dram_total(small) * (1 + 1e-9)
+
+
+@SETTINGS
+@given(networks(), chips, modes)
+def test_more_bandwidth_never_increases_latency(net: Any, params: dict, mode: str) -> None:
+    slow = simulate(net, chip(**params), mode=mode)
+    fast = simulate(net, chip(**{**params, "bandwidth": params["bandwidth"] * 2}), mode=mode)
+    assert fast.latency_s <= slow.latency_s * (1 + 1e-9)
+
+
+@SETTINGS
+@given(networks(), chips, st.integers(1, 8), st.integers(1, 8))
+def test_more_macs_never_increase_compute_cycles(
+    net: Any, params: dict, more_rows: int, more_cols: int
+) -> None:
+    base = simulate(net, chip(**params))
+    bigger = simulate(
+        net, chip(**{**params, "rows": params["rows"] + more_rows, "cols": params["cols"] + more_cols})
+    )
+    for a, b in zip(base.layers, bigger.layers, strict=True):
+        if a.engine == "array":
+            assert b.cycles <= a.cycles, (a.name, a.cycles, b.cycles)

@@ -1,0 +1,198 @@
+"""The simulator: the seed talk's story in figures, energy bookkeeping, residency, modes."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+from accelsim import AccelsimError, load_hw, load_net, simulate
+from accelsim.result import COMPONENTS
+from tests.conftest import run_cli
+
+
+@pytest.fixture(scope="module")
+def story() -> dict[tuple[str, str], object]:
+    runs = [
+        ("squeezenet", "2W_npu"),
+        ("alexnet", "2W_npu"),
+        ("vgg16", "2W_npu"),
+        ("mobilenet_v1", "2W_npu"),
+        ("alexnet", "big_sram"),
+    ]
+    return {(net, hw): simulate(net, hw) for net, hw in runs}
+
+
+def test_seed_story(story: dict) -> None:
+    """Small models fit on chip and spend little on DRAM; big ones do not fit and DRAM
+    dominates; a big-SRAM chip makes AlexNet fit and its DRAM share collapse."""
+    squeeze = story["squeezenet", "2W_npu"]
+    assert squeeze.weights_fit_on_chip and squeeze.dram_share < 0.03
+    assert squeeze.dram_bytes["weights"] == 0  # resident: no weight traffic in steady state
+    assert squeeze.power_w < squeeze.power_budget_w
+    for big in ("alexnet", "vgg16"):
+        result = story[big, "2W_npu"]
+        assert not result.weights_fit_on_chip
+        largest = max(result.energy_breakdown_j, key=result.energy_breakdown_j.get)
+        assert largest == "dram" and result.dram_share > 0.4, (big, result.energy_breakdown_j)
+    assert story["alexnet", "2W_npu"].dram_share > 0.65
+    mobilenet = story["mobilenet_v1", "2W_npu"].dram_share
+    assert squeeze.dram_share < mobilenet < story["alexnet", "2W_npu"].dram_share
+    on_big = story["alexnet", "big_sram"]
+    assert on_big.weights_fit_on_chip and on_big.dram_share < 0.01
+
+
+@pytest.mark.parametrize(
+    ("net", "hw"),
+    [
+        ("squeezenet", "2W_npu"),
+        ("mobilenet_v2", "edge_tpu_like"),
+        ("resnet50", "tpu_v1_like"),
+        ("enet", "eyeriss"),
+        ("googlenet", "nvdla_small"),
+        ("shufflenet_v1", "mcu_npu"),
+    ],
+)
+def test_components_sum_to_total(net: str, hw: str) -> None:
+    for mode in ("steady", "cold"):
+        r = simulate(net, hw, mode=mode)
+        assert set(r.energy_breakdown_j) == set(COMPONENTS)
+        assert math.isclose(sum(r.energy_breakdown_j.values()), r.energy_j, rel_tol=1e-12)
+        dynamic = sum(layer.energy_j for layer in r.layers)
+        assert math.isclose(dynamic + r.energy_breakdown_j["static"], r.energy_j, rel_tol=1e-9)
+        memory = sum(r.energy_breakdown_j[k] for k in ("register_file", "sram", "dram"))
+        assert math.isclose(r.memory_share, memory / r.energy_j)
+        assert math.isclose(sum(r.energy_by_tensor_j.values()), memory, rel_tol=1e-9)
+        assert r.energy_breakdown_j["mac"] == pytest.approx(load_net(net).macs * load_hw(hw).mac_j)
+
+
+def test_cold_costs_more_than_steady_and_loads_every_weight_once() -> None:
+    steady, cold = simulate("squeezenet", "2W_npu"), simulate("squeezenet", "2W_npu", mode="cold")
+    assert cold.energy_j > steady.energy_j and cold.latency_s >= steady.latency_s
+    assert cold.dram_bytes["weights"] == pytest.approx(load_net("squeezenet").params)  # int8
+    big_steady, big_cold = simulate("alexnet", "2W_npu"), simulate("alexnet", "2W_npu", mode="cold")
+    assert big_cold.dram_bytes["weights"] >= big_steady.dram_bytes["weights"]
+    assert big_cold.dram_bytes["weights"] >= 0.999 * big_steady.weight_bytes
+
+
+def test_residency_pins_highest_reuse_first() -> None:
+    r = simulate("alexnet", "2W_npu")
+    pinned = {layer.name for layer in r.layers if layer.weights_pinned}
+    assert "conv1" in pinned and "fc6" not in pinned  # conv1: ~3000 MACs per weight; fc6: 1
+    assert 0 < r.pinned_weight_bytes < r.onchip_bytes
+    streamed = r.weight_bytes - r.pinned_weight_bytes
+    assert r.dram_bytes["weights"] == pytest.approx(streamed, rel=0.01)
+
+
+def test_depthwise_utilization_is_poor_on_a_big_array() -> None:
+    r = simulate("mobilenet_v1", "2W_npu")
+    dw = r.layers[[layer.name for layer in r.layers].index("conv2/dw")]
+    pw = r.layers[[layer.name for layer in r.layers].index("conv2/pw")]
+    assert dw.utilization < 0.03 and pw.utilization > 0.9
+    assert dw.cycles < dw.scalesim_cycles  # packed channels beat one-channel-at-a-time
+
+
+def test_batch_fps_and_timeline() -> None:
+    one, four = simulate("mobilenet_v1", "2W_npu"), simulate("mobilenet_v1", "2W_npu", batch=4)
+    assert four.batch == 4 and four.latency_s > one.latency_s
+    assert four.dram_bytes["weights"] < one.dram_bytes["weights"]  # streamed once per batch
+    slow = simulate("mobilenet_v1", "2W_npu", fps=30)
+    assert slow.fps == 30 and slow.power_w < one.power_w
+    assert slow.power_w == pytest.approx(slow.energy_j * 30)
+    assert slow.energy_breakdown_j["static"] == pytest.approx(load_hw("2W_npu").leakage_w / 30)
+    starts = [layer.start_s for layer in one.layers]
+    assert starts == sorted(starts) and one.layers[-1].end_s <= one.latency_s + 1e-15
+    assert one.engine_busy_s["compute"] <= one.latency_s + 1e-12
+    with pytest.raises(AccelsimError, match="exceeds what"):
+        simulate("mobilenet_v1", "2W_npu", fps=1e6)
+
+
+def test_bad_arguments() -> None:
+    with pytest.raises(AccelsimError, match="mode must be one of steady, cold"):
+        simulate("squeezenet", "2W_npu", mode="warm")
+    with pytest.raises(AccelsimError, match="batch must be a positive integer"):
+        simulate("squeezenet", "2W_npu", batch=0)
+
+
+def test_result_exports() -> None:
+    r = simulate("squeezenet", "2W_npu")
+    data = r.to_dict()
+    required = {
+        "network",
+        "hardware",
+        "mode",
+        "batch",
+        "weight_bytes",
+        "onchip_bytes",
+        "weights_fit_on_chip",
+        "latency_s",
+        "throughput_fps",
+        "energy_j",
+        "power_w",
+        "power_budget_w",
+        "energy_breakdown_j",
+        "memory_share",
+        "dram_share",
+        "dram_bytes",
+        "layers",
+    }
+    assert required <= set(data)
+    assert {"mac", "register_file", "sram", "dram", "vector", "static"} == set(data["energy_breakdown_j"])
+    assert {"weights", "activations"} == set(data["dram_bytes"])
+    assert {
+        "name",
+        "kind",
+        "macs",
+        "cycles",
+        "utilization",
+        "start_s",
+        "end_s",
+        "energy_j",
+        "dram_bytes",
+    } <= set(data["layers"][0])
+    json.dumps(data)  # serializable as is
+    pd = pytest.importorskip("pandas")
+    frame = r.to_dataframe()
+    assert isinstance(frame, pd.DataFrame) and len(frame) == len(r.layers)
+
+
+def test_run_cli(tmp_path: Path) -> None:
+    out = run_cli("run", "--hw", "2W_npu.yaml", "--net", "squeezenet", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    for text in (
+        "weights fit on chip: yes",
+        "latency",
+        "fps",
+        "energy",
+        "budget",
+        "DRAM share",
+        "dram",
+        "most expensive layers",
+    ):
+        assert text in out.stdout
+    out = run_cli("run", "--hw", "2W_npu", "--net", "alexnet", "--layers", "--mode", "cold", cwd=tmp_path)
+    assert out.returncode == 0 and "fit on chip: no" in out.stdout and "fc6" in out.stdout
+    target = tmp_path / "r.json"
+    out = run_cli("run", "--hw", "2W_npu", "--net", "mobilenet_v1", "--width", "0.5", "--json", str(target))
+    assert out.returncode == 0 and json.loads(target.read_text())["network"] == "mobilenet_v1@w0.5"
+    data = json.loads(run_cli("run", "--hw", "2W_npu", "--net", "squeezenet", "--json", "-").stdout)
+    assert data["weights_fit_on_chip"] is True
+
+
+def test_run_cli_bad_input(tmp_path: Path) -> None:
+    cases = [
+        (("run", "--hw", "2W_npux", "--net", "squeezenet"), "did you mean '2W_npu'"),
+        (("run", "--hw", "2W_npu", "--net", "squeezenet", "--mode", "hot"), "mode must be one of"),
+        (("run", "--hw", "2W_npu", "--net", "squeezenet", "--fps", "1e9"), "exceeds what"),
+        (
+            ("run", "--hw", "2W_npu", "--net", "squeezenet", "--json", str(tmp_path / "no" / "r.json")),
+            "does not exist",
+        ),
+    ]
+    for args, message in cases:
+        out = run_cli(*args)
+        assert out.returncode == 2 and message in out.stderr, (args, out.stderr)
+        assert "Traceback" not in out.stderr
+    assert not list(tmp_path.rglob("*.json"))
