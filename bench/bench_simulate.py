@@ -34,14 +34,20 @@ def main() -> None:
         net = load_net(name)
         loaded = median_ms(lambda net=net: simulate(net, hw), 15)
         by_name = median_ms(lambda name=name: simulate(name, "2W_npu"), 15)
-        print(f"simulate({name}, 2W_npu): median {loaded:6.1f} ms with loaded objects, "
-              f"{by_name:6.1f} ms by name")
+        print(
+            f"simulate({name}, 2W_npu): median {loaded:6.1f} ms with loaded objects, "
+            f"{by_name:6.1f} ms by name"
+        )
     exe = shutil.which("accelsim") or f"{sys.executable} -m accelsim"
     walls = []
     for _ in range(5):
         start = time.perf_counter()
-        subprocess.run([*exe.split(), "run", "--hw", "2W_npu.yaml", "--net", "squeezenet"], check=True,
-                       capture_output=True, cwd="/tmp")
+        subprocess.run(
+            [*exe.split(), "run", "--hw", "2W_npu.yaml", "--net", "squeezenet"],
+            check=True,
+            capture_output=True,
+            cwd="/tmp",
+        )
         walls.append(time.perf_counter() - start)
     print(f"accelsim run --hw 2W_npu.yaml --net squeezenet: median {statistics.median(walls):.2f} s wall")
 

@@ -10,7 +10,7 @@ import pytest
 
 from accelsim import load_hw, load_net
 from accelsim.hardware import HwConfig, resolve_accelerator
-from accelsim.mapper import spatial_extents, as_gemm, fold_cycles, map_layer
+from accelsim.mapper import as_gemm, fold_cycles, map_layer, spatial_extents
 
 FIXTURE = json.loads((Path(__file__).parent / "fixtures" / "scalesim_v3_cycles.json").read_text())
 DATAFLOWS = {"ws": "weight_stationary", "os": "output_stationary"}
