@@ -192,6 +192,15 @@ class Accelerator:
     def onchip_bytes(self) -> float:
         return sum(level.capacity_bytes for level in self.buffers)
 
+    def level(self, name: str, kind: str) -> Level:
+        """The level a tensor kind lives in: 'register_file', 'dram', or 'sram' (the buffer
+        that holds that kind when weights and activations are split)."""
+        if name == "dram":
+            return self.dram
+        if name == "register_file" and self.register_file is not None:
+            return self.register_file
+        return next(lvl for lvl in self.buffers if kind in lvl.holds)
+
     def capacity_for(self, kind: str) -> float:
         """On-chip bytes that can hold a tensor kind ('weights' or 'activations')."""
         return sum(level.capacity_bytes for level in self.buffers if kind in level.holds)

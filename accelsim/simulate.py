@@ -86,29 +86,12 @@ def _energy(traffic: Traffic, chip: Accelerator) -> tuple[dict[str, float], dict
     """Memory energy of a layer's traffic (J), by component and by tensor kind."""
     by_component = dict.fromkeys(MEMORY_COMPONENTS, 0.0)
     by_kind = dict.fromkeys(KINDS, 0.0)
-    buffer_for = {kind: next(lvl for lvl in chip.buffers if kind in lvl.holds) for kind in KINDS}
-    for (level, kind), nbytes in traffic.read.items():
-        lvl = (
-            chip.dram
-            if level == "dram"
-            else chip.register_file
-            if level == "register_file"
-            else buffer_for[kind]
-        )
-        energy = nbytes * lvl.read_j_per_byte  # type: ignore[union-attr]
-        by_component[level] += energy
-        by_kind[kind] += energy
-    for (level, kind), nbytes in traffic.write.items():
-        lvl = (
-            chip.dram
-            if level == "dram"
-            else chip.register_file
-            if level == "register_file"
-            else buffer_for[kind]
-        )
-        energy = nbytes * lvl.write_j_per_byte  # type: ignore[union-attr]
-        by_component[level] += energy
-        by_kind[kind] += energy
+    for moved, is_read in ((traffic.read, True), (traffic.write, False)):
+        for (level, kind), nbytes in moved.items():
+            lvl = chip.level(level, kind)
+            energy = nbytes * (lvl.read_j_per_byte if is_read else lvl.write_j_per_byte)
+            by_component[level] += energy
+            by_kind[kind] += energy
     return by_component, by_kind
 
 
