@@ -330,19 +330,16 @@ def run(
 
 
 def _print_result(r: Result, show_layers: bool) -> None:
-    mb = units.BYTES
     fit = "[bold green]yes[/]" if r.weights_fit_on_chip else "[bold red]no[/]"
     console.print(f"[bold]{r.network}[/] on [bold]{r.hardware}[/]: {r.mode} state, batch {r.batch}")
-    needed = units.format_si(r.weight_bytes, mb)
-    peak = units.format_si(r.peak_activation_bytes, mb)
     console.print(
-        f"  weights fit on chip: {fit} — {needed} of weights + {peak} peak activations, "
-        f"{units.format_si(r.onchip_bytes, mb)} on chip"
+        f"  weights fit on chip: {fit} — {_mb(r.weight_bytes)} MB of weights + "
+        f"{_mb(r.peak_activation_bytes)} MB peak activations, {_mb(r.onchip_bytes)} MB on chip"
     )
     if not r.weights_fit_on_chip:
         console.print(
-            f"    pinned {units.format_si(r.pinned_weight_bytes, mb)} (highest reuse first); "
-            f"{units.format_si(r.dram_bytes['weights'], mb)} of weights from DRAM per inference"
+            f"    pinned {_mb(r.pinned_weight_bytes)} MB (highest reuse first); "
+            f"{_mb(r.dram_bytes['weights'])} MB of weights from DRAM per inference"
         )
     budget = "within" if r.within_budget else "[bold red]over[/]"
     console.print(
@@ -395,7 +392,7 @@ def _print_result(r: Result, show_layers: bool) -> None:
                 _si(layer.start_s, "s"),
                 _si(layer.end_s, "s"),
                 _si(layer.energy_j, "J"),
-                units.format_si(layer.dram_bytes, mb),
+                f"{layer.dram_bytes / 1e3:,.1f} kB",
                 "yes" if layer.weights_pinned else "",
             )
         console.print(detail)
