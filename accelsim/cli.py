@@ -296,6 +296,8 @@ def _write_json(data: Any, target: str) -> None:
 
 
 def _si(value: float, unit: str) -> str:
+    if value == 0:
+        return f"0 {unit}"
     for prefix, scale in (("", 1.0), ("m", 1e-3), ("u", 1e-6), ("n", 1e-9)):
         if abs(value) >= scale:
             return f"{value / scale:.3g} {prefix}{unit}"
