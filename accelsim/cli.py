@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import warnings
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -35,6 +36,10 @@ ResolutionOption = Annotated[
     int | None, typer.Option("--resolution", help="Input resolution in pixels (square).")
 ]
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+InputShapeOption = Annotated[
+    str | None, typer.Option("--input-shape", help="ONNX: fix symbolic input dims, e.g. 1x3x224x224.")
+]
+StrictFlag = Annotated[bool, typer.Option("--strict", help="ONNX: unsupported ops are an error.")]
 
 
 def _print_json(data: Any) -> None:
@@ -81,9 +86,11 @@ def info(
     width: WidthOption = 1.0,
     resolution: ResolutionOption = None,
     json_out: JsonFlag = False,
+    input_shape: InputShapeOption = None,
+    strict: StrictFlag = False,
 ) -> None:
     """Per-layer shapes, parameters and MACs of one network."""
-    network = load_net(net, width=width, resolution=resolution)
+    network = load_net(net, width=width, resolution=resolution, input_shape=input_shape, strict=strict)
     if json_out:
         _print_json(network.to_dict())
         return
@@ -319,11 +326,23 @@ def run(
     json_target: Annotated[
         str | None, typer.Option("--json", help="Write the result as JSON to FILE, or - for stdout.")
     ] = None,
+    input_shape: InputShapeOption = None,
+    strict: StrictFlag = False,
 ) -> None:
     """Simulate a network on an accelerator: fit on chip, latency, energy, power, memory share."""
     from accelsim.simulate import simulate
 
-    result = simulate(net, hw, mode=mode, batch=batch, fps=fps, width=width, resolution=resolution)
+    result = simulate(
+        net,
+        hw,
+        mode=mode,
+        batch=batch,
+        fps=fps,
+        width=width,
+        resolution=resolution,
+        input_shape=input_shape,
+        strict=strict,
+    )
     if json_target is not None:
         _write_json(result.to_dict(), json_target)
         if json_target == "-":
@@ -400,8 +419,13 @@ def _print_result(r: Result, show_layers: bool) -> None:
         console.print(detail)
 
 
+def _warn(message: Warning | str, category: type[Warning], *_: Any, **__: Any) -> None:
+    Console(stderr=True).print(f"[bold yellow]warning:[/] {message}", highlight=False, soft_wrap=True)
+
+
 def main() -> None:
     """Entry point: run the app; bad input becomes one line on stderr and exit status 2."""
+    warnings.showwarning = _warn
     try:
         app()
     except AccelsimError as exc:

@@ -38,7 +38,7 @@ import numpy as np
 from accelsim.hardware import Accelerator
 from accelsim.network import MAC_KINDS, Layer
 
-VIEW_KINDS = frozenset({"flatten", "dropout", "concat"})
+VIEW_KINDS = frozenset({"flatten", "dropout", "concat", "slice"})
 LEVELS = ("register_file", "sram", "dram")
 KINDS = ("weights", "activations")
 
@@ -86,7 +86,11 @@ def as_gemm(layer: Layer, batch: int) -> Gemm:
     """The GEMM of a conv / linear / transposed-conv layer."""
     if layer.kind == "linear":
         out_features, in_features = layer.weight_shape
-        return Gemm(sr=batch, t=in_features, sc=out_features, groups=1)
+        positions = layer.input_elements // in_features
+        return Gemm(sr=batch * positions, t=in_features, sc=out_features, groups=1)
+    if layer.kind == "matmul":
+        a, b = layer.input_shapes
+        return Gemm(sr=batch * math.prod(a[:-1]), t=a[-1], sc=b[-1], groups=1)
     groups = int(layer.attrs.get("groups", 1))
     if layer.kind == "deconv":
         cin, out_per_group, kh, kw = layer.weight_shape
@@ -174,10 +178,16 @@ def _array_traffic(layer: Layer, hw: Accelerator, g: Gemm, batch: int) -> Traffi
     wb, ab, accb = hw.weight_bits / 8, hw.activation_bits / 8, hw.accumulator_bits / 8
     macs = layer.macs * batch
     traffic = Traffic()
+    # An activation x activation matmul has no weights: its second operand plays their part.
+    second = "activations" if layer.kind == "matmul" else "weights"
+    if second == "activations":
+        wb = ab
     if hw.register_file is not None:
-        traffic.add("register_file", "weights", read=macs * wb)
+        traffic.add("register_file", second, read=macs * wb)
         traffic.add("register_file", "activations", read=macs * (ab + accb), write=macs * accb)
-    weights = layer.weight_count * wb
+    weights = (
+        math.prod(layer.input_shapes[1]) * batch if second == "activations" else layer.weight_count
+    ) * wb
     ifmap_stream = g.sr * g.t * g.groups * ab  # im2col operand, elements read per window
     outputs = layer.output_elements * batch * ab
     row_folds_t = math.ceil(g.t / hw.rows)
@@ -194,7 +204,7 @@ def _array_traffic(layer: Layer, hw: Accelerator, g: Gemm, batch: int) -> Traffi
         w_reads, i_reads, reduction_folds = weights * math.ceil(g.sr / hw.cols), ifmap_stream, row_folds_t
     partial = (reduction_folds - 1) * layer.output_elements * batch * accb
     traffic.add("register_file" if hw.register_file else "sram", "activations", read=partial, write=partial)
-    traffic.add("sram", "weights", read=w_reads + layer.bias_size * wb)
+    traffic.add("sram", second, read=w_reads + layer.bias_size * wb)
     traffic.add("sram", "activations", read=i_reads, write=outputs)
     return traffic
 

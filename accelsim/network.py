@@ -20,6 +20,7 @@ from accelsim.errors import AccelsimError, closest
 
 Shape = tuple[int, ...]
 INPUT = "input"  # the name by which layers refer to the network input
+MAX_ELEMENTS = 2**34  # per tensor (batch 1): 16 G elements; anything larger is a typo or an attack
 
 # Layer kinds that multiply-accumulate with weights (run on the MAC array).
 MAC_KINDS = frozenset({"conv", "linear", "deconv", "matmul"})
@@ -327,15 +328,20 @@ def _deconv(spec: LayerSpec, shapes: Sequence[Shape]) -> Inferred:
 
 
 def _linear(spec: LayerSpec, shapes: Sequence[Shape]) -> Inferred:
-    features = math.prod(_single(spec, shapes))
+    """Fully connected: flattens its input, or with `last_axis: true` applies to the last
+    axis of every position (a MatMul by a constant on a [tokens, features] tensor)."""
+    shape = _single(spec, shapes)
     out = _positive_int(spec.attrs.get("out"), "out (output features)", spec.name)
+    per_position = bool(spec.attrs.get("last_axis")) and len(shape) > 1
+    features = shape[-1] if per_position else math.prod(shape)
+    positions = math.prod(shape[:-1]) if per_position else 1
     return dict(
         kind="linear",
-        output_shape=(out,),
+        output_shape=(*shape[:-1], out) if per_position else (out,),
         attrs={},
         weight_shape=(out, features),
         bias_size=out if spec.attrs.get("bias", True) else 0,
-        macs=out * features,
+        macs=positions * out * features,
     )
 
 
@@ -462,12 +468,50 @@ def _upsample(spec: LayerSpec, shapes: Sequence[Shape]) -> Inferred:
 
 
 def _pad(spec: LayerSpec, shapes: Sequence[Shape]) -> Inferred:
+    if "shape" in spec.attrs:  # an imported Pad: the shape its importer inferred
+        return dict(kind="pad", output_shape=_explicit_shape(spec, None), attrs={})
     c, h, w = _feature_map(spec, _single(spec, shapes))
     out_c = spec.attrs.get("out", c)  # zero channels appended (ENet's downsampling shortcut)
     if not isinstance(out_c, int) or out_c < c:
         raise AccelsimError(f"layer '{spec.name}': pad out={out_c!r} must be an integer >= {c}")
     pt, pl, pb, pr = _padding(spec, (h, w), (1, 1), (1, 1), (1, 1))
     return dict(kind="pad", output_shape=(out_c, h + pt + pb, w + pl + pr), attrs={})
+
+
+def _matmul(spec: LayerSpec, shapes: Sequence[Shape]) -> Inferred:
+    """Activation x activation product (attention scores...): MACs, no weights."""
+    if len(shapes) != 2:
+        raise AccelsimError(f"layer '{spec.name}' (matmul) takes two inputs, got {len(shapes)}")
+    a, b = shapes
+    if len(b) < 2 or a[-1] != b[-2]:
+        raise AccelsimError(f"layer '{spec.name}' (matmul): shapes {a} and {b} do not multiply")
+    out = (*a[:-1], b[-1])
+    return dict(kind="matmul", output_shape=out, attrs={}, macs=math.prod(a) * b[-1])
+
+
+def _explicit_shape(spec: LayerSpec, limit: int | None) -> Shape:
+    target = spec.attrs.get("shape")
+    if not isinstance(target, (list, tuple)) or not all(isinstance(d, int) and d > 0 for d in target):
+        raise AccelsimError(f"layer '{spec.name}' ({spec.op}) needs 'shape' as a list of positive integers")
+    if limit is not None and math.prod(target) > limit:
+        raise AccelsimError(f"layer '{spec.name}': slice shape {tuple(target)} is larger than its input")
+    return tuple(target)
+
+
+def _slice(spec: LayerSpec, shapes: Sequence[Shape]) -> Inferred:
+    """Part of a tensor (Split/Slice outputs): a view, no data moved."""
+    return dict(kind="slice", output_shape=_explicit_shape(spec, math.prod(_single(spec, shapes))), attrs={})
+
+
+def _custom(spec: LayerSpec, shapes: Sequence[Shape]) -> Inferred:
+    """An op accelsim has no model for: one vector op per output element."""
+    shape = _explicit_shape(spec, None)
+    return dict(
+        kind="custom",
+        output_shape=shape,
+        attrs={"onnx_op": spec.attrs.get("onnx_op", "?")},
+        vector_ops=math.prod(shape),
+    )
 
 
 INFER: dict[str, Callable[[LayerSpec, Sequence[Shape]], Inferred]] = {
@@ -491,6 +535,9 @@ INFER: dict[str, Callable[[LayerSpec, Sequence[Shape]], Inferred]] = {
     "upsample": _upsample,
     "maxunpool": _upsample,
     "pad": _pad,
+    "matmul": _matmul,
+    "slice": _slice,
+    "custom": _custom,
     **{fn: _activation for fn in ACTIVATIONS},
 }
 
@@ -547,8 +594,11 @@ def build_network(
 ) -> Network:
     """Infer every layer's shapes and costs. Raises AccelsimError naming the bad layer."""
     input_shape = tuple(int(d) for d in input_shape)
-    if not input_shape or any(d <= 0 for d in input_shape):
-        raise AccelsimError(f"network '{name}': input shape must be positive integers, got {input_shape}")
+    if not input_shape or any(d <= 0 for d in input_shape) or math.prod(input_shape) > MAX_ELEMENTS:
+        raise AccelsimError(
+            f"network '{name}': input shape must be positive integers (at most {MAX_ELEMENTS:.1e} "
+            f"elements), got {input_shape}"
+        )
     if not specs:
         raise AccelsimError(f"network '{name}' has no layers")
     specs = [LayerSpec(s.name, canonical_op(s.op, s.name), tuple(s.inputs), s.attrs) for s in specs]
@@ -587,6 +637,11 @@ def build_network(
             raise AccelsimError(f"layer '{spec.name}' has no inputs")
         fields = INFER[spec.op](spec, in_shapes)
         layer = Layer(name=spec.name, inputs=spec.inputs, input_shapes=in_shapes, **fields)
+        if layer.output_elements > MAX_ELEMENTS or layer.weight_count > MAX_ELEMENTS:
+            raise AccelsimError(
+                f"layer '{spec.name}': output {layer.output_shape} / weights {layer.weight_shape} exceed "
+                f"{MAX_ELEMENTS:.1e} elements; expected a realistic tensor size"
+            )
         shapes[spec.name] = layer.output_shape
         layers.append(layer)
     return Network(

@@ -103,6 +103,8 @@ def simulate(
     fps: float | None = None,
     width: float = 1.0,
     resolution: int | None = None,
+    input_shape: str | None = None,
+    strict: bool = False,
 ) -> Result:
     """Simulate one inference (or a batch) of `net` on `hw`. Energies are per inference."""
     if mode not in MODES:
@@ -111,7 +113,7 @@ def simulate(
         raise AccelsimError(f"batch must be a positive integer, got {batch!r}")
     if fps is not None and not (fps > 0 and math.isfinite(fps)):
         raise AccelsimError(f"fps must be a positive number, got {fps!r}")
-    network = load_net(net, width=width, resolution=resolution)
+    network = load_net(net, width=width, resolution=resolution, input_shape=input_shape, strict=strict)
     chip = load_hw(hw)
     if chip.dram.bandwidth_bytes_per_s is None:  # pragma: no cover - the schema requires it
         raise AccelsimError(f"hardware '{chip.name}' has no DRAM bandwidth")

@@ -214,11 +214,23 @@ def load_net(
     net: str | Path | Network,
     width: float = 1.0,
     resolution: int | None = None,
+    input_shape: str | None = None,
+    strict: bool = False,
 ) -> Network:
-    """A network from a zoo name, a workload YAML path, or a Network; then width/resolution."""
+    """A network from a zoo name, a workload YAML, an ONNX file (`input_shape` fixes symbolic
+    dims, `strict` rejects ops accelsim cannot cost), or a Network; then width/resolution."""
+    from accelsim.onnx_import import is_onnx, load_onnx
     from accelsim.transforms import scale_resolution, scale_width
 
-    network = net if isinstance(net, Network) else load_workload(resolve(net, "workloads", "network"))
+    if isinstance(net, Network):
+        network = net
+    elif is_onnx(net):
+        path = Path(net).expanduser()
+        if not path.is_file():
+            raise AccelsimError(f"ONNX file not found: {path}")
+        network = load_onnx(path, input_shape=input_shape, strict=strict)
+    else:
+        network = load_workload(resolve(net, "workloads", "network"))
     if width != 1.0:
         network = scale_width(network, width)
     if resolution is not None:
