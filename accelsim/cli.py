@@ -51,7 +51,8 @@ def _shape(shape: Shape) -> str:
 
 
 def _mb(num_bytes: float) -> str:
-    return f"{num_bytes / 1e6:.2f}"
+    mb = num_bytes / 1e6
+    return f"{mb:.2f}" if mb >= 0.1 or mb == 0 else f"{mb:.2g}"
 
 
 @app.command()

@@ -163,7 +163,22 @@ def load_onnx(path: str | Path, input_shape: str | None = None, strict: bool = F
         if dims and all(d.HasField("dim_value") for d in dims):
             shapes[value.name] = [d.dim_value for d in dims]
     initializers = {t.name: list(t.dims) for t in graph.initializer}
-    return _Importer(path, graph, shapes, initializers, input_name, strict).run()
+    # small integer constants (axes, pads...) by value, from initializers and Constant nodes
+    values = {
+        t.name: onnx.numpy_helper.to_array(t).tolist()
+        for t in graph.initializer
+        if t.data_type == onnx.TensorProto.INT64 and len(t.dims) <= 1 and (not t.dims or t.dims[0] <= 16)
+    }
+    for node in graph.node:
+        if (
+            node.op_type == "Constant"
+            and node.attribute
+            and node.attribute[0].type == onnx.AttributeProto.TENSOR
+        ):
+            tensor = node.attribute[0].t
+            if tensor.data_type == onnx.TensorProto.INT64:
+                values[node.output[0]] = onnx.numpy_helper.to_array(tensor).tolist()
+    return _Importer(path, graph, shapes, initializers, values, input_name, strict).run()
 
 
 class _Importer:
@@ -173,11 +188,13 @@ class _Importer:
         graph: Any,
         shapes: dict[str, list[int]],
         initializers: dict[str, list[int]],
+        values: dict[str, Any],
         input_name: str,
         strict: bool,
     ) -> None:
         self.path, self.graph, self.shapes = path, graph, shapes
         self.init = initializers
+        self.values = values  # small integer constants by value
         self.constant: set[str] = set(initializers)  # tensors that do not depend on the input
         self.producer: dict[str, str] = {input_name: INPUT}
         self.specs: list[LayerSpec] = []
@@ -364,9 +381,11 @@ class _Importer:
 
     def _reduces_spatial(self, node: Any, attrs: dict[str, Any]) -> bool:
         axes = attrs.get("axes")
-        if axes is None and len(node.input) > 1:
-            return False  # axes given as a tensor: cost it generically
-        return sorted(a % 4 for a in (axes or [])) == [2, 3] and bool(attrs.get("keepdims", 1))
+        if axes is None and len(node.input) > 1:  # opset 18: axes as a constant input
+            axes = self.values.get(node.input[1])
+        if not isinstance(axes, list):
+            return False
+        return sorted(a % 4 for a in axes) == [2, 3]
 
     def _constant_operand(self, node: Any, index: int, x: str, op: str) -> None:
         """x (+-*/) constant. A bias after a bias-free linear folds into it; otherwise the

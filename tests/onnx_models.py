@@ -126,5 +126,5 @@ def single_op(
         [helper.make_tensor_value_info(o, TensorProto.FLOAT, None) for o in outs],
         initializer=[numpy_helper.from_array(v, k) for k, v in inits.items()],
     )
-    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), path)
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)]), path)
     return path

@@ -132,6 +132,13 @@ def test_single_op_mapping(
     assert layer.kind == kind and layer.output_shape == shape
 
 
+def test_reduce_mean_with_axes_input(tmp_path: Path) -> None:
+    # opset 18 (torch's exporter): axes come as a constant input, not an attribute
+    axes = {"axes": np.array([-1, -2], dtype=np.int64)}
+    layer = load_net(single_op(tmp_path / "r.onnx", "ReduceMean", x4(), axes, opset=18, keepdims=1)).layers[0]
+    assert layer.kind == "gap" and layer.output_shape == (8, 1, 1)
+
+
 def test_split_slice_pad_resize_concat(tmp_path: Path) -> None:
     x = helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 8, 16, 16])
     split = numpy_helper.from_array(np.array([4, 4], dtype=np.int64), "split")
