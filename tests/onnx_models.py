@@ -110,6 +110,7 @@ def single_op(
     inits: dict[str, np.ndarray] | None = None,
     extra_inputs: list[str] | None = None,
     outputs: int = 1,
+    opset: int = 17,
     **attrs: object,
 ) -> Path:
     """A one-node model: x -> op -> y (plus named initializers)."""
