@@ -178,10 +178,6 @@ class Network:
             ],
         }
 
-    def peak_activation_elements(self) -> int:
-        """Largest input+output footprint of any single layer (elements, batch 1)."""
-        return max(layer.input_elements + layer.output_elements for layer in self.layers)
-
 
 # --------------------------------------------------------------------------- helpers
 

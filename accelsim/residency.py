@@ -40,7 +40,6 @@ class Residency:
     spilled: frozenset[str]  # storage roots (producer layer names or 'input') kept in DRAM
     roots: dict[str, tuple[str, ...]]  # tensor -> the storage roots it aliases
     tile_bytes: float  # on-chip bytes for streaming tiles
-    split: tuple[float, float]  # the (weights, activations) shares used; (1, 1) when all fit
 
 
 @dataclass(frozen=True)
@@ -94,7 +93,6 @@ def candidate_plans(net: Network, hw: Accelerator, batch: int) -> Iterator[Resid
             frozenset({INPUT}),
             store.roots,
             math.inf,
-            (1.0, 1.0),
         )
         return
     by_reuse = sorted(with_weights, key=lambda lyr: (-lyr.macs / lyr.params, lyr.name))
@@ -129,5 +127,4 @@ def candidate_plans(net: Network, hw: Accelerator, batch: int) -> Iterator[Resid
             spilled,
             store.roots,
             tiles,
-            (w_share, a_share),
         )
