@@ -40,6 +40,40 @@ InputShapeOption = Annotated[
     str | None, typer.Option("--input-shape", help="ONNX: fix symbolic input dims, e.g. 1x3x224x224.")
 ]
 StrictFlag = Annotated[bool, typer.Option("--strict", help="ONNX: unsupported ops are an error.")]
+CompressOption = Annotated[
+    str | None, typer.Option("--compress", help="Compression preset (deep_compression...) or spec YAML.")
+]
+WbitsOption = Annotated[int | None, typer.Option("--wbits", help="Weight bits (quantization).")]
+AbitsOption = Annotated[int | None, typer.Option("--abits", help="Activation bits.")]
+PruneOption = Annotated[float | None, typer.Option("--prune", help="Fraction of weights pruned, 0 to <1.")]
+ParamOption = Annotated[
+    list[str] | None,
+    typer.Option("--param", help="Set a workload parameter, e.g. --param sr=0.5 (repeatable)."),
+]
+SrOption = Annotated[float | None, typer.Option("--sr", help="SqueezeNet squeeze ratio (= --param sr=...).")]
+Pct3x3Option = Annotated[
+    float | None,
+    typer.Option("--pct3x3", help="SqueezeNet share of 3x3 expand filters (= --param pct3x3=...)."),
+]
+
+
+def _params(
+    pairs: list[str] | None, sr: float | None = None, pct3x3: float | None = None
+) -> dict[str, float]:
+    """--param KEY=VALUE pairs (and the SqueezeNet shortcuts) as a mapping."""
+    params: dict[str, float] = {}
+    for pair in pairs or []:
+        key, sep, value = pair.partition("=")
+        try:
+            params[key.strip()] = float(value)
+        except ValueError:
+            sep = ""
+        if not sep or not key.strip():
+            raise AccelsimError(f"--param: expected NAME=NUMBER, got '{pair}'")
+    for key, value in (("sr", sr), ("pct3x3", pct3x3)):
+        if value is not None:
+            params[key] = value
+    return params
 
 
 def _print_json(data: Any) -> None:
@@ -89,9 +123,19 @@ def info(
     json_out: JsonFlag = False,
     input_shape: InputShapeOption = None,
     strict: StrictFlag = False,
+    param: ParamOption = None,
+    sr: SrOption = None,
+    pct3x3: Pct3x3Option = None,
 ) -> None:
     """Per-layer shapes, parameters and MACs of one network."""
-    network = load_net(net, width=width, resolution=resolution, input_shape=input_shape, strict=strict)
+    network = load_net(
+        net,
+        width=width,
+        resolution=resolution,
+        input_shape=input_shape,
+        strict=strict,
+        params=_params(param, sr, pct3x3),
+    )
     if json_out:
         _print_json(network.to_dict())
         return
@@ -285,6 +329,150 @@ def hw_schema_command() -> None:
     _print_json(hw_schema())
 
 
+@app.command("compress")
+def compress_command(
+    net: NetOption,
+    preset: Annotated[
+        str | None, typer.Option("--preset", help="deep_compression, deep_compression_6bit, or a spec YAML.")
+    ] = None,
+    wbits: WbitsOption = None,
+    abits: AbitsOption = None,
+    prune: PruneOption = None,
+    link: Annotated[
+        str | None, typer.Option("--link", help="Link speed for the over-the-air update, e.g. 10Mbit/s.")
+    ] = None,
+    width: WidthOption = 1.0,
+    resolution: ResolutionOption = None,
+    json_out: JsonFlag = False,
+) -> None:
+    """Stored model size per layer: dense fp32 -> quantized -> pruned (+index) -> Huffman-coded."""
+    from accelsim.compression import compress, resolve_spec
+
+    network = load_net(net, width=width, resolution=resolution)
+    spec = resolve_spec(preset, network.name, wbits, abits, prune)
+    if spec is None:
+        raise AccelsimError("compress: give --preset, or at least one of --wbits, --prune")
+    model = compress(network, spec)
+    link_bps = units.parse_cli(link, units.BANDWIDTH, "--link") if link else None
+    data = model.to_dict()
+    alexnet_fp32 = load_net("alexnet").weight_bytes(32)
+    data["ratio_vs_alexnet_fp32"] = alexnet_fp32 / model.coded
+    if link_bps:
+        data["link_bytes_per_s"] = link_bps
+        data["download_s"] = model.coded / link_bps
+    if json_out:
+        _print_json(data)
+        return
+    table = Table(title=f"{network.name}: {spec.name} ({spec.source or 'flags'})")
+    for column in (
+        "layer",
+        "params",
+        "bits",
+        "density",
+        "dense fp32 kB",
+        "quantized kB",
+        "pruned kB",
+        "coded kB",
+    ):
+        table.add_column(column, justify="left" if column == "layer" else "right")
+    for x in model.layers:
+        table.add_row(
+            x.name,
+            f"{x.params:,}",
+            str(x.weight_bits),
+            f"{x.density:.0%}",
+            f"{x.dense_fp32 / 1e3:,.1f}",
+            f"{x.quantized / 1e3:,.1f}",
+            f"{x.pruned / 1e3:,.1f}",
+            f"{x.coded / 1e3:,.1f}",
+        )
+    totals = data["bytes"]
+    table.add_row(
+        "[bold]total[/]",
+        f"{network.params:,}",
+        "",
+        "",
+        *(f"{totals[k] / 1e3:,.1f}" for k in ("dense_fp32", "quantized", "pruned", "coded")),
+    )
+    console.print(table)
+    console.print(
+        f"  {_mb(model.dense_fp32)} MB -> {_mb(model.coded)} MB: {model.ratio:.1f}x smaller; "
+        f"{data['ratio_vs_alexnet_fp32']:.0f}x smaller than 32-bit AlexNet ({_mb(alexnet_fp32)} MB)"
+    )
+    if link_bps:
+        console.print(
+            f"  over-the-air update: {_mb(model.coded)} MB at {link} takes {_si(data['download_s'], 's')}"
+        )
+
+
+@app.command("fit")
+def fit_command(
+    hw: Annotated[str, typer.Option("--hw", help="Bundled chip name or path to a config YAML.")],
+    net: NetOption,
+    top: Annotated[int, typer.Option("--top", help="How many fitting candidates to list.")] = 5,
+    json_out: JsonFlag = False,
+) -> None:
+    """How small must a network get to fit the chip? Width, resolution, bits and pruning."""
+    from accelsim.fit import search
+    from accelsim.simulate import simulate
+
+    network, chip = load_net(net), load_hw(hw)
+    candidates = search(network, chip)
+    fitting = [c for c in candidates if c.fits]
+    best = fitting[0] if fitting else None
+    result = None
+    if best is not None:
+        variant = load_net(
+            network,
+            width=best.width,
+            resolution=None if best.resolution == network.input_shape[1] else best.resolution,
+        )
+        result = simulate(variant, chip, compression=best.spec)
+    if json_out:
+        _print_json(
+            {
+                "network": network.name,
+                "hardware": chip.name,
+                "onchip_bytes": chip.onchip_bytes,
+                "fits_as_is": bool(best and best.knobs_changed == 0),
+                "candidates": [c.__dict__ for c in fitting[:top]],
+                "recommended_result": result.to_dict() if result else None,
+            }
+        )
+        return
+    console.print(f"[bold]{network.name}[/] on [bold]{chip.name}[/]: {_mb(chip.onchip_bytes)} MB on chip")
+    if best is None:
+        smallest = min(candidates, key=lambda c: c.weight_bytes + c.peak_activation_bytes)
+        console.print(
+            f"  [bold red]nothing searched fits[/]: the smallest ({smallest.width:g}x width, "
+            f"{smallest.resolution} px, {smallest.weight_bits}-bit, {smallest.prune:.0%} pruned) still needs "
+            f"{_mb(smallest.weight_bytes)} MB of weights + "
+            f"{_mb(smallest.peak_activation_bytes)} MB of activations"
+        )
+        return
+    if best.knobs_changed == 0:
+        console.print("  [bold green]fits as it is[/]: no change needed")
+    table = Table(title="Gentlest changes that fit (fewest knobs moved, then least severe)")
+    for column in ("width", "resolution", "weight bits", "pruned", "weights MB", "activations MB", "knobs"):
+        table.add_column(column, justify="right")
+    for c in fitting[:top]:
+        table.add_row(
+            f"{c.width:g}",
+            str(c.resolution),
+            str(c.weight_bits),
+            f"{c.prune:.0%}",
+            _mb(c.weight_bytes),
+            _mb(c.peak_activation_bytes),
+            str(c.knobs_changed),
+        )
+    console.print(table)
+    if result is not None:
+        console.print(
+            f"  first choice on {chip.name}: latency {_si(result.latency_s, 's')}, "
+            f"energy {_si(result.energy_j, 'J')} per inference, DRAM share {result.dram_share:.1%}"
+        )
+
+
 def _write_json(data: Any, target: str) -> None:
     """JSON to stdout ('-') or to a file, written whole or not at all."""
     text = json.dumps(data, indent=2) + "\n"
@@ -329,20 +517,33 @@ def run(
     ] = None,
     input_shape: InputShapeOption = None,
     strict: StrictFlag = False,
+    compress: CompressOption = None,
+    wbits: WbitsOption = None,
+    abits: AbitsOption = None,
+    prune: PruneOption = None,
+    param: ParamOption = None,
+    sr: SrOption = None,
+    pct3x3: Pct3x3Option = None,
 ) -> None:
     """Simulate a network on an accelerator: fit on chip, latency, energy, power, memory share."""
+    from accelsim.compression import resolve_spec
     from accelsim.simulate import simulate
 
-    result = simulate(
+    network = load_net(
         net,
-        hw,
-        mode=mode,
-        batch=batch,
-        fps=fps,
         width=width,
         resolution=resolution,
         input_shape=input_shape,
         strict=strict,
+        params=_params(param, sr, pct3x3),
+    )
+    result = simulate(
+        network,
+        hw,
+        mode=mode,
+        batch=batch,
+        fps=fps,
+        compression=resolve_spec(compress, network.name, wbits, abits, prune),
     )
     if json_target is not None:
         _write_json(result.to_dict(), json_target)
@@ -353,7 +554,10 @@ def run(
 
 def _print_result(r: Result, show_layers: bool) -> None:
     fit = "[bold green]yes[/]" if r.weights_fit_on_chip else "[bold red]no[/]"
-    console.print(f"[bold]{r.network}[/] on [bold]{r.hardware}[/]: {r.mode} state, batch {r.batch}")
+    compressed = f", compressed ({r.compression})" if r.compression else ""
+    console.print(
+        f"[bold]{r.network}[/] on [bold]{r.hardware}[/]: {r.mode} state, batch {r.batch}{compressed}"
+    )
     console.print(
         f"  weights fit on chip: {fit} — {_mb(r.weight_bytes)} MB of weights + "
         f"{_mb(r.peak_activation_bytes)} MB peak activations, {_mb(r.onchip_bytes)} MB on chip"

@@ -114,6 +114,7 @@ class ComputeConfig(_Strict):
     clock: Frequency
     precision: PrecisionConfig = PrecisionConfig()
     mac_energy: Energy | None = Field(None, description="one multiply-accumulate; default Horowitz, scaled")
+    sparse: bool = Field(False, description="the array skips MACs with zero (pruned) weights")
     vector: VectorConfig
 
 

@@ -141,7 +141,7 @@ def array_cycles(rows: int, cols: int, dataflow: str, a_r: int, a_c: int, tempor
     return int(total.min()) - 1
 
 
-def map_array(layer: Layer, hw: Accelerator, batch: int) -> ArrayMapping:
+def map_array(layer: Layer, hw: Accelerator, batch: int, stored_weights: float) -> ArrayMapping:
     g = as_gemm(layer, batch)
     rows, cols, df = hw.rows, hw.cols, hw.dataflow
     a_r, a_c, temporal = spatial_extents(df, g)
@@ -159,11 +159,11 @@ def map_array(layer: Layer, hw: Accelerator, batch: int) -> ArrayMapping:
         cycles=cycles,
         scalesim_cycles=scalesim,
         utilization=layer.macs * batch / (cycles * rows * cols),
-        traffic=_array_traffic(layer, hw, g, batch),
+        traffic=_array_traffic(layer, hw, g, batch, stored_weights),
     )
 
 
-def _array_traffic(layer: Layer, hw: Accelerator, g: Gemm, batch: int) -> Traffic:
+def _array_traffic(layer: Layer, hw: Accelerator, g: Gemm, batch: int, stored_weights: float) -> Traffic:
     """Register-file and SRAM bytes of an array layer.
 
     Register file: per MAC one weight read, one activation read, and one partial-sum read
@@ -185,9 +185,7 @@ def _array_traffic(layer: Layer, hw: Accelerator, g: Gemm, batch: int) -> Traffi
     if hw.register_file is not None:
         traffic.add("register_file", second, read=macs * wb)
         traffic.add("register_file", "activations", read=macs * (ab + accb), write=macs * accb)
-    weights = (
-        math.prod(layer.input_shapes[1]) * batch if second == "activations" else layer.weight_count
-    ) * wb
+    weights = math.prod(layer.input_shapes[1]) * batch * ab if second == "activations" else stored_weights
     ifmap_stream = g.sr * g.t * g.groups * ab  # im2col operand, elements read per window
     outputs = layer.output_elements * batch * ab
     row_folds_t = math.ceil(g.t / hw.rows)
@@ -204,12 +202,12 @@ def _array_traffic(layer: Layer, hw: Accelerator, g: Gemm, batch: int) -> Traffi
         w_reads, i_reads, reduction_folds = weights * math.ceil(g.sr / hw.cols), ifmap_stream, row_folds_t
     partial = (reduction_folds - 1) * layer.output_elements * batch * accb
     traffic.add("register_file" if hw.register_file else "sram", "activations", read=partial, write=partial)
-    traffic.add("sram", second, read=w_reads + layer.bias_size * wb)
+    traffic.add("sram", second, read=w_reads)
     traffic.add("sram", "activations", read=i_reads, write=outputs)
     return traffic
 
 
-def map_vector(layer: Layer, hw: Accelerator, batch: int) -> ArrayMapping:
+def map_vector(layer: Layer, hw: Accelerator, batch: int, stored_weights: float) -> ArrayMapping:
     """A vector-unit layer: reads its inputs and writes its output once from SRAM."""
     if layer.kind in VIEW_KINDS:
         return ArrayMapping("none", 0, None, 0.0, Traffic())
@@ -222,15 +220,20 @@ def map_vector(layer: Layer, hw: Accelerator, batch: int) -> ArrayMapping:
         read=layer.input_elements * batch * ab,
         write=layer.output_elements * batch * ab,
     )
-    if layer.params:  # per-channel parameters (PReLU slopes, unfolded BatchNorm)
-        traffic.add("sram", "weights", read=layer.params * hw.weight_bits / 8)
+    if stored_weights:  # per-channel parameters (PReLU slopes, unfolded BatchNorm)
+        traffic.add("sram", "weights", read=stored_weights)
     cycles = math.ceil(ops / hw.vector_lanes)
     busy = ops / (cycles * hw.vector_lanes) if cycles else 0.0
     return ArrayMapping("vector", cycles, None, busy, traffic)
 
 
-def map_layer(layer: Layer, hw: Accelerator, batch: int) -> ArrayMapping:
-    return map_array(layer, hw, batch) if layer.kind in MAC_KINDS else map_vector(layer, hw, batch)
+def map_layer(layer: Layer, hw: Accelerator, batch: int, stored_weights: float | None = None) -> ArrayMapping:
+    """`stored_weights`: the layer's weights and biases as stored (bytes); default: every
+    parameter at the chip's weight precision. Compression makes it smaller."""
+    if stored_weights is None:
+        stored_weights = layer.params * hw.weight_bits / 8
+    mapper = map_array if layer.kind in MAC_KINDS else map_vector
+    return mapper(layer, hw, batch, stored_weights)
 
 
 @dataclass(frozen=True)
@@ -257,17 +260,17 @@ def tile_dram(
     layer: Layer,
     batch: int,
     hw: Accelerator,
-    weights_from_dram: bool,
+    weights_from_dram: float,
     input_from_dram: float,
     output_to_dram: bool,
     space: float,
 ) -> Tiling:
     """Pick the tiling (output-channel tiles x output-row tiles, and the loop order) that
     minimizes DRAM bytes while its double-buffered working set fits `space`; ties go to fewer
-    tiles. A small bounded search over powers of two, deterministic. `input_from_dram` is the
-    share (bytes) of the inputs that live in DRAM."""
-    wb, ab = hw.weight_bits / 8, hw.activation_bits / 8
-    weights = layer.params * wb if weights_from_dram else 0.0
+    tiles. A small bounded search over powers of two, deterministic. `weights_from_dram` and
+    `input_from_dram` are the bytes of weights and inputs that live in DRAM."""
+    ab = hw.activation_bits / 8
+    weights = weights_from_dram
     outputs = layer.output_elements * batch * ab if output_to_dram else 0.0
     if layer.kind not in MAC_KINDS:
         return Tiling(weights, input_from_dram, outputs, 1, "stream", True)

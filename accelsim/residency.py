@@ -19,7 +19,7 @@ dropout, concat) alias their inputs' storage and move nothing.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from accelsim.hardware import Accelerator
@@ -71,16 +71,30 @@ def _storage(net: Network, act_bytes: float) -> _Storage:
     return _Storage(roots, nbytes, live, max(live_at, default=0.0))
 
 
-def candidate_plans(net: Network, hw: Accelerator, batch: int) -> Iterator[Residency]:
-    """The residency plans the simulator chooses from (see module doc)."""
-    wb = hw.weight_bits / 8
+def peak_activation_bytes(net: Network, hw: Accelerator, batch: int = 1) -> float:
+    """The largest live activation working set (liveness over the graph), in bytes."""
+    return _storage(net, batch * hw.activation_bits / 8).peak
+
+
+def fits_on_chip(hw: Accelerator, weight_bytes: float, peak_activations: float) -> bool:
+    """All weights plus the peak live activations fit the chip's buffers (policy rule 1)."""
+    if any("activations" not in lvl.holds for lvl in hw.buffers):
+        return weight_bytes <= hw.capacity_for("weights") and peak_activations <= hw.capacity_for(
+            "activations"
+        )
+    return weight_bytes + peak_activations <= hw.capacity_for("weights")
+
+
+def candidate_plans(
+    net: Network, hw: Accelerator, batch: int, stored: Mapping[str, float]
+) -> Iterator[Residency]:
+    """The residency plans the simulator chooses from (see module doc). `stored`: each
+    layer's weights as stored, in bytes."""
     store = _storage(net, batch * hw.activation_bits / 8)
-    weight_bytes = net.params * wb
+    weight_bytes = sum(stored.values())
     split_buffers = any("activations" not in lvl.holds for lvl in hw.buffers)
     cap_w, cap_a = hw.capacity_for("weights"), hw.capacity_for("activations")
-    fits = (
-        weight_bytes <= cap_w and store.peak <= cap_a if split_buffers else weight_bytes + store.peak <= cap_w
-    )
+    fits = fits_on_chip(hw, weight_bytes, store.peak)
     with_weights = [layer for layer in net.layers if layer.params]
     if fits:
         # the input image and the outputs have their place within the peak: no tiling needed
@@ -100,10 +114,10 @@ def candidate_plans(net: Network, hw: Accelerator, batch: int) -> Iterator[Resid
     for w_share, a_share in SPLITS:
         pinned, pinned_bytes = set(), 0.0
         for layer in by_reuse:  # a prefix of the reuse order: grows with the region
-            if pinned_bytes + layer.params * wb > w_share * cap_w:
+            if pinned_bytes + stored[layer.name] > w_share * cap_w:
                 break
             pinned.add(layer.name)
-            pinned_bytes += layer.params * wb
+            pinned_bytes += stored[layer.name]
         kept_at = [0.0] * len(net.layers)
         kept: set[str] = set()
         for root in by_size:  # a prefix of the size order: grows with the region

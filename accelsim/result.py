@@ -30,6 +30,7 @@ class LayerResult:
 class Result:
     network: str
     hardware: str
+    compression: str | None  # the compression spec's name, if any
     mode: str
     batch: int
     weight_bytes: float

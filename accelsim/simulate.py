@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from accelsim import engine
+from accelsim.compression import CompressionSpec, compress, load_spec
 from accelsim.errors import AccelsimError
 from accelsim.hardware import Accelerator, HwConfig, load_hw
 from accelsim.mapper import KINDS, ArrayMapping, Tiling, Traffic, map_layer, tile_dram
-from accelsim.network import INPUT, Layer, Network
+from accelsim.network import INPUT, MAC_KINDS, Layer, Network
 from accelsim.residency import Residency, candidate_plans
 from accelsim.result import COMPONENTS, MEMORY_COMPONENTS, LayerResult, Result
 from accelsim.workload import load_net
@@ -24,6 +25,7 @@ MAX_CHUNKS = 8  # tiles of a layer are coalesced into at most this many events
 @dataclass(frozen=True)
 class LayerPlan:
     layer: Layer
+    macs: float  # MACs performed for the whole batch (fewer when a sparse array skips zeros)
     mapping: ArrayMapping
     tiling: Tiling
     traffic: Traffic  # everything the layer moves, DRAM included (whole batch)
@@ -41,6 +43,8 @@ def _plan_layer(
     res: Residency,
     sinks: set[str],
     element_bytes: dict[str, float],
+    stored: float,
+    macs: float,
 ) -> LayerPlan:
     pinned = layer.name in res.pinned
     spilled_inputs = [r for src in layer.inputs for r in res.roots[src] if r in res.spilled]
@@ -49,15 +53,13 @@ def _plan_layer(
         layer,
         batch,
         chip,
-        weights_from_dram=bool(layer.params) and not pinned,
+        weights_from_dram=0.0 if pinned else stored,
         input_from_dram=0.0 if is_view else sum(element_bytes[r] for r in spilled_inputs),
         output_to_dram=not is_view and (layer.name in res.spilled or layer.name in sinks),
         space=res.tile_bytes,
     )
     traffic = Traffic(dict(mapping.traffic.read), dict(mapping.traffic.write))
-    weights_in = tiling.weight_bytes + (
-        layer.params * chip.weight_bits / 8 if pinned and mode == "cold" else 0
-    )
+    weights_in = tiling.weight_bytes + (stored if pinned and mode == "cold" else 0.0)
     traffic.add("dram", "weights", read=weights_in)
     traffic.add("sram", "weights", write=weights_in)
     traffic.add("dram", "activations", read=tiling.input_bytes, write=tiling.output_bytes)
@@ -69,7 +71,7 @@ def _plan_layer(
     if sram_bw:  # the array cannot run faster than its buffer feeds it
         compute_s = max(compute_s, traffic.bytes("sram") / sram_bw)
     waits = tuple(dict.fromkeys(r for r in spilled_inputs if r != INPUT))
-    return LayerPlan(layer, mapping, tiling, traffic, compute_s, waits, pinned)
+    return LayerPlan(layer, macs, mapping, tiling, traffic, compute_s, waits, pinned)
 
 
 def _job(plan: LayerPlan) -> engine.Job:
@@ -105,8 +107,11 @@ def simulate(
     resolution: int | None = None,
     input_shape: str | None = None,
     strict: bool = False,
+    compression: CompressionSpec | str | None = None,
 ) -> Result:
-    """Simulate one inference (or a batch) of `net` on `hw`. Energies are per inference."""
+    """Simulate one inference (or a batch) of `net` on `hw`. Energies are per inference.
+    `compression`: a CompressionSpec, a preset name or a spec file; weights are then stored
+    and moved at their compressed size (and activations at the spec's bits)."""
     if mode not in MODES:
         raise AccelsimError(f"mode must be one of {', '.join(MODES)}, got '{mode}'")
     if not isinstance(batch, int) or batch < 1:
@@ -117,19 +122,44 @@ def simulate(
     chip = load_hw(hw)
     if chip.dram.bandwidth_bytes_per_s is None:  # pragma: no cover - the schema requires it
         raise AccelsimError(f"hardware '{chip.name}' has no DRAM bandwidth")
+    spec = load_spec(compression, network.name) if isinstance(compression, str) else compression
+    if spec is not None:
+        model = compress(network, spec, default_bits=chip.weight_bits)
+        stored, density = model.stored(), model.density()
+        if spec.activation_bits:  # activations stored and moved at fewer bits
+            chip = replace(chip, activation_bits=spec.activation_bits)
+    else:
+        stored = {layer.name: layer.params * chip.weight_bits / 8 for layer in network.layers if layer.params}
+        density = {}
     act_bytes = chip.activation_bits / 8
     element_bytes = {INPUT: math.prod(network.input_shape) * batch * act_bytes}
     element_bytes.update({layer.name: layer.output_elements * batch * act_bytes for layer in network.layers})
     consumed = {src for layer in network.layers for src in layer.inputs}
-    mappings = [map_layer(layer, chip, batch) for layer in network.layers]
+    mappings, macs = [], []
+    for layer in network.layers:
+        mapping = map_layer(layer, chip, batch, stored.get(layer.name, 0.0))
+        kept = density.get(layer.name, 1.0) if chip.config.compute.sparse and layer.kind in MAC_KINDS else 1.0
+        mappings.append(_skip_zeros(mapping, kept) if kept < 1 else mapping)
+        macs.append(layer.macs * batch * kept)
     best: tuple[float, Residency, list[LayerPlan]] | None = None
-    for residency in candidate_plans(network, chip, batch):  # keep the plan with least DRAM traffic
+    for residency in candidate_plans(network, chip, batch, stored):  # keep the plan with least DRAM traffic
         sinks = {
             r for layer in network.layers if layer.name not in consumed for r in residency.roots[layer.name]
         }
         plans = [
-            _plan_layer(layer, mapping, chip, batch, mode, residency, sinks, element_bytes)
-            for layer, mapping in zip(network.layers, mappings, strict=True)
+            _plan_layer(
+                layer,
+                mapping,
+                chip,
+                batch,
+                mode,
+                residency,
+                sinks,
+                element_bytes,
+                stored.get(layer.name, 0.0),
+                layer_macs,
+            )
+            for layer, mapping, layer_macs in zip(network.layers, mappings, macs, strict=True)
         ]
         dram = sum(plan.traffic.bytes("dram") for plan in plans)
         if best is None or dram < best[0]:
@@ -140,7 +170,24 @@ def simulate(
     timeline = engine.run(
         [_job(p) for p in plans if p.mapping.engine != "none"], chip.dram.bandwidth_bytes_per_s
     )
-    return _account(network, chip, mode, batch, fps, residency, plans, timeline)
+    return _account(network, chip, mode, batch, fps, residency, plans, timeline, spec)
+
+
+def _skip_zeros(mapping: ArrayMapping, density: float) -> ArrayMapping:
+    """A sparse array skips MACs with pruned weights: cycles and per-MAC register-file
+    traffic shrink with the density (ideal skipping: no load imbalance modeled)."""
+    traffic = Traffic(dict(mapping.traffic.read), dict(mapping.traffic.write))
+    for moved in (traffic.read, traffic.write):
+        for key in moved:
+            if key[0] == "register_file":
+                moved[key] *= density
+    return ArrayMapping(
+        mapping.engine,
+        math.ceil(mapping.cycles * density),
+        mapping.scalesim_cycles,
+        mapping.utilization,
+        traffic,
+    )
 
 
 def _account(
@@ -152,6 +199,7 @@ def _account(
     residency: Residency,
     plans: Sequence[LayerPlan],
     timeline: engine.Timeline,
+    spec: CompressionSpec | None,
 ) -> Result:
     throughput = batch / timeline.latency_s
     if fps is not None and fps > throughput * (1 + 1e-9):
@@ -168,7 +216,7 @@ def _account(
         layer = plan.layer
         memory, kinds = _energy(plan.traffic, chip)
         parts = {
-            "mac": layer.macs * batch * chip.mac_j,
+            "mac": plan.macs * chip.mac_j,
             **memory,
             "vector": layer.vector_ops * batch * chip.vector_op_j,
         }
@@ -204,6 +252,7 @@ def _account(
     return Result(
         network=network.name,
         hardware=chip.name,
+        compression=spec.name if spec else None,
         mode=mode,
         batch=batch,
         weight_bytes=residency.weight_bytes,

@@ -98,3 +98,16 @@ def format_si(value: float, kind: Kind) -> str:
         if abs(value) >= scale:
             return f"{value / scale:.4g} {prefix}{unit}"
     return f"{value:.4g} {unit}"
+
+
+def parse_cli(text: str, kind: Kind, flag: str) -> float:
+    """A command-line quantity; a bad one is a user error naming the flag."""
+    from accelsim.errors import AccelsimError
+
+    try:
+        value = parse(text, kind)
+    except ValueError as exc:
+        raise AccelsimError(f"{flag}: {exc}") from None
+    if value <= 0:
+        raise AccelsimError(f"{flag}: must be positive, got '{text}'")
+    return value

@@ -8,6 +8,7 @@ unless it says `from:`; inside a block, `from: in` is the block's input and name
 from __future__ import annotations
 
 import ast
+import math
 import operator
 import re
 from collections.abc import Mapping
@@ -19,7 +20,8 @@ from accelsim.network import INPUT, LayerSpec, Network, build_network
 from accelsim.resources import resolve
 from accelsim.yamlio import load_yaml_mapping
 
-TOP_KEYS = {"name", "description", "source", "input", "blocks", "layers"}
+TOP_KEYS = {"name", "description", "source", "input", "params", "blocks", "layers"}
+_FUNCTIONS = {"round": round, "int": int, "max": max, "min": min, "floor": math.floor, "ceil": math.ceil}
 ENTRY_KEYS = {"name", "op", "from", "block", "repeat", "first"}
 BLOCK_INPUT = "in"
 _VAR = re.compile(r"\$([A-Za-z_]\w*)")
@@ -38,7 +40,8 @@ def _where(source: str, node: Any) -> str:
 
 
 def _evaluate(text: str, env: Mapping[str, Any], where: str) -> Any:
-    """Substitute $vars in a string; pure arithmetic (+ - * / //) is then evaluated."""
+    """Substitute $vars in a string; arithmetic (+ - * / //) and round/int/max/min/floor/ceil
+    are then evaluated."""
 
     def var(match: re.Match[str]) -> str:
         key = match.group(1)
@@ -60,13 +63,22 @@ def _evaluate(text: str, env: Mapping[str, Any], where: str) -> Any:
             return _BINOPS[type(node.op)](walk(node.left), walk(node.right))
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
             return -walk(node.operand)
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in _FUNCTIONS
+            and not node.keywords
+        ):
+            return _FUNCTIONS[node.func.id](*(walk(arg) for arg in node.args))
         raise ValueError
 
     expr = _VAR.sub(var, text)
     try:
         value = walk(ast.parse(expr, mode="eval").body)
-    except (SyntaxError, ValueError, ZeroDivisionError):
-        raise AccelsimError(f"{where}: cannot evaluate '{text}' (only + - * / // on numbers)") from None
+    except (SyntaxError, ValueError, TypeError, ZeroDivisionError):
+        raise AccelsimError(
+            f"{where}: cannot evaluate '{text}' (numbers, + - * / //, round int max min floor ceil)"
+        ) from None
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
@@ -81,9 +93,10 @@ def _substitute(value: Any, env: Mapping[str, Any], where: str) -> Any:
 class _Expander:
     """Expands entries (layers and block instances) into flat LayerSpecs."""
 
-    def __init__(self, source: str, blocks: Mapping[str, Any]) -> None:
+    def __init__(self, source: str, blocks: Mapping[str, Any], params: Mapping[str, Any]) -> None:
         self.source = source
         self.blocks = blocks
+        self.params = params
         self.specs: list[LayerSpec] = []
 
     def expand(
@@ -171,12 +184,18 @@ class _Expander:
             raise AccelsimError(f"{where}: block '{block_name}' needs argument(s) {', '.join(missing)}")
         if len(inputs) != 1:
             raise AccelsimError(f"{where}: a block instance reads from exactly one layer")
-        scope = {**{k: v for k, v in declared.items() if v is not None}, **args}
+        # the network's params, then the block's defaults and arguments, then its `let` values
+        scope = {**self.params, **{k: v for k, v in declared.items() if v is not None}, **args}
+        for key, expression in (block.get("let") or {}).items():
+            scope[key] = _substitute(expression, scope, where)
         return self.expand(block.get("layers"), f"{name}/", inputs[0], scope, depth + 1)
 
 
-def parse_workload(data: Mapping[str, Any], source: str) -> tuple[str, tuple[int, ...], list[LayerSpec], str]:
-    """Validate a workload mapping and expand it into (name, input shape, specs, description)."""
+def parse_workload(
+    data: Mapping[str, Any], source: str, overrides: Mapping[str, float] | None = None
+) -> tuple[str, tuple[int, ...], list[LayerSpec], str]:
+    """Validate a workload mapping and expand it into (name, input shape, specs, description).
+    `overrides` replace values of the workload's `params`."""
     for key in data:
         if key not in TOP_KEYS:
             raise AccelsimError(
@@ -194,16 +213,29 @@ def parse_workload(data: Mapping[str, Any], source: str) -> tuple[str, tuple[int
     for bname, block in blocks.items():
         if not isinstance(block, dict) or "layers" not in block:
             raise AccelsimError(f"{_where(source, block)}: block '{bname}' needs a 'layers' list")
-        if not isinstance(block.get("args") or {}, dict):
-            raise AccelsimError(f"{_where(source, block)}: block '{bname}' args must be a mapping")
-    expander = _Expander(source, blocks)
-    expander.expand(data["layers"], "", INPUT, {})
-    return str(data["name"]), tuple(shape), expander.specs, str(data.get("description", ""))
+        for key in ("args", "let"):
+            if not isinstance(block.get(key) or {}, dict):
+                raise AccelsimError(f"{_where(source, block)}: block '{bname}' {key} must be a mapping")
+    params = dict(data.get("params") or {})
+    for key, value in (overrides or {}).items():
+        if key not in params:
+            listing = ", ".join(params) or "none"
+            raise AccelsimError(
+                f"{source}: network '{data['name']}' has no parameter '{key}'{closest(key, params)}; "
+                f"its parameters: {listing}"
+            )
+        params[key] = value
+    expander = _Expander(source, blocks, params)
+    expander.expand(data["layers"], "", INPUT, params)
+    name = str(data["name"])
+    if overrides:
+        name += "@" + ",".join(f"{k}={v:g}" for k, v in overrides.items())
+    return name, tuple(shape), expander.specs, str(data.get("description", ""))
 
 
-def load_workload(path: Path) -> Network:
+def load_workload(path: Path, params: Mapping[str, float] | None = None) -> Network:
     data = load_yaml_mapping(path)
-    name, shape, specs, description = parse_workload(data, str(path))
+    name, shape, specs, description = parse_workload(data, str(path), params)
     try:
         return build_network(name, shape, specs, description)
     except AccelsimError as exc:
@@ -216,12 +248,16 @@ def load_net(
     resolution: int | None = None,
     input_shape: str | None = None,
     strict: bool = False,
+    params: Mapping[str, float] | None = None,
 ) -> Network:
     """A network from a zoo name, a workload YAML, an ONNX file (`input_shape` fixes symbolic
-    dims, `strict` rejects ops accelsim cannot cost), or a Network; then width/resolution."""
+    dims, `strict` rejects ops accelsim cannot cost), or a Network; then width/resolution.
+    `params` set a workload's own parameters (SqueezeNet's sr, pct3x3...)."""
     from accelsim.onnx_import import is_onnx, load_onnx
     from accelsim.transforms import scale_resolution, scale_width
 
+    if params and (isinstance(net, Network) or is_onnx(net)):
+        raise AccelsimError("network parameters (--param, --sr, --pct3x3) apply to workload YAML files only")
     if isinstance(net, Network):
         network = net
     elif is_onnx(net):
@@ -230,7 +266,7 @@ def load_net(
             raise AccelsimError(f"ONNX file not found: {path}")
         network = load_onnx(path, input_shape=input_shape, strict=strict)
     else:
-        network = load_workload(resolve(net, "workloads", "network"))
+        network = load_workload(resolve(net, "workloads", "network"), params)
     if width != 1.0:
         network = scale_width(network, width)
     if resolution is not None:

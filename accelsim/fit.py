@@ -1,0 +1,72 @@
+"""`accelsim fit`: how small must a network get to fit this chip's SRAM?
+
+Searches the knobs of the seed talk (width multiplier, weight bits, pruning) and the MobileNet
+paper's resolution multiplier, and reports which combinations make all weights plus the peak
+activations fit on chip. "Smallest change" ranks fitting candidates by how many knobs move,
+then by a severity score: (1 - width) + (1 - bits / chip bits) + pruned fraction
++ (1 - resolution / original); lower is gentler. A documented heuristic, not an accuracy model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import product
+
+from accelsim.compression import CompressionSpec, compress
+from accelsim.hardware import Accelerator
+from accelsim.network import Network
+from accelsim.residency import fits_on_chip, peak_activation_bytes
+from accelsim.workload import load_net
+
+WIDTHS = (1.0, 0.75, 0.5, 0.35, 0.25)
+PRUNES = (0.0, 0.5, 0.67, 0.8, 0.9)
+RESOLUTIONS = (1.0, 0.857, 0.714, 0.571)  # 224 -> 192, 160, 128 (MobileNet paper's rows)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    width: float
+    resolution: int
+    weight_bits: int
+    prune: float
+    weight_bytes: float
+    peak_activation_bytes: float
+    fits: bool
+    knobs_changed: int
+    severity: float
+
+    @property
+    def spec(self) -> CompressionSpec:
+        return CompressionSpec(
+            name="fit", weight_bits=self.weight_bits, prune=self.prune, sharing=self.weight_bits < 8
+        )
+
+
+def search(net: Network, hw: Accelerator) -> list[Candidate]:
+    """Every combination, gentlest first among those that fit."""
+    bits_options = sorted({hw.weight_bits, 6, 4} - {b for b in (6, 4) if b >= hw.weight_bits}, reverse=True)
+    full = net.input_shape[1]
+    out = []
+    for width, res_scale in product(WIDTHS, RESOLUTIONS):
+        resolution = max(8, round(full * res_scale))
+        variant = load_net(net, width=width, resolution=None if resolution == full else resolution)
+        peak = peak_activation_bytes(variant, hw)
+        for bits, prune in product(bits_options, PRUNES):
+            spec = CompressionSpec(name="fit", weight_bits=bits, prune=prune, sharing=bits < hw.weight_bits)
+            stored = compress(variant, spec, default_bits=hw.weight_bits).coded
+            changes = [width < 1, resolution < full, bits < hw.weight_bits, prune > 0]
+            severity = (1 - width) + (1 - bits / hw.weight_bits) + prune + (1 - resolution / full)
+            out.append(
+                Candidate(
+                    width,
+                    resolution,
+                    bits,
+                    prune,
+                    stored,
+                    peak,
+                    fits_on_chip(hw, stored, peak),
+                    sum(changes),
+                    severity,
+                )
+            )
+    return sorted(out, key=lambda c: (not c.fits, c.knobs_changed, c.severity, -c.weight_bytes))
