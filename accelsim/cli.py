@@ -329,6 +329,17 @@ def hw_schema_command() -> None:
     _print_json(hw_schema())
 
 
+def _real_weights(
+    net: str, input_shape: str | None, width: float, resolution: int | None
+) -> dict[str, Any] | None:
+    """An ONNX file's weight arrays (for measured Huffman sizes); None for other networks."""
+    from accelsim.onnx_import import is_onnx, load_onnx_weights
+
+    if not is_onnx(net) or width != 1.0 or resolution is not None:
+        return None
+    return load_onnx_weights(net, input_shape)
+
+
 @app.command("compress")
 def compress_command(
     net: NetOption,
@@ -352,7 +363,9 @@ def compress_command(
     spec = resolve_spec(preset, network.name, wbits, abits, prune)
     if spec is None:
         raise AccelsimError("compress: give --preset, or at least one of --wbits, --prune")
-    model = compress(network, spec)
+    model = compress(
+        network, spec, weights=_real_weights(net, None, width, resolution) if spec.huffman else None
+    )
     link_bps = units.parse_cli(link, units.BANDWIDTH, "--link") if link else None
     data = model.to_dict()
     alexnet_fp32 = load_net("alexnet").weight_bytes(32)

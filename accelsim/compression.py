@@ -21,17 +21,22 @@ Storage model, per layer with W weights and B biases:
   paper's own outcome: on AlexNet, Huffman took the model from 3.7% to 2.88% of its fp32
   size (Table 4), a factor 0.78. A layer may give measured coded bits instead
   (`huffman_weight_bits`, `huffman_index_bits`: average bits per stored entry, padding zeros
-  included, as Table 4 lists them).
+  included, as Table 4 lists them). Given real weights (an ONNX file's initializers), the
+  coded size is measured: magnitude pruning, a linear codebook, and the actual Huffman code
+  of the weight and gap symbols.
 """
 
 from __future__ import annotations
 
 import fnmatch
+import heapq
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from accelsim.errors import AccelsimError, unknown
@@ -155,7 +160,56 @@ def padding_per_nonzero(density: float, index_bits: int) -> float:
     return q / (1 - q)
 
 
-def layer_size(layer: Layer, spec: CompressionSpec, default_bits: int) -> LayerSize:
+def huffman_bits(symbols: np.ndarray) -> float:
+    """Total length of the Huffman code of a symbol stream (code lengths from the counts)."""
+    counts = np.bincount(symbols)
+    counts = counts[counts > 0].tolist()
+    if len(counts) <= 1:
+        return float(sum(counts))  # one symbol: a bit each
+    heap = [(c, i, [i]) for i, c in enumerate(counts)]
+    heapq.heapify(heap)
+    depth = [0] * len(counts)
+    while len(heap) > 1:
+        c1, i1, a = heapq.heappop(heap)
+        c2, _, b = heapq.heappop(heap)
+        for leaf in a + b:
+            depth[leaf] += 1
+        heapq.heappush(heap, (c1 + c2, i1, a + b))
+    return float(sum(c * d for c, d in zip(counts, depth, strict=True)))
+
+
+def measured_coded_bits(
+    weights: np.ndarray, bits: int, density: float, index_bits: int
+) -> tuple[float, float]:
+    """Huffman-coded (weight, relative-index) stream bits of real weights: magnitude pruning
+    to `density`, a codebook of 2^bits levels spaced linearly between the kept weights' min
+    and max (Deep Compression's linear initialization), gaps with padding zeros."""
+    flat = np.asarray(weights, dtype=np.float64).ravel()
+    keep = max(1, round(flat.size * density))
+    order = np.argsort(-np.abs(flat), kind="stable")[:keep]
+    mask = np.zeros(flat.size, dtype=bool)
+    mask[order] = True
+    kept = flat[mask]
+    low, high = kept.min(), kept.max()
+    levels = 2**bits
+    symbols = (
+        np.zeros(kept.size, dtype=np.int64)
+        if high == low
+        else np.minimum(((kept - low) / (high - low) * levels).astype(np.int64), levels - 1)
+    )
+    if density >= 1:
+        return huffman_bits(symbols), 0.0
+    gaps = np.diff(np.flatnonzero(mask), prepend=-1) - 1
+    span = 2**index_bits
+    paddings = gaps // span  # a padding entry per full span of zeros
+    gap_symbols = np.concatenate([np.full(int(paddings.sum()), span - 1), gaps % span])
+    weight_symbols = np.concatenate([symbols, np.full(int(paddings.sum()), levels)])  # padding: a zero
+    return huffman_bits(weight_symbols), huffman_bits(gap_symbols.astype(np.int64))
+
+
+def layer_size(
+    layer: Layer, spec: CompressionSpec, default_bits: int, weights: np.ndarray | None = None
+) -> LayerSize:
     s = spec.settings_for(layer)
     bits = s.weight_bits or spec.weight_bits or default_bits
     prune = spec.prune if s.prune is None else s.prune
@@ -190,16 +244,31 @@ def layer_size(layer: Layer, spec: CompressionSpec, default_bits: int) -> LayerS
         coded_index = entries * s.huffman_index_bits
     else:
         coded_index = index_stream * (factor or 1)
+    if factor is not None and weights is not None and weights.size == layer.weight_count:
+        # real weights: measure the Huffman-coded streams instead of assuming a factor
+        coded_weights, measured_index = measured_coded_bits(weights, bits, density, spec.index_bits)
+        if spec.index == "relative":
+            coded_index = measured_index
     coded = (coded_weights + coded_index) / 8 + codebook + bias_bytes
     return LayerSize(layer.name, layer.params, bits, density, layer.params * 4.0, quantized, pruned, coded)
 
 
-def compress(net: Network, spec: CompressionSpec, default_bits: int = 32) -> CompressedModel:
+def compress(
+    net: Network,
+    spec: CompressionSpec,
+    default_bits: int = 32,
+    weights: Mapping[str, np.ndarray] | None = None,
+) -> CompressedModel:
+    """Stored sizes of every layer with parameters. `weights`: real arrays by layer name (from
+    an ONNX file), whose Huffman-coded size is then measured rather than assumed."""
     names = {layer.name for layer in net.layers} | {layer.kind for layer in net.layers}
     for key in spec.layers:
         if key not in names and not any(fnmatch.fnmatchcase(n, key) for n in names):
             raise unknown(f"layer in compression spec '{spec.name}'", key, names)
-    sizes = tuple(layer_size(layer, spec, default_bits) for layer in net.layers if layer.params)
+    weights = weights or {}
+    sizes = tuple(
+        layer_size(layer, spec, default_bits, weights.get(layer.name)) for layer in net.layers if layer.params
+    )
     return CompressedModel(net.name, spec, sizes)
 
 

@@ -143,8 +143,7 @@ def _pads(attrs: dict[str, Any], rank: int) -> list[int] | str:
     return [pads[0], 0, pads[1], 0] if rank == 1 else [0, 0, 0, 0]
 
 
-def load_onnx(path: str | Path, input_shape: str | None = None, strict: bool = False) -> Network:
-    """Import an ONNX model as an accelsim Network."""
+def _importer(path: str | Path, input_shape: str | None, strict: bool) -> _Importer:
     import onnx
 
     path = Path(path)
@@ -178,7 +177,34 @@ def load_onnx(path: str | Path, input_shape: str | None = None, strict: bool = F
             tensor = node.attribute[0].t
             if tensor.data_type == onnx.TensorProto.INT64:
                 values[node.output[0]] = onnx.numpy_helper.to_array(tensor).tolist()
-    return _Importer(path, graph, shapes, initializers, values, input_name, strict).run()
+    return _Importer(path, graph, shapes, initializers, values, input_name, strict)
+
+
+def load_onnx(path: str | Path, input_shape: str | None = None, strict: bool = False) -> Network:
+    """Import an ONNX model as an accelsim Network."""
+    return _importer(path, input_shape, strict).run()
+
+
+def load_onnx_weights(path: str | Path, input_shape: str | None = None) -> dict[str, Any]:
+    """The weight arrays of an ONNX model's conv / linear layers, by accelsim layer name
+    (layers whose weights are stored elsewhere and absent are left out)."""
+    import numpy as np
+    import onnx
+
+    importer = _importer(path, input_shape, strict=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", OnnxWarning)
+        importer.run()
+    tensors = {t.name: t for t in importer.graph.initializer}
+    out = {}
+    for layer, tensor_name in importer.weight_tensor.items():
+        try:
+            array = onnx.numpy_helper.to_array(tensors[tensor_name])
+        except (ValueError, OSError):
+            continue
+        if array.size and np.issubdtype(array.dtype, np.floating):
+            out[layer] = array
+    return out
 
 
 class _Importer:
@@ -200,6 +226,7 @@ class _Importer:
         self.specs: list[LayerSpec] = []
         self.names: set[str] = set()
         self.unsupported: Counter[str] = Counter()
+        self.weight_tensor: dict[str, str] = {}  # layer name -> its weight initializer
         self.input_name = input_name
         self.strict = strict
 
@@ -254,6 +281,8 @@ class _Importer:
             )
         name = self._name(node, index)
         self.specs.append(LayerSpec(name, op, tuple(self.producer[t] for t in inputs), attrs))
+        if op in ("conv", "deconv", "linear") and len(node.input) > 1 and node.input[1] in self.init:
+            self.weight_tensor[name] = node.input[1]
         for out in node.output:
             self.producer[out] = name
 

@@ -4,9 +4,10 @@ events -> simpy timeline -> energy accounting -> Result."""
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from accelsim import engine
 from accelsim.compression import CompressionSpec, compress, load_spec
@@ -108,10 +109,12 @@ def simulate(
     input_shape: str | None = None,
     strict: bool = False,
     compression: CompressionSpec | str | None = None,
+    weights: Mapping[str, Any] | None = None,
 ) -> Result:
     """Simulate one inference (or a batch) of `net` on `hw`. Energies are per inference.
     `compression`: a CompressionSpec, a preset name or a spec file; weights are then stored
-    and moved at their compressed size (and activations at the spec's bits)."""
+    and moved at their compressed size (and activations at the spec's bits); `weights` (real
+    arrays by layer name, e.g. from an ONNX file) make Huffman sizes measured, not assumed."""
     if mode not in MODES:
         raise AccelsimError(f"mode must be one of {', '.join(MODES)}, got '{mode}'")
     if not isinstance(batch, int) or batch < 1:
@@ -124,7 +127,7 @@ def simulate(
         raise AccelsimError(f"hardware '{chip.name}' has no DRAM bandwidth")
     spec = load_spec(compression, network.name) if isinstance(compression, str) else compression
     if spec is not None:
-        model = compress(network, spec, default_bits=chip.weight_bits)
+        model = compress(network, spec, default_bits=chip.weight_bits, weights=weights)
         stored, density = model.stored(), model.density()
         if spec.activation_bits:  # activations stored and moved at fewer bits
             chip = replace(chip, activation_bits=spec.activation_bits)

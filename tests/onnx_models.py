@@ -22,21 +22,24 @@ def unfolded_zoo(name: str) -> Network:
     return build_network(net_name, shape, specs, fold_bn=False)
 
 
-def _init(name: str, shape: tuple[int, ...], inits: list) -> str:
-    inits.append(numpy_helper.from_array(np.zeros(shape, dtype=np.float32), name))
+def _init(name: str, shape: tuple[int, ...], inits: list, rng: np.random.Generator | None = None) -> str:
+    data = rng.normal(size=shape).astype(np.float32) if rng is not None else np.zeros(shape, dtype=np.float32)
+    inits.append(numpy_helper.from_array(data, name))
     return name
 
 
-def export(net: Network, path: Path, batch_dim: str | int = "N") -> Path:
-    """Write `net` as an ONNX model (opset 13), node names = layer names."""
+def export(net: Network, path: Path, batch_dim: str | int = "N", seed: int | None = None) -> Path:
+    """Write `net` as an ONNX model (opset 13), node names = layer names; weights are zeros,
+    or Gaussian when a seed is given."""
     nodes, inits = [], []
+    rng = np.random.default_rng(seed) if seed is not None else None
     tensor = {INPUT: "image"}
     for layer in net.layers:
         ins = [tensor[src] for src in layer.inputs]
         out = f"{layer.name}:0"
         a = layer.attrs
         if layer.kind == "conv":
-            w = _init(f"{layer.name}.weight", layer.weight_shape, inits)
+            w = _init(f"{layer.name}.weight", layer.weight_shape, inits, rng)
             args = [ins[0], w] + (
                 [_init(f"{layer.name}.bias", (layer.weight_shape[0],), inits)] if layer.bias_size else []
             )

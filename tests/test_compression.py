@@ -210,3 +210,24 @@ def test_bad_specs(tmp_path: Path) -> None:
         resolve_spec(str(bad), "alexnet")
     out = run_cli("compress", "--net", "squeezenet", "--link", "fast", "--wbits", "4")
     assert out.returncode == 2 and "--link: expected a bandwidth" in out.stderr
+
+
+def test_real_weights_from_onnx_are_measured(tmp_path: Path) -> None:
+    from accelsim.onnx_import import load_onnx_weights
+    from tests.onnx_models import export, unfolded_zoo
+
+    path = export(unfolded_zoo("squeezenet_v1_1"), tmp_path / "sq.onnx", seed=0)
+    weights = load_onnx_weights(path)
+    net = load_net(path)
+    assert set(weights) == {layer.name for layer in net.layers if layer.kind == "conv"}
+    spec = CompressionSpec(weight_bits=8, prune=0.67, huffman=True)
+    measured = compress(net, spec, default_bits=8, weights=weights)
+    assumed = compress(net, spec, default_bits=8)
+    fixed = compress(net, spec.model_copy(update={"huffman": None}), default_bits=8)
+    # Gaussian weights on a linear 8-bit codebook code to ~6.4 bits: smaller than fixed width,
+    # and not the assumed factor's figure
+    assert measured.coded < fixed.coded and measured.coded != pytest.approx(assumed.coded, rel=0.01)
+    spec_file = tmp_path / "h.yaml"
+    spec_file.write_text("weight_bits: 8\nprune: 0.67\nhuffman: true\n")
+    data = json.loads(run_cli("compress", "--net", str(path), "--preset", str(spec_file), "--json").stdout)
+    assert data["bytes"]["coded"] == pytest.approx(measured.coded)
