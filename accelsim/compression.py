@@ -208,7 +208,7 @@ def measured_coded_bits(
 
 
 def layer_size(
-    layer: Layer, spec: CompressionSpec, default_bits: int, weights: np.ndarray | None = None
+    layer: Layer, spec: CompressionSpec, default_bits: int, real_weights: np.ndarray | None = None
 ) -> LayerSize:
     s = spec.settings_for(layer)
     bits = s.weight_bits or spec.weight_bits or default_bits
@@ -244,9 +244,9 @@ def layer_size(
         coded_index = entries * s.huffman_index_bits
     else:
         coded_index = index_stream * (factor or 1)
-    if factor is not None and weights is not None and weights.size == layer.weight_count:
+    if factor is not None and real_weights is not None and real_weights.size == weights:
         # real weights: measure the Huffman-coded streams instead of assuming a factor
-        coded_weights, measured_index = measured_coded_bits(weights, bits, density, spec.index_bits)
+        coded_weights, measured_index = measured_coded_bits(real_weights, bits, density, spec.index_bits)
         if spec.index == "relative":
             coded_index = measured_index
     coded = (coded_weights + coded_index) / 8 + codebook + bias_bytes
