@@ -30,7 +30,7 @@ element-operations per cycle. Views (flatten, dropout, concat) move no data and 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 import numpy as np
@@ -256,6 +256,69 @@ def _candidates(n: int) -> list[int]:
     return [*out, n]
 
 
+def tile_options(
+    layer: Layer,
+    batch: int,
+    hw: Accelerator,
+    weights_from_dram: float,
+    input_from_dram: float,
+    output_to_dram: bool,
+) -> tuple[tuple[float, float, Tiling], ...]:
+    """Every tiling worth having, as (double-buffered working set, DRAM bytes, tiling), sorted
+    by working set, each with less DRAM traffic than any smaller one: output-channel tiles x
+    output-row tiles (powers of two) in two loop orders. Independent of the space on chip, so
+    one list answers every residency plan. `weights_from_dram` and `input_from_dram` are the
+    bytes of weights and inputs that live in DRAM."""
+    ab = hw.activation_bits / 8
+    weights = weights_from_dram
+    outputs = layer.output_elements * batch * ab if output_to_dram else 0.0
+    if layer.kind not in MAC_KINDS or not (weights or input_from_dram or outputs):
+        return (
+            (
+                0.0,
+                weights + input_from_dram + outputs,
+                Tiling(weights, input_from_dram, outputs, 1, "stream", True),
+            ),
+        )
+    channels = layer.output_shape[0]
+    out_rows = layer.output_shape[1] if len(layer.output_shape) == 3 else 1
+    in_rows = layer.input_shapes[0][1] if len(layer.input_shapes[0]) == 3 else 1
+    kernel_h = layer.attrs.get("kernel", (1, 1))[0]
+    stride_h = layer.attrs.get("stride", (1, 1))[0]
+    options = []
+    for n_h in _candidates(out_rows):
+        rows_needed = min(in_rows, (math.ceil(out_rows / n_h) - 1) * stride_h + kernel_h)
+        in_tile = input_from_dram * rows_needed / in_rows
+        inputs_once = in_tile * n_h  # with the halo rows read twice
+        for n_k in _candidates(channels):
+            working = 2 * (weights / n_k + in_tile + outputs / (n_k * n_h))
+            # channels outer: weights once, inputs again per channel tile (unless one row tile)
+            i = inputs_once * (n_k if n_h > 1 else 1)
+            options.append((working, weights + i + outputs, n_k * n_h, weights, i, True))
+            # rows outer: inputs once, weights again per row tile (unless one channel tile)
+            w = weights * (n_h if n_k > 1 else 1)
+            options.append((working, w + inputs_once + outputs, n_k * n_h, w, inputs_once, False))
+    options.sort()
+    frontier: list[tuple[float, float, Tiling]] = []
+    for working, dram, tiles, w, i, channels_outer in options:
+        if not frontier or dram < frontier[-1][1]:
+            order = "channels_outer" if channels_outer else "rows_outer"
+            frontier.append((working, dram, Tiling(w, i, outputs, tiles, order, True)))
+    return tuple(frontier)
+
+
+def pick_tiling(options: tuple[tuple[float, float, Tiling], ...], space: float) -> Tiling:
+    """The least-traffic option whose working set fits `space`; else the smallest one."""
+    best = None
+    for working, _, tiling in options:  # sorted by working set, traffic falling
+        if working > space:
+            break
+        best = tiling
+    if best is None:
+        return replace(options[0][2], fits=False)
+    return best
+
+
 def tile_dram(
     layer: Layer,
     batch: int,
@@ -265,37 +328,7 @@ def tile_dram(
     output_to_dram: bool,
     space: float,
 ) -> Tiling:
-    """Pick the tiling (output-channel tiles x output-row tiles, and the loop order) that
-    minimizes DRAM bytes while its double-buffered working set fits `space`; ties go to fewer
-    tiles. A small bounded search over powers of two, deterministic. `weights_from_dram` and
-    `input_from_dram` are the bytes of weights and inputs that live in DRAM."""
-    ab = hw.activation_bits / 8
-    weights = weights_from_dram
-    outputs = layer.output_elements * batch * ab if output_to_dram else 0.0
-    if layer.kind not in MAC_KINDS:
-        return Tiling(weights, input_from_dram, outputs, 1, "stream", True)
-    channels = layer.output_shape[0]
-    out_rows = layer.output_shape[1] if len(layer.output_shape) == 3 else 1
-    in_rows = layer.input_shapes[0][1] if len(layer.input_shapes[0]) == 3 else 1
-    kernel_h = layer.attrs.get("kernel", (1, 1))[0]
-    stride_h = layer.attrs.get("stride", (1, 1))[0]
-    best: Tiling | None = None
-    best_key: tuple[bool, float, int] | None = None
-    for n_k in _candidates(channels):
-        for n_h in _candidates(out_rows):
-            rows_needed = min(in_rows, (math.ceil(out_rows / n_h) - 1) * stride_h + kernel_h)
-            in_tile = input_from_dram * rows_needed / in_rows
-            halo = in_tile * n_h / input_from_dram if input_from_dram else 1.0
-            working = 2 * (weights / n_k + in_tile + outputs / (n_k * n_h))
-            for order in ("channels_outer", "rows_outer"):
-                if order == "channels_outer":  # weights once; inputs again per channel tile
-                    w, i = weights, input_from_dram * halo * (n_k if n_h > 1 else 1)
-                else:  # inputs once; weights again per row tile
-                    w, i = weights * (n_h if n_k > 1 else 1), input_from_dram * halo
-                fits = working <= space
-                # fitting tilings by DRAM bytes; if none fits, the smallest working set
-                key = (not fits, w + i + outputs if fits else working, n_k * n_h)
-                if best_key is None or key < best_key:
-                    best_key, best = key, Tiling(w, i, outputs, n_k * n_h, order, fits)
-    assert best is not None
-    return best
+    """The tiling that minimizes DRAM bytes while its working set fits `space`."""
+    return pick_tiling(
+        tile_options(layer, batch, hw, weights_from_dram, input_from_dram, output_to_dram), space
+    )

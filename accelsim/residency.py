@@ -111,6 +111,7 @@ def candidate_plans(
         return
     by_reuse = sorted(with_weights, key=lambda lyr: (-lyr.macs / lyr.params, lyr.name))
     by_size = sorted((r for r in store.live if r != INPUT), key=lambda r: (store.nbytes[r], store.live[r][0]))
+    plans: dict[tuple[frozenset[str], frozenset[str]], Residency] = {}
     for w_share, a_share in SPLITS:
         pinned, pinned_bytes = set(), 0.0
         for layer in by_reuse:  # a prefix of the reuse order: grows with the region
@@ -132,13 +133,10 @@ def candidate_plans(
         else:
             tiles = (1 - w_share - a_share) * cap_w
         spilled = frozenset({INPUT, *(r for r in store.live if r not in kept)})
-        yield Residency(
-            weight_bytes,
-            store.peak,
-            False,
-            frozenset(pinned),
-            pinned_bytes,
-            spilled,
-            store.roots,
-            tiles,
-        )
+        key = (frozenset(pinned), spilled)
+        # the same residency with less tile space can only move more bytes: keep the roomiest
+        if key not in plans or plans[key].tile_bytes < tiles:
+            plans[key] = Residency(
+                weight_bytes, store.peak, False, key[0], pinned_bytes, spilled, store.roots, tiles
+            )
+    yield from plans.values()

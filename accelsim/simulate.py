@@ -13,14 +13,14 @@ from accelsim import engine
 from accelsim.compression import CompressionSpec, compress, load_spec
 from accelsim.errors import AccelsimError
 from accelsim.hardware import Accelerator, HwConfig, load_hw
-from accelsim.mapper import KINDS, ArrayMapping, Tiling, Traffic, map_layer, tile_dram
+from accelsim.mapper import KINDS, ArrayMapping, Tiling, Traffic, map_layer, pick_tiling, tile_options
 from accelsim.network import INPUT, MAC_KINDS, Layer, Network
 from accelsim.residency import Residency, candidate_plans
 from accelsim.result import COMPONENTS, MEMORY_COMPONENTS, LayerResult, Result
 from accelsim.workload import load_net
 
 MODES = ("steady", "cold")
-MAX_CHUNKS = 8  # tiles of a layer are coalesced into at most this many events
+MAX_CHUNKS = 4  # tiles of a layer are coalesced into at most this many events
 
 
 @dataclass(frozen=True)
@@ -35,30 +35,36 @@ class LayerPlan:
     pinned: bool
 
 
+def _tiling(
+    layer: Layer,
+    res: Residency,
+    output_to_dram: bool,
+    input_bytes: float,
+    stored: float,
+    options_cache: dict[tuple, tuple],
+    batch: int,
+    chip: Accelerator,
+) -> Tiling:
+    """The layer's DRAM tiling under a residency plan (options cached across plans)."""
+    key = (layer.name, 0.0 if layer.name in res.pinned else stored, input_bytes, output_to_dram)
+    options = options_cache.get(key)
+    if options is None:
+        options = options_cache[key] = tile_options(layer, batch, chip, *key[1:])
+    return pick_tiling(options, res.tile_bytes)
+
+
 def _plan_layer(
     layer: Layer,
     mapping: ArrayMapping,
+    tiling: Tiling,
     chip: Accelerator,
-    batch: int,
     mode: str,
     res: Residency,
-    sinks: set[str],
-    element_bytes: dict[str, float],
     stored: float,
     macs: float,
+    waits: tuple[str, ...],
 ) -> LayerPlan:
     pinned = layer.name in res.pinned
-    spilled_inputs = [r for src in layer.inputs for r in res.roots[src] if r in res.spilled]
-    is_view = mapping.engine == "none"
-    tiling = tile_dram(
-        layer,
-        batch,
-        chip,
-        weights_from_dram=0.0 if pinned else stored,
-        input_from_dram=0.0 if is_view else sum(element_bytes[r] for r in spilled_inputs),
-        output_to_dram=not is_view and (layer.name in res.spilled or layer.name in sinks),
-        space=res.tile_bytes,
-    )
     traffic = Traffic(dict(mapping.traffic.read), dict(mapping.traffic.write))
     weights_in = tiling.weight_bytes + (stored if pinned and mode == "cold" else 0.0)
     traffic.add("dram", "weights", read=weights_in)
@@ -71,7 +77,6 @@ def _plan_layer(
     )
     if sram_bw:  # the array cannot run faster than its buffer feeds it
         compute_s = max(compute_s, traffic.bytes("sram") / sram_bw)
-    waits = tuple(dict.fromkeys(r for r in spilled_inputs if r != INPUT))
     return LayerPlan(layer, macs, mapping, tiling, traffic, compute_s, waits, pinned)
 
 
@@ -144,31 +149,46 @@ def simulate(
         kept = density.get(layer.name, 1.0) if chip.config.compute.sparse and layer.kind in MAC_KINDS else 1.0
         mappings.append(_skip_zeros(mapping, kept) if kept < 1 else mapping)
         macs.append(layer.macs * batch * kept)
-    best: tuple[float, Residency, list[LayerPlan]] | None = None
+    best: tuple[float, Residency, list[Tiling]] | None = None
+    options_cache: dict[tuple, tuple] = {}
+    views = [mapping.engine == "none" for mapping in mappings]
     for residency in candidate_plans(network, chip, batch, stored):  # keep the plan with least DRAM traffic
         sinks = {
             r for layer in network.layers if layer.name not in consumed for r in residency.roots[layer.name]
         }
-        plans = [
-            _plan_layer(
-                layer,
-                mapping,
-                chip,
-                batch,
-                mode,
-                residency,
-                sinks,
-                element_bytes,
-                stored.get(layer.name, 0.0),
-                layer_macs,
+        tilings = []
+        for layer, is_view in zip(network.layers, views, strict=True):
+            spilled = [r for src in layer.inputs for r in residency.roots[src] if r in residency.spilled]
+            out = not is_view and (layer.name in residency.spilled or layer.name in sinks)
+            inputs = 0.0 if is_view else sum(element_bytes[r] for r in spilled)
+            tilings.append(
+                _tiling(
+                    layer,
+                    residency,
+                    out,
+                    inputs,
+                    stored.get(layer.name, 0.0),
+                    options_cache,
+                    batch,
+                    chip,
+                )
             )
-            for layer, mapping, layer_macs in zip(network.layers, mappings, macs, strict=True)
-        ]
-        dram = sum(plan.traffic.bytes("dram") for plan in plans)
+        dram = sum(t.weight_bytes + t.input_bytes + t.output_bytes for t in tilings)
+        if mode == "cold":
+            dram += sum(stored[name] for name in residency.pinned)
         if best is None or dram < best[0]:
-            best = (dram, residency, plans)
+            best = (dram, residency, tilings)
     assert best is not None
-    _, residency, plans = best
+    _, residency, tilings = best
+    plans = []
+    for layer, mapping, tiling, layer_macs in zip(network.layers, mappings, tilings, macs, strict=True):
+        spilled = [r for src in layer.inputs for r in residency.roots[src] if r in residency.spilled]
+        waits = tuple(dict.fromkeys(r for r in spilled if r != INPUT))
+        plans.append(
+            _plan_layer(
+                layer, mapping, tiling, chip, mode, residency, stored.get(layer.name, 0.0), layer_macs, waits
+            )
+        )
 
     timeline = engine.run(
         [_job(p) for p in plans if p.mapping.engine != "none"], chip.dram.bandwidth_bytes_per_s
