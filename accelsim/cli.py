@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from accelsim import units
-from accelsim.errors import AccelsimError
+from accelsim.errors import AccelsimError, closest
 from accelsim.hardware import Accelerator, hw_schema, load_hw
 from accelsim.network import Network, Shape
 from accelsim.resources import bundled_names
@@ -484,6 +484,210 @@ def fit_command(
             f"  first choice on {chip.name}: latency {_si(result.latency_s, 's')}, "
             f"energy {_si(result.energy_j, 'J')} per inference, DRAM share {result.dram_share:.1%}"
         )
+
+
+def _split_lists(tokens: list[str], flags: dict[str, str]) -> dict[str, list[str]]:
+    """`--hw a b c --net x y` (and repeated flags) into lists per flag."""
+    found: dict[str, list[str]] = {name: [] for name in flags.values()}
+    current = None
+    for token in tokens:
+        if token.startswith("--"):
+            if token not in flags:
+                raise AccelsimError(f"compare: unknown option '{token}'{closest(token, flags)}")
+            current = flags[token]
+        elif current is None:
+            raise AccelsimError(f"compare: '{token}' must follow --hw or --net")
+        else:
+            found[current].append(token)
+    return found
+
+
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def compare(ctx: typer.Context) -> None:
+    """Every chip on every network: accelsim compare --hw A B --net X Y [--json] [--mode M] [--batch N].
+
+    One table per metric (fits on chip, latency, energy, power, memory share, DRAM share),
+    networks down, chips across, the best chip of each row marked."""
+    from accelsim.compare import METRICS, compare_results, summary
+
+    args = list(ctx.args)
+    json_out = "--json" in args
+    args = [a for a in args if a != "--json"]
+    options = _split_lists(
+        args, {"--hw": "hw", "--net": "net", "--mode": "mode", "--batch": "batch", "--report": "report"}
+    )
+    if not options["hw"] or not options["net"]:
+        raise AccelsimError("compare: give at least one chip (--hw A B ...) and one network (--net X Y ...)")
+    if len(options["mode"]) > 1 or len(options["batch"]) > 1 or len(options["report"]) > 1:
+        raise AccelsimError("compare: --mode, --batch and --report take one value")
+    batch = options["batch"][0] if options["batch"] else "1"
+    if not batch.isdigit() or int(batch) < 1:
+        raise AccelsimError(f"compare: --batch must be a positive integer, got '{batch}'")
+    results = compare_results(
+        options["hw"], options["net"], mode=(options["mode"] or ["steady"])[0], batch=int(batch)
+    )
+    if options["report"]:
+        from accelsim.report import compare_report
+
+        compare_report(results, options["report"][0])
+        console.print(f"report written to {options['report'][0]}")
+    rows = [summary(r) for r in results]
+    if json_out:
+        _print_json(rows)
+        return
+    chips = list(dict.fromkeys(r["hardware"] for r in rows))
+    nets = list(dict.fromkeys(r["network"] for r in rows))
+    cell = {(r["network"], r["hardware"]): r for r in rows}
+    for key, label, unit, lower in METRICS:
+        table = Table(title=label + (" (best marked *)" if lower is not None else ""), title_justify="left")
+        table.add_column("network")
+        for chip in chips:
+            table.add_column(chip, justify="right")
+        for net in nets:
+            values = [cell[net, chip][key] for chip in chips]
+            best = min(values) if lower else None
+            shown = []
+            for value in values:
+                text = (
+                    ("yes" if value else "no")
+                    if isinstance(value, bool)
+                    else (f"{value:.1%}" if not unit else _si(value, unit))
+                )
+                shown.append(
+                    f"[bold green]{text} *[/]"
+                    if best is not None and value == best and len(chips) > 1
+                    else text
+                )
+            table.add_row(net, *shown)
+        console.print(table)
+
+
+sweep_help = (
+    "Run a sweep: accelsim sweep SPEC.yaml --out results.db; read one: accelsim sweep show results.db"
+)
+
+
+@app.command(help=sweep_help)
+def sweep(
+    target: Annotated[str, typer.Argument(help="A sweep spec YAML, or 'show'.")],
+    db: Annotated[str | None, typer.Argument(help="With 'show': the results database.")] = None,
+    out: Annotated[str, typer.Option("--out", help="SQLite file for the results.")] = "sweep.db",
+    resume: Annotated[bool, typer.Option("--resume", help="Continue an interrupted sweep.")] = False,
+    dask: Annotated[
+        str | None, typer.Option("--dask", help="Dask scheduler address, or 'local' for a LocalCluster.")
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option("--workers", help="Worker processes (default: all cores).")
+    ] = None,
+    area: Annotated[
+        bool, typer.Option("--area", help="show: on-chip SRAM as a third Pareto objective.")
+    ] = False,
+    csv: Annotated[str | None, typer.Option("--csv", help="show: export every row as CSV.")] = None,
+    parquet: Annotated[
+        str | None, typer.Option("--parquet", help="show: export every row as Parquet.")
+    ] = None,
+    report: Annotated[str | None, typer.Option("--report", help="show: write an HTML report.")] = None,
+    json_out: JsonFlag = False,
+) -> None:
+    if target == "show":
+        if db is None:
+            raise AccelsimError("sweep show: give the results database, e.g. accelsim sweep show results.db")
+        _sweep_show(Path(db), area, csv, parquet, report, json_out)
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    from accelsim.sweep import load_sweep, run_sweep
+
+    spec, base = load_sweep(target)
+    if workers is not None and workers < 1:
+        raise AccelsimError(f"--workers must be at least 1, got {workers}")
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        "[progress.percentage]{task.percentage:>3.0f}%",
+        "{task.fields[rate]}",
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=False,
+    ) as progress:
+        task = progress.add_task("sweep", total=None, rate="")
+        start = [None]
+
+        def on_progress(rows: int, total: int) -> None:
+            import time
+
+            if start[0] is None:
+                start[0] = (time.perf_counter(), rows)
+                progress.update(task, total=total, completed=rows)
+                return
+            progress.advance(task, rows)
+            elapsed = time.perf_counter() - start[0][0]
+            done = progress.tasks[0].completed - start[0][1]
+            progress.update(task, rate=f"{done / max(elapsed, 1e-9):,.0f} rows/s")
+
+        try:
+            counts = run_sweep(
+                spec, base, Path(out), resume=resume, dask=dask, workers=workers, on_progress=on_progress
+            )
+        except KeyboardInterrupt:
+            progress.stop()
+            Console(stderr=True).print(f"stopped: finished rows are kept in {out}; --resume continues")
+            sys.exit(130)
+    if counts["added"] == 0 and counts["before"] >= counts["total"]:
+        console.print(f"{out}: sweep already complete ({counts['total']} rows); nothing to do")
+    else:
+        console.print(
+            f"{out}: {counts['before'] + counts['added']} of {counts['total']} rows ({counts['added']} new)"
+        )
+
+
+def _sweep_show(
+    path: Path, area: bool, csv: str | None, parquet: str | None, report: str | None, json_out: bool
+) -> None:
+    from accelsim.sweep import pareto_front, read_results
+
+    frame = read_results(path)
+    axes = frame.attrs["axes"]
+    objectives = ["energy_j", "latency_s", *(["onchip_bytes"] if area else [])]
+    front = pareto_front(frame, objectives)
+    if csv:
+        frame.to_csv(csv, index=False)
+    if parquet:
+        try:
+            frame.to_parquet(parquet, index=False)
+        except ImportError:
+            raise AccelsimError("--parquet needs pyarrow: pip install 'accelsim[parquet]'") from None
+    if report:
+        from accelsim.report import sweep_report
+
+        sweep_report(frame, front, report)
+    if json_out:
+        _print_json({"rows": len(frame), "axes": axes, "pareto": json.loads(front.to_json(orient="records"))})
+        return
+    counts = frame["status"].value_counts().to_dict()
+    console.print(
+        f"{path}: {len(frame)} rows ({', '.join(f'{n} {k}' for k, n in counts.items())}), "
+        f"axes: {', '.join(axes)}"
+    )
+    title = "Pareto front: energy per inference vs latency" + (" vs on-chip SRAM" if area else "")
+    table = Table(title=title, title_justify="left")
+    for column in ("network", "point", *axes, "fits", "latency", "energy", "on-chip"):
+        table.add_column(column, justify="left" if column == "network" else "right")
+    for _, row in front.iterrows():
+        table.add_row(
+            row["network"],
+            str(row["point_id"]),
+            *(str(row[a]) for a in axes),
+            "yes" if row["weights_fit_on_chip"] else "no",
+            _si(row["latency_s"], "s"),
+            _si(row["energy_j"], "J"),
+            f"{_mb(row['onchip_bytes'])} MB",
+        )
+    console.print(table)
+    for kind, target in (("CSV", csv), ("Parquet", parquet), ("report", report)):
+        if target:
+            console.print(f"{kind} written to {target}")
 
 
 def _write_json(data: Any, target: str) -> None:

@@ -1,0 +1,211 @@
+"""compare and sweep: tables, SQLite results, resume after SIGKILL, Dask, Pareto fronts."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from accelsim import AccelsimError
+from accelsim.compare import compare
+from accelsim.sweep import SweepSpec, load_sweep, pareto_front, points, read_results, run_sweep
+from tests.conftest import run_cli
+
+SPEC = """\
+base: 2W_npu
+networks: [squeezenet, mobilenet_v1]
+axes:
+  memory.sram.capacity: ["512 KiB", "2 MiB", "8 MiB"]
+  compute.rows: [16, 32]
+"""
+
+
+def write_spec(tmp_path: Path, text: str = SPEC) -> Path:
+    path = tmp_path / "spec.yaml"
+    path.write_text(text)
+    return path
+
+
+def rows_of(db: Path) -> list[tuple]:
+    with sqlite3.connect(db) as con:
+        return sorted(con.execute("SELECT point_id, network, status, energy_j, latency_s FROM results"))
+
+
+def test_compare_api_and_cli() -> None:
+    frame = compare(["2W_npu", "big_sram"], ["squeezenet", "alexnet"])
+    assert isinstance(frame, pd.DataFrame) and len(frame) == 4
+    fits = frame.set_index(["hardware", "network"])["weights_fit_on_chip"]
+    assert fits["big_sram", "alexnet"] and not fits["2W_npu", "alexnet"]
+    out = run_cli("compare", "--hw", "2W_npu.yaml", "edge_tpu_like", "--net", "squeezenet", "alexnet")
+    assert out.returncode == 0, out.stderr
+    for title in (
+        "weights fit on chip",
+        "latency",
+        "energy per inference",
+        "average power",
+        "memory share",
+        "DRAM share",
+    ):
+        assert title in out.stdout
+    assert "*" in out.stdout  # the best chip of each row is marked
+    data = json.loads(run_cli("compare", "--hw", "2W_npu", "--net", "squeezenet", "--json").stdout)
+    assert data[0]["network"] == "squeezenet" and "energy_dram_j" in data[0]
+    bad = run_cli("compare", "--hw", "2W_npu", "--net", "squeezenett")
+    assert bad.returncode == 2 and "did you mean 'squeezenet'" in bad.stderr
+
+
+def test_axes_and_sampling(tmp_path: Path) -> None:
+    spec = SweepSpec.model_validate(
+        {
+            "base": "2W_npu",
+            "networks": ["squeezenet"],
+            "axes": {
+                "compute.rows": {"range": [8, 64], "step": 8},
+                "memory.sram.capacity": {"log": ["256 KiB", "16 MiB"], "points": 7},
+            },
+        }
+    )
+    assert spec.axes["compute.rows"] == [8, 16, 24, 32, 40, 48, 56, 64]
+    assert (
+        spec.axes["memory.sram.capacity"][0] == 256 * 1024
+        and spec.axes["memory.sram.capacity"][-1] == 16 * 2**20
+    )
+    assert len(points(spec)) == 56
+    lhs = spec.model_copy(update={"sample": {"method": "lhs", "n": 8, "seed": 3}})
+    lhs = SweepSpec.model_validate({**spec.model_dump(), "sample": {"method": "lhs", "n": 8, "seed": 3}})
+    chosen = points(lhs)
+    assert len(chosen) == 8 and sorted(p["compute.rows"] for p in chosen) == spec.axes["compute.rows"]
+    assert points(lhs) == chosen  # deterministic for a seed
+    rnd = SweepSpec.model_validate({**spec.model_dump(), "sample": {"method": "random", "n": 5}})
+    assert len(points(rnd)) == 5
+
+
+def test_local_and_dask_agree_and_rerun_is_noop(tmp_path: Path) -> None:
+    spec, base = load_sweep(write_spec(tmp_path))
+    local = tmp_path / "local.db"
+    counts = run_sweep(spec, base, local, workers=2)
+    assert counts == {"total": 12, "before": 0, "added": 12}
+    distributed = tmp_path / "dask.db"
+    run_sweep(spec, base, distributed, dask="local", workers=2)
+    assert rows_of(local) == rows_of(distributed)
+    assert run_sweep(spec, base, local) == {"total": 12, "before": 12, "added": 0}  # finished: no-op
+    out = run_cli("sweep", str(write_spec(tmp_path)), "--out", str(local))
+    assert out.returncode == 0 and "nothing to do" in out.stdout
+
+
+def test_invalid_points_are_recorded(tmp_path: Path) -> None:
+    text = SPEC.replace('["512 KiB", "2 MiB", "8 MiB"]', '["512 KiB", "-1 MiB", "25 GHz"]')
+    spec, base = load_sweep(write_spec(tmp_path, text))
+    db = tmp_path / "r.db"
+    run_sweep(spec, base, db, workers=1)
+    frame = read_results(db)
+    assert len(frame) == 12
+    invalid = frame[frame["status"] == "invalid"]
+    assert len(invalid) == 8 and invalid["error"].str.contains("memory.sram.capacity").all()
+    assert (frame[frame["status"] == "ok"]["energy_j"] > 0).all()
+
+
+def test_sigkill_then_resume_leaves_no_gaps_or_duplicates(tmp_path: Path) -> None:
+    text = """\
+base: 2W_npu
+networks: [mobilenet_v1]
+axes:
+  memory.sram.capacity: {log: ["256 KiB", "8 MiB"], points: 6}
+  compute.rows: {range: [8, 64], step: 4}
+  compute.cols: [16, 32, 64]
+"""
+    spec_path = write_spec(tmp_path, text)
+    db = tmp_path / "r.db"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "accelsim", "sweep", str(spec_path), "--out", str(db), "--workers", "2"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.time() + 60
+    count = 0
+    while time.time() < deadline and count < 20:
+        time.sleep(0.2)
+        if db.exists():
+            try:
+                with sqlite3.connect(db) as con:
+                    count = con.execute("SELECT COUNT(*) FROM results").fetchone()[0]
+            except sqlite3.OperationalError:
+                count = 0
+    os.killpg(proc.pid, signal.SIGKILL)  # the sweep and its workers, mid-run
+    proc.wait()
+    spec, base = load_sweep(spec_path)
+    total = len(points(spec))
+    with sqlite3.connect(db) as con:
+        partial = con.execute("SELECT COUNT(*) FROM results").fetchone()[0]
+    assert 0 < partial < total, partial
+    with pytest.raises(AccelsimError, match="add --resume"):
+        run_sweep(spec, base, db)
+    counts = run_sweep(spec, base, db, resume=True, workers=2)
+    assert counts["before"] == partial and counts["added"] == total - partial
+    with sqlite3.connect(db) as con:
+        ids = [r[0] for r in con.execute("SELECT point_id FROM results ORDER BY point_id")]
+    assert ids == list(range(total))  # every point once: no gaps, no duplicates
+
+
+def test_different_spec_is_refused(tmp_path: Path) -> None:
+    spec, base = load_sweep(write_spec(tmp_path))
+    db = tmp_path / "r.db"
+    run_sweep(spec, base, db, workers=1)
+    other, base2 = load_sweep(write_spec(tmp_path, SPEC.replace("rows: [16, 32]", "rows: [16, 64]")))
+    with pytest.raises(AccelsimError, match="holds a different sweep"):
+        run_sweep(other, base2, db)
+
+
+def test_pareto_front_by_hand() -> None:
+    frame = pd.DataFrame(
+        {
+            "network": ["n"] * 5,
+            "status": ["ok"] * 4 + ["invalid"],
+            "point_id": range(5),
+            "energy_j": [1.0, 2.0, 3.0, 2.5, 0.1],
+            "latency_s": [3.0, 2.0, 1.0, 2.5, 0.1],
+            "onchip_bytes": [1, 1, 1, 0.5, 1],
+        }
+    )
+    assert list(pareto_front(frame, ["energy_j", "latency_s"])["point_id"]) == [0, 1, 2]  # 3 is beaten by 1
+    assert sorted(pareto_front(frame, ["energy_j", "latency_s", "onchip_bytes"])["point_id"]) == [0, 1, 2, 3]
+
+
+def test_sweep_show_exports(tmp_path: Path) -> None:
+    spec, base = load_sweep(write_spec(tmp_path))
+    db = tmp_path / "r.db"
+    run_sweep(spec, base, db, workers=1)
+    out = run_cli(
+        "sweep", "show", str(db), "--csv", str(tmp_path / "r.csv"), "--parquet", str(tmp_path / "r.pq")
+    )
+    assert out.returncode == 0 and "Pareto front" in out.stdout, out.stderr
+    assert len(pd.read_csv(tmp_path / "r.csv")) == 12 and len(pd.read_parquet(tmp_path / "r.pq")) == 12
+    data = json.loads(run_cli("sweep", "show", str(db), "--json", "--area").stdout)
+    assert data["rows"] == 12 and data["pareto"]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("base: 2W_npu\nnetworks: [squeezenet]\naxes: {compute.rows: []}\n", "non-empty list"),
+        (
+            "base: 2W_npu\nnetworks: [squeezenet]\naxes: {compute.rows: [8]}\nsampel: {}\n",
+            "did you mean 'sample'",
+        ),
+        ("base: 2W_npx\nnetworks: [squeezenet]\naxes: {compute.rows: [8]}\n", "did you mean '2W_npu'"),
+        ("base: 2W_npu\nnetworks: [squeezenat]\naxes: {compute.rows: [8]}\n", "did you mean 'squeezenet'"),
+    ],
+)
+def test_bad_sweep_specs(tmp_path: Path, text: str, message: str) -> None:
+    out = run_cli("sweep", str(write_spec(tmp_path, text)), "--out", str(tmp_path / "r.db"))
+    assert out.returncode == 2 and message in out.stderr and "Traceback" not in out.stderr
+    assert not (tmp_path / "r.db").exists()
