@@ -1,7 +1,8 @@
 """accelsim: energy and memory simulator for DNN accelerators."""
 
+from accelsim.compare import compare
 from accelsim.errors import AccelsimError
-from accelsim.hardware import Accelerator, HwConfig, load_hw
+from accelsim.hardware import Accelerator, HwConfig, load_hw, variant
 from accelsim.network import Layer, LayerSpec, Network, build_network
 from accelsim.result import LayerResult, Result
 from accelsim.simulate import simulate
@@ -20,7 +21,9 @@ __all__ = [
     "Network",
     "Result",
     "build_network",
+    "compare",
     "load_net",
     "simulate",
+    "variant",
     "zoo_names",
 ]

@@ -741,6 +741,9 @@ def run(
     param: ParamOption = None,
     sr: SrOption = None,
     pct3x3: Pct3x3Option = None,
+    report: Annotated[
+        str | None, typer.Option("--report", help="Write an HTML report (or .png/.svg of the breakdown).")
+    ] = None,
 ) -> None:
     """Simulate a network on an accelerator: fit on chip, latency, energy, power, memory share."""
     from accelsim.compression import resolve_spec
@@ -762,11 +765,17 @@ def run(
         fps=fps,
         compression=resolve_spec(compress, network.name, wbits, abits, prune),
     )
+    if report is not None:
+        from accelsim.report import run_report
+
+        run_report(result, report)
     if json_target is not None:
         _write_json(result.to_dict(), json_target)
         if json_target == "-":
             return
     _print_result(result, layers)
+    if report is not None:
+        console.print(f"  report written to {report}")
 
 
 def _print_result(r: Result, show_layers: bool) -> None:

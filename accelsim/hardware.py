@@ -3,6 +3,7 @@ whose every energy is filled in, from the config or from the sourced default tab
 
 from __future__ import annotations
 
+import copy
 import math
 import re
 from collections.abc import Mapping
@@ -382,6 +383,33 @@ def parse_hw(data: Mapping[str, Any], source: str) -> Accelerator:
         return resolve_accelerator(config)
     except AccelsimError as exc:
         raise AccelsimError(f"{source}: {exc}") from None
+
+
+def with_fields(base: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of config data with each dotted path (`memory.sram.capacity`) set to a value."""
+    data = copy.deepcopy(dict(base))
+    for path, value in changes.items():
+        node = data
+        keys = path.split(".")
+        for key in keys[:-1]:
+            if node.get(key) is None:
+                node[key] = {}
+            if not isinstance(node[key], dict):
+                raise AccelsimError(f"field '{path}': '{key}' is not a section of the config")
+            node = node[key]
+        node[keys[-1]] = value
+    return data
+
+
+def variant(hw: str | Path | HwConfig | Accelerator, changes: Mapping[str, Any]) -> Accelerator:
+    """A chip like `hw` with some fields changed by dotted path, validated again:
+    `variant("2W_npu", {"memory.sram.capacity": "8 MiB"})`."""
+    config = load_hw(hw).config
+    data = with_fields(config.model_dump(exclude_none=True), changes)
+    try:
+        return resolve_accelerator(HwConfig.model_validate(data))
+    except ValidationError as exc:
+        raise AccelsimError(validation_message(exc, data, config.name)) from None
 
 
 def load_hw(hw: str | Path | HwConfig | Accelerator) -> Accelerator:

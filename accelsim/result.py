@@ -23,6 +23,7 @@ class LayerResult:
     energy_j: float  # dynamic energy per inference (static is chip-wide, not per layer)
     energy_breakdown_j: dict[str, float]
     dram_bytes: float  # per inference
+    weight_bytes: float  # the layer's weights as stored on this chip
     weights_pinned: bool
 
 
@@ -46,11 +47,16 @@ class Result:
     power_budget_w: float
     energy_breakdown_j: dict[str, float]  # per inference, by component; sums to energy_j
     energy_by_tensor_j: dict[str, float]  # memory energy per inference by tensor kind
+    memory_energy_j: dict[str, dict[str, float]]  # each memory component by tensor kind
     memory_share: float
     dram_share: float
     dram_bytes: dict[str, float]  # per inference, weights / activations
     engine_busy_s: dict[str, float]
+    peak_macs_per_s: float
+    dram_bandwidth_bytes_per_s: float
+    weight_capacity_bytes: float  # on-chip bytes that can hold weights
     layers: tuple[LayerResult, ...]
+    timeline: tuple[tuple[str, str, float, float], ...] = ()  # (engine, layer, start_s, end_s)
 
     @property
     def within_budget(self) -> bool:

@@ -27,6 +27,7 @@ MAX_CHUNKS = 4  # tiles of a layer are coalesced into at most this many events
 class LayerPlan:
     layer: Layer
     macs: float  # MACs performed for the whole batch (fewer when a sparse array skips zeros)
+    stored: float  # the layer's weights as stored (bytes)
     mapping: ArrayMapping
     tiling: Tiling
     traffic: Traffic  # everything the layer moves, DRAM included (whole batch)
@@ -77,7 +78,7 @@ def _plan_layer(
     )
     if sram_bw:  # the array cannot run faster than its buffer feeds it
         compute_s = max(compute_s, traffic.bytes("sram") / sram_bw)
-    return LayerPlan(layer, macs, mapping, tiling, traffic, compute_s, waits, pinned)
+    return LayerPlan(layer, macs, stored, mapping, tiling, traffic, compute_s, waits, pinned)
 
 
 def _job(plan: LayerPlan) -> engine.Job:
@@ -90,17 +91,14 @@ def _job(plan: LayerPlan) -> engine.Job:
     return engine.Job(plan.layer.name, (chunk,) * n, plan.waits_for)
 
 
-def _energy(traffic: Traffic, chip: Accelerator) -> tuple[dict[str, float], dict[str, float]]:
-    """Memory energy of a layer's traffic (J), by component and by tensor kind."""
-    by_component = dict.fromkeys(MEMORY_COMPONENTS, 0.0)
-    by_kind = dict.fromkeys(KINDS, 0.0)
+def _energy(traffic: Traffic, chip: Accelerator) -> dict[tuple[str, str], float]:
+    """Memory energy of a layer's traffic (J), by (component, tensor kind)."""
+    energy = {(level, kind): 0.0 for level in MEMORY_COMPONENTS for kind in KINDS}
     for moved, is_read in ((traffic.read, True), (traffic.write, False)):
         for (level, kind), nbytes in moved.items():
             lvl = chip.level(level, kind)
-            energy = nbytes * (lvl.read_j_per_byte if is_read else lvl.write_j_per_byte)
-            by_component[level] += energy
-            by_kind[kind] += energy
-    return by_component, by_kind
+            energy[level, kind] += nbytes * (lvl.read_j_per_byte if is_read else lvl.write_j_per_byte)
+    return energy
 
 
 def simulate(
@@ -190,9 +188,8 @@ def simulate(
             )
         )
 
-    timeline = engine.run(
-        [_job(p) for p in plans if p.mapping.engine != "none"], chip.dram.bandwidth_bytes_per_s
-    )
+    jobs = [_job(p) for p in plans if p.mapping.engine != "none"]
+    timeline = engine.run(jobs, chip.dram.bandwidth_bytes_per_s, record_intervals=True)
     return _account(network, chip, mode, batch, fps, residency, plans, timeline, spec)
 
 
@@ -231,22 +228,23 @@ def _account(
         )
     operating_fps = fps if fps is not None else throughput
     totals = dict.fromkeys(COMPONENTS, 0.0)
-    by_kind = dict.fromkeys(KINDS, 0.0)
+    memory_by_kind = {(level, kind): 0.0 for level in MEMORY_COMPONENTS for kind in KINDS}
     dram_bytes = dict.fromkeys(KINDS, 0.0)
     layers = []
     previous_end = 0.0
     for plan in plans:
         layer = plan.layer
-        memory, kinds = _energy(plan.traffic, chip)
+        memory = _energy(plan.traffic, chip)
         parts = {
             "mac": plan.macs * chip.mac_j,
-            **memory,
+            **{level: sum(memory[level, kind] for kind in KINDS) for level in MEMORY_COMPONENTS},
             "vector": layer.vector_ops * batch * chip.vector_op_j,
         }
         for key, value in parts.items():
             totals[key] += value
+        for key, value in memory.items():
+            memory_by_kind[key] += value
         for kind in KINDS:
-            by_kind[kind] += kinds[kind]
             dram_bytes[kind] += plan.traffic.bytes("dram", kind)
         span = timeline.layers.get(layer.name)
         start, end = (span.start, span.end) if span else (previous_end, previous_end)
@@ -265,6 +263,7 @@ def _account(
                 energy_j=sum(parts.values()) / batch,
                 energy_breakdown_j={k: v / batch for k, v in parts.items()},
                 dram_bytes=plan.traffic.bytes("dram") / batch,
+                weight_bytes=plan.stored,
                 weights_pinned=plan.pinned,
             )
         )
@@ -290,10 +289,19 @@ def _account(
         power_w=energy * operating_fps,
         power_budget_w=chip.power_budget_w,
         energy_breakdown_j=breakdown,
-        energy_by_tensor_j={k: v / batch for k, v in by_kind.items()},
+        energy_by_tensor_j={
+            k: sum(memory_by_kind[lvl, k] for lvl in MEMORY_COMPONENTS) / batch for k in KINDS
+        },
+        memory_energy_j={
+            lvl: {k: memory_by_kind[lvl, k] / batch for k in KINDS} for lvl in MEMORY_COMPONENTS
+        },
         memory_share=memory / energy,
         dram_share=breakdown["dram"] / energy,
         dram_bytes={k: v / batch for k, v in dram_bytes.items()},
         engine_busy_s={"dma": timeline.dma_busy_s, "compute": timeline.compute_busy_s},
+        peak_macs_per_s=chip.peak_macs_per_s,
+        dram_bandwidth_bytes_per_s=chip.dram.bandwidth_bytes_per_s,
+        weight_capacity_bytes=chip.capacity_for("weights"),
+        timeline=tuple(timeline.intervals),
         layers=tuple(layers),
     )

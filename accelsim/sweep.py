@@ -8,7 +8,6 @@ cluster; only the process that owns the database writes to it.
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import itertools
 import json
@@ -27,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from accelsim import units
 from accelsim.compare import summary
 from accelsim.errors import AccelsimError, closest
-from accelsim.hardware import HwConfig, resolve_accelerator, validation_message
+from accelsim.hardware import HwConfig, resolve_accelerator, validation_message, with_fields
 from accelsim.resources import resolve
 from accelsim.yamlio import load_yaml_mapping
 
@@ -139,22 +138,6 @@ def points(spec: SweepSpec) -> list[dict[str, Any]]:
     return [dict(zip(paths, row, strict=True)) for row in zip(*columns, strict=True)]
 
 
-def apply(base: Mapping[str, Any], point: Mapping[str, Any]) -> dict[str, Any]:
-    """The base config with each dotted path set to the point's value."""
-    data = copy.deepcopy(dict(base))
-    for path, value in point.items():
-        node = data
-        keys = path.split(".")
-        for key in keys[:-1]:
-            if not isinstance(node.get(key), dict):
-                node[key] = {} if node.get(key) is None else node[key]
-            if not isinstance(node[key], dict):
-                raise AccelsimError(f"axis '{path}': '{key}' is not a section of the config")
-            node = node[key]
-        node[keys[-1]] = value
-    return data
-
-
 def load_sweep(path: str | Path) -> tuple[SweepSpec, dict[str, Any]]:
     """The spec and its base config (as YAML data, before validation)."""
     path = Path(path)
@@ -205,7 +188,7 @@ def evaluate_chunk(
     for point_id, point in chunk:
         chip, error = None, None
         try:
-            chip = resolve_accelerator(HwConfig.model_validate(apply(base, point)))
+            chip = resolve_accelerator(HwConfig.model_validate(with_fields(base, point)))
         except ValidationError as exc:
             error = validation_message(exc, {}, "point")
         except AccelsimError as exc:

@@ -1,0 +1,164 @@
+"""Pictures: figure objects built from results (traces, values, axes), self-contained HTML,
+rendering in headless Chromium, and the notebook executed headless."""
+
+from __future__ import annotations
+
+import math
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from accelsim import AccelsimError, simulate
+from accelsim.report import (
+    compare_figures,
+    energy_breakdown,
+    layer_energy,
+    roofline,
+    run_report,
+    sweep_figures,
+    timeline,
+    weight_fit,
+    write_report,
+)
+from accelsim.sweep import load_sweep, pareto_front, read_results, run_sweep
+from tests.conftest import run_cli
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def result():
+    return simulate("mobilenet_v1", "2W_npu")
+
+
+def test_energy_breakdown_values(result) -> None:
+    trace = energy_breakdown(result).data[0]
+    values = dict(zip(trace.ids, trace.values, strict=True))
+    assert values["total"] == pytest.approx(result.energy_j)
+    for comp, value in result.energy_breakdown_j.items():
+        assert values[comp] == pytest.approx(value)
+    for comp in ("register_file", "sram", "dram"):  # tensor kinds add up to their component
+        assert values[f"{comp}/weights"] + values[f"{comp}/activations"] == pytest.approx(values[comp])
+    assert values["dram/weights"] > 0  # MobileNet v1 streams some weights on this chip
+
+
+def test_layer_energy_bars(result) -> None:
+    fig = layer_energy(result)
+    assert [t.name for t in fig.data] == ["mac", "register_file", "sram", "dram", "vector"]
+    assert list(fig.data[0].x) == [layer.name for layer in result.layers]
+    stacked = [sum(t.y[i] for t in fig.data) for i in range(len(result.layers))]
+    assert stacked == pytest.approx([layer.energy_j for layer in result.layers])
+    assert fig.layout.barmode == "stack"
+
+
+def test_timeline_gantt(result) -> None:
+    fig = timeline(result)
+    engines = {t.name: t for t in fig.data}
+    assert set(engines) == {"dma", "compute"}
+    end = max(b + w for t in fig.data for b, w in zip(t.base, t.x, strict=True))
+    assert end == pytest.approx(result.latency_s * 1e6)
+    busy = sum(engines["compute"].x) / 1e6
+    assert busy == pytest.approx(result.engine_busy_s["compute"])
+
+
+def test_roofline_and_weight_fit(result) -> None:
+    fig = roofline(result)
+    line, points = fig.data
+    assert max(line.y) == pytest.approx(2 * result.peak_macs_per_s)
+    assert len(points.x) == sum(1 for layer in result.layers if layer.engine == "array" and layer.macs)
+    assert all(y <= 2 * result.peak_macs_per_s * 1.0001 for y in points.y)  # nothing beats the roof
+    assert fig.layout.xaxis.type == "log"
+    fit = weight_fit(result)
+    assert fit.data[0].y[-1] == pytest.approx(result.weight_bytes / 1e6)
+    assert fit.layout.shapes[0].y0 == pytest.approx(result.weight_capacity_bytes / 1e6)
+
+
+def test_compare_and_sweep_figures(tmp_path: Path) -> None:
+    results = [simulate(n, hw) for hw in ("2W_npu", "big_sram") for n in ("squeezenet", "alexnet")]
+    bars, scatter, matrix = compare_figures(results)
+    assert [t.name for t in bars.data] == ["2W_npu", "big_sram"]
+    assert matrix.data[0].z == ((1, 1), (0, 1)) or [list(r) for r in matrix.data[0].z] == [[1, 1], [0, 1]]
+    spec = tmp_path / "s.yaml"
+    spec.write_text(
+        'base: 2W_npu\nnetworks: [squeezenet]\naxes:\n  memory.sram.capacity: ["1 MiB", "4 MiB"]\n'
+        "  compute.rows: [16, 32, 64]\n"
+    )
+    sweep, base = load_sweep(spec)
+    run_sweep(sweep, base, tmp_path / "r.db", workers=1)
+    frame = read_results(tmp_path / "r.db")
+    pareto, heat = sweep_figures(frame, pareto_front(frame, ["energy_j", "latency_s"]))
+    assert len(pareto.data) == 2 and len(heat.data[0].z) == 3 and len(heat.data[0].z[0]) == 2
+    assert not any(math.isnan(v) for row in heat.data[0].z for v in row)
+
+
+def test_html_report_is_self_contained(result, tmp_path: Path) -> None:
+    path = tmp_path / "run.html"
+    run_report(result, path)
+    text = path.read_text()
+    assert text.count("<script") >= 5 and "Plotly.newPlot" in text
+    assert not re.search(r"<script[^>]*\ssrc=", text)  # no external scripts: works offline
+    assert len(text) > 3_000_000  # the plotly.js bundle is inlined
+    with pytest.raises(AccelsimError, match="expected a .html, .png or .svg"):
+        write_report([], tmp_path / "run.pdf")
+    out = run_cli("run", "--hw", "2W_npu", "--net", "squeezenet", "--report", str(tmp_path / "cli.html"))
+    assert out.returncode == 0 and (tmp_path / "cli.html").stat().st_size > 3_000_000
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="no Chromium on this machine (apt-get install chromium)")
+def test_report_renders_without_javascript_errors(result, tmp_path: Path) -> None:
+    path = tmp_path / "run.html"
+    run_report(result, path)
+    shot = tmp_path / "run.png"
+    proc = subprocess.run(
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--enable-logging=stderr",
+            "--v=0",
+            "--virtual-time-budget=5000",
+            f"--screenshot={shot}",
+            "--window-size=1300,2600",
+            path.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    console = [line for line in proc.stderr.splitlines() if "CONSOLE" in line or "Uncaught" in line]
+    assert not [line for line in console if "Error" in line or "Uncaught" in line], console
+    assert shot.stat().st_size > 50_000  # a page with charts, not a blank one
+
+
+def test_notebook_executes_headless() -> None:
+    notebook = nbformat.read(ROOT / "notebooks" / "energy_breakdown.ipynb", as_version=4)
+    assert all(
+        not cell.get("outputs") for cell in notebook.cells if cell.cell_type == "code"
+    )  # committed clean
+    NotebookClient(
+        notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(ROOT)}}
+    ).execute()
+    printed = "".join(o.get("text", "") for c in notebook.cells if c.cell_type == "code" for o in c.outputs)
+    assert "smallest SRAM where all weights and activations fit" in printed
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="static images need Chrome or Chromium")
+def test_static_image_report(result, tmp_path: Path) -> None:
+    pytest.importorskip("kaleido")
+    path = tmp_path / "breakdown.png"
+    run_report(result, path)
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
