@@ -57,6 +57,23 @@ Pct3x3Option = Annotated[
 ]
 
 
+def _network(
+    net: str,
+    width: float,
+    resolution: int | None,
+    input_shape: str | None,
+    strict: bool,
+    param: list[str] | None,
+    sr: float | None,
+    pct3x3: float | None,
+) -> Network:
+    """The network the common options describe (info and run take the same ones)."""
+    params = _params(param, sr, pct3x3)
+    return load_net(
+        net, width=width, resolution=resolution, input_shape=input_shape, strict=strict, params=params
+    )
+
+
 def _params(
     pairs: list[str] | None, sr: float | None = None, pct3x3: float | None = None
 ) -> dict[str, float]:
@@ -128,14 +145,7 @@ def info(
     pct3x3: Pct3x3Option = None,
 ) -> None:
     """Per-layer shapes, parameters and MACs of one network."""
-    network = load_net(
-        net,
-        width=width,
-        resolution=resolution,
-        input_shape=input_shape,
-        strict=strict,
-        params=_params(param, sr, pct3x3),
-    )
+    network = _network(net, width, resolution, input_shape, strict, param, sr, pct3x3)
     if json_out:
         _print_json(network.to_dict())
         return
@@ -749,14 +759,7 @@ def run(
     from accelsim.compression import resolve_spec
     from accelsim.simulate import simulate
 
-    network = load_net(
-        net,
-        width=width,
-        resolution=resolution,
-        input_shape=input_shape,
-        strict=strict,
-        params=_params(param, sr, pct3x3),
-    )
+    network = _network(net, width, resolution, input_shape, strict, param, sr, pct3x3)
     result = simulate(
         network,
         hw,

@@ -317,18 +317,3 @@ def pick_tiling(options: tuple[tuple[float, float, Tiling], ...], space: float) 
     if best is None:
         return replace(options[0][2], fits=False)
     return best
-
-
-def tile_dram(
-    layer: Layer,
-    batch: int,
-    hw: Accelerator,
-    weights_from_dram: float,
-    input_from_dram: float,
-    output_to_dram: bool,
-    space: float,
-) -> Tiling:
-    """The tiling that minimizes DRAM bytes while its working set fits `space`."""
-    return pick_tiling(
-        tile_options(layer, batch, hw, weights_from_dram, input_from_dram, output_to_dram), space
-    )
