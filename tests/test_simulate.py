@@ -196,3 +196,21 @@ def test_run_cli_bad_input(tmp_path: Path) -> None:
         assert out.returncode == 2 and message in out.stderr, (args, out.stderr)
         assert "Traceback" not in out.stderr
     assert not list(tmp_path.rglob("*.json"))
+
+
+def test_readme_story_table_is_current() -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    rows = [
+        line.split("|")[1:-1]
+        for line in readme.splitlines()
+        if line.startswith("| ") and line.count("|") == 10 and ("2W_npu" in line or "big_sram" in line)
+    ]
+    assert len(rows) == 6
+    for cells in rows:
+        net, hw, weights, fits, _, energy, _, dram, memory = (c.strip() for c in cells)
+        r = simulate(net, hw)
+        assert fits == ("yes" if r.weights_fit_on_chip else "no")
+        assert float(weights) == pytest.approx(r.weight_bytes / 1e6, abs=0.01)
+        assert float(energy.split()[0].replace(",", "")) == pytest.approx(r.energy_j * 1e6, rel=0.01)
+        assert float(dram.rstrip("%")) == pytest.approx(r.dram_share * 100, abs=0.1)
+        assert float(memory.rstrip("%")) == pytest.approx(r.memory_share * 100, abs=0.1)
