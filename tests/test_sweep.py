@@ -209,3 +209,43 @@ def test_bad_sweep_specs(tmp_path: Path, text: str, message: str) -> None:
     out = run_cli("sweep", str(write_spec(tmp_path, text)), "--out", str(tmp_path / "r.db"))
     assert out.returncode == 2 and message in out.stderr and "Traceback" not in out.stderr
     assert not (tmp_path / "r.db").exists()
+
+
+def test_dask_worker_dying_mid_sweep_loses_and_duplicates_nothing(tmp_path: Path) -> None:
+    import threading
+
+    from dask.distributed import Client, LocalCluster
+
+    text = SPEC.replace("rows: [16, 32]", "rows: [8, 12, 16, 24, 32, 48, 64]\n  compute.cols: [16, 32, 64]")
+    spec, base = load_sweep(write_spec(tmp_path, text))
+    db = tmp_path / "r.db"
+    with (
+        LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
+        Client(cluster) as client,
+    ):
+        killed = threading.Event()
+
+        def kill_a_worker() -> None:
+            deadline = time.time() + 60
+            while time.time() < deadline:
+                time.sleep(0.05)
+                try:
+                    with sqlite3.connect(db) as con:
+                        if con.execute("SELECT COUNT(*) FROM results").fetchone()[0] > 0:
+                            break
+                except sqlite3.OperationalError:
+                    continue
+            pid = next(iter(client.run(os.getpid).values()))
+            os.kill(pid, signal.SIGKILL)  # a worker process dies mid-sweep; its nanny restarts it
+            killed.set()
+
+        thread = threading.Thread(target=kill_a_worker)
+        thread.start()
+        counts = run_sweep(spec, base, db, dask=cluster.scheduler_address)
+        thread.join()
+    assert killed.is_set()
+    total = len(points(spec)) * 2
+    assert counts["added"] == total
+    with sqlite3.connect(db) as con:
+        pairs = con.execute("SELECT point_id, network FROM results").fetchall()
+    assert len(pairs) == len(set(pairs)) == total
