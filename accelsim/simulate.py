@@ -140,44 +140,13 @@ def simulate(
     act_bytes = chip.activation_bits / 8
     element_bytes = {INPUT: math.prod(network.input_shape) * batch * act_bytes}
     element_bytes.update({layer.name: layer.output_elements * batch * act_bytes for layer in network.layers})
-    consumed = {src for layer in network.layers for src in layer.inputs}
     mappings, macs = [], []
     for layer in network.layers:
         mapping = map_layer(layer, chip, batch, stored.get(layer.name, 0.0))
         kept = density.get(layer.name, 1.0) if chip.config.compute.sparse and layer.kind in MAC_KINDS else 1.0
         mappings.append(_skip_zeros(mapping, kept) if kept < 1 else mapping)
         macs.append(layer.macs * batch * kept)
-    best: tuple[float, Residency, list[Tiling]] | None = None
-    options_cache: dict[tuple, tuple] = {}
-    views = [mapping.engine == "none" for mapping in mappings]
-    for residency in candidate_plans(network, chip, batch, stored):  # keep the plan with least DRAM traffic
-        sinks = {
-            r for layer in network.layers if layer.name not in consumed for r in residency.roots[layer.name]
-        }
-        tilings = []
-        for layer, is_view in zip(network.layers, views, strict=True):
-            spilled = [r for src in layer.inputs for r in residency.roots[src] if r in residency.spilled]
-            out = not is_view and (layer.name in residency.spilled or layer.name in sinks)
-            inputs = 0.0 if is_view else sum(element_bytes[r] for r in spilled)
-            tilings.append(
-                _tiling(
-                    layer,
-                    residency,
-                    out,
-                    inputs,
-                    stored.get(layer.name, 0.0),
-                    options_cache,
-                    batch,
-                    chip,
-                )
-            )
-        dram = sum(t.weight_bytes + t.input_bytes + t.output_bytes for t in tilings)
-        if mode == "cold":
-            dram += sum(stored[name] for name in residency.pinned)
-        if best is None or dram < best[0]:
-            best = (dram, residency, tilings)
-    assert best is not None
-    _, residency, tilings = best
+    residency, tilings = _choose_residency(network, chip, batch, mode, stored, element_bytes, mappings)
     plans = []
     for layer, mapping, tiling, layer_macs in zip(network.layers, mappings, tilings, macs, strict=True):
         spilled = [r for src in layer.inputs for r in residency.roots[src] if r in residency.spilled]
@@ -191,6 +160,40 @@ def simulate(
     jobs = [_job(p) for p in plans if p.mapping.engine != "none"]
     timeline = engine.run(jobs, chip.dram.bandwidth_bytes_per_s, record_intervals=True)
     return _account(network, chip, mode, batch, fps, residency, plans, timeline, spec)
+
+
+def _choose_residency(
+    network: Network,
+    chip: Accelerator,
+    batch: int,
+    mode: str,
+    stored: Mapping[str, float],
+    element_bytes: Mapping[str, float],
+    mappings: Sequence[ArrayMapping],
+) -> tuple[Residency, list[Tiling]]:
+    """The residency plan with the least DRAM traffic, and each layer's tiling under it."""
+    consumed = {src for layer in network.layers for src in layer.inputs}
+    views = [mapping.engine == "none" for mapping in mappings]
+    options_cache: dict[tuple, tuple] = {}
+    best: tuple[float, Residency, list[Tiling]] | None = None
+    for residency in candidate_plans(network, chip, batch, stored):
+        sinks = {
+            r for layer in network.layers if layer.name not in consumed for r in residency.roots[layer.name]
+        }
+        tilings = []
+        for layer, is_view in zip(network.layers, views, strict=True):
+            spilled = [r for src in layer.inputs for r in residency.roots[src] if r in residency.spilled]
+            out = not is_view and (layer.name in residency.spilled or layer.name in sinks)
+            inputs = 0.0 if is_view else sum(element_bytes[r] for r in spilled)
+            weights = stored.get(layer.name, 0.0)
+            tilings.append(_tiling(layer, residency, out, inputs, weights, options_cache, batch, chip))
+        dram = sum(t.weight_bytes + t.input_bytes + t.output_bytes for t in tilings)
+        if mode == "cold":
+            dram += sum(stored[name] for name in residency.pinned)
+        if best is None or dram < best[0]:
+            best = (dram, residency, tilings)
+    assert best is not None
+    return best[1], best[2]
 
 
 def _skip_zeros(mapping: ArrayMapping, density: float) -> ArrayMapping:

@@ -117,7 +117,7 @@ def main() -> None:
             writer.writerow([*header, ""])
             for row in rows:
                 writer.writerow([*row, ""])
-        for df in ("ws", "os"):
+        for df in ("ws", "os", "is"):
             config = Path(tmp) / f"{df}.cfg"
             configs[df] = CONFIG.format(rows=ARRAY[0], cols=ARRAY[1], dataflow=df)
             config.write_text(configs[df])
