@@ -619,7 +619,7 @@ def sweep(
         "{task.fields[rate]}",
         TimeRemainingColumn(),
         console=Console(stderr=True),
-        transient=False,
+        transient=True,
     ) as progress:
         task = progress.add_task("sweep", total=None, rate="")
         start = [None]

@@ -222,6 +222,8 @@ def _quote(name: str) -> str:
 def open_db(path: Path, spec: SweepSpec, base: Mapping[str, Any], total: int) -> sqlite3.Connection:
     """The results database, created for this sweep, or reopened if it holds this sweep."""
     digest = spec_hash(spec, base)
+    if not path.parent.is_dir():
+        raise AccelsimError(f"--out: folder {path.parent} does not exist")
     try:
         db = sqlite3.connect(path)
         db.execute("PRAGMA journal_mode=WAL")
