@@ -403,9 +403,12 @@ def with_fields(base: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str
 
 def variant(hw: str | Path | HwConfig | Accelerator, changes: Mapping[str, Any]) -> Accelerator:
     """A chip like `hw` with some fields changed by dotted path, validated again:
-    `variant("2W_npu", {"memory.sram.capacity": "8 MiB"})`."""
+    `variant("2W_npu", {"memory.sram.capacity": "8 MiB"})` (named 2W_npu@memory.sram.capacity=8 MiB
+    unless the changes set a name)."""
     config = load_hw(hw).config
     data = with_fields(config.model_dump(exclude_none=True), changes)
+    if "name" not in changes:  # say what changed, so results of variants stay apart
+        data["name"] = config.name + "@" + ",".join(f"{path}={value}" for path, value in changes.items())
     try:
         return resolve_accelerator(HwConfig.model_validate(data))
     except ValidationError as exc:
