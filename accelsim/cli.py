@@ -12,6 +12,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.table import Table
+from typer.core import TyperGroup
 
 from accelsim import units
 from accelsim.errors import AccelsimError, closest
@@ -21,11 +22,25 @@ from accelsim.resources import bundled_names
 from accelsim.result import COMPONENTS, Result
 from accelsim.workload import load_net, zoo_names
 
+COMMAND_ORDER = ("run", "info", "nets", "hw", "compare", "sweep", "compress", "fit")
+
+
+class _Ordered(TyperGroup):
+    """Lists commands in the order a new user needs them, not in definition order."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        names = super().list_commands(ctx)
+        return sorted(
+            names, key=lambda n: COMMAND_ORDER.index(n) if n in COMMAND_ORDER else len(COMMAND_ORDER)
+        )
+
+
 app = typer.Typer(
     help="Energy and memory simulator for DNN accelerators.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=_Ordered,
 )
 # Piped output gets a wide console so tables stay one line per row (rich assumes 80 columns).
 console = Console(width=None if sys.stdout.isatty() else 160)
