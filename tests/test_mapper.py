@@ -13,7 +13,7 @@ from accelsim.hardware import HwConfig, resolve_accelerator
 from accelsim.mapper import as_gemm, fold_cycles, map_layer, spatial_extents
 
 FIXTURE = json.loads((Path(__file__).parent / "fixtures" / "scalesim_v3_cycles.json").read_text())
-DATAFLOWS = {"ws": "weight_stationary", "os": "output_stationary"}
+DATAFLOWS = {"ws": "weight_stationary", "os": "output_stationary", "is": "input_stationary"}
 
 
 def array(rows: int, cols: int, dataflow: str):
@@ -29,7 +29,7 @@ def layer_for(row: list) -> tuple[str, str]:
     return net, layer if layer in ("conv1", "conv3", "fc8", "fc") else layer.replace("_", "/")
 
 
-CASES = [(row, df) for row in FIXTURE["topology"][1:] for df in DATAFLOWS]
+CASES = [(row, df) for row in FIXTURE["topology"][1:] for df in DATAFLOWS if df in FIXTURE["total_cycles"]]
 
 
 @pytest.mark.parametrize(("row", "df"), CASES, ids=[f"{r[0]}-{d}" for r, d in CASES])
