@@ -1,7 +1,7 @@
 """What lives on chip: weights pinned across inferences, activations kept between layers.
 
 Policy (README "Residency"):
-1. If all weights (at their precision) plus the peak live activation working set fit on
+1. If all weights (as stored: precision, compression) plus the peak live activations fit on
    chip, everything stays resident: steady state reads no weights from DRAM and no
    activations but the network's input and output.
 2. Otherwise the on-chip buffer is split into three regions: pinned weights, kept
@@ -13,7 +13,7 @@ Policy (README "Residency"):
    splits in `SPLITS` and keeps the one with the least DRAM traffic. Every region grows with
    the buffer, so a bigger buffer never moves more DRAM bytes.
 The network input comes from DRAM and the network's outputs go to DRAM. Views (flatten,
-dropout, concat) alias their inputs' storage and move nothing.
+dropout, concat, slice) alias their inputs' storage and move nothing.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ SPLITS = tuple((w / 4, a / 4) for w in range(4) for a in range(4) if w + a <= 3)
 
 @dataclass(frozen=True)
 class Residency:
-    weight_bytes: float  # whole model at the chip's weight precision
+    weight_bytes: float  # the whole model as stored (precision, compression)
     peak_activation_bytes: float  # largest live activation working set (batch included)
     weights_fit: bool  # everything fits: all resident
     pinned: frozenset[str]  # layers whose weights stay on chip
