@@ -281,7 +281,11 @@ class _Importer:
             )
         name = self._name(node, index)
         self.specs.append(LayerSpec(name, op, tuple(self.producer[t] for t in inputs), attrs))
-        if op in ("conv", "deconv", "linear") and len(node.input) > 1 and node.input[1] in self.init:
+        if (
+            op in ("conv", "dwconv", "deconv", "linear")
+            and len(node.input) > 1
+            and node.input[1] in self.init
+        ):
             self.weight_tensor[name] = node.input[1]
         for out in node.output:
             self.producer[out] = name
@@ -306,19 +310,20 @@ class _Importer:
                     f"{self.path}: Conv '{node.name}' has non-constant weights; expected an initializer"
                 )
             k = w[2:] if len(w) == 4 else [w[2], 1]
-            self._emit(
-                node,
-                index,
-                "conv",
-                [x],
-                out=w[0],
+            groups = a.get("group", 1)
+            # one input channel per group over all channels: depthwise (so --width scales it right)
+            depthwise = groups > 1 and w[1] == 1 and self._shape(x)[0] == groups
+            common = dict(
                 k=list(k),
-                groups=a.get("group", 1),
                 stride=list(a.get("strides", [1, 1])),
                 dilation=list(a.get("dilations", [1, 1])),
                 pad=_pads(a, len(w) - 2),
                 bias=len(node.input) > 2 and bool(node.input[2]),
             )
+            if depthwise:
+                self._emit(node, index, "dwconv", [x], multiplier=w[0] // groups, **common)
+            else:
+                self._emit(node, index, "conv", [x], out=w[0], groups=groups, **common)
         elif op == "ConvTranspose":
             w = self.init[node.input[1]]
             pads = a.get("pads", [0, 0, 0, 0])
@@ -388,7 +393,9 @@ class _Importer:
         elif op in PASS_OPS:
             self._alias(node, x)
         elif op in VIEW_OPS:
-            self._emit(node, index, "flatten", [x], shape=self._shape(node.output[0]))
+            shape = self._shape(node.output[0])
+            # a full flatten stays generic, so a width or resolution change re-infers it
+            self._emit(node, index, "flatten", [x], **({} if len(shape) == 1 else {"shape": shape}))
         elif op in ("Split", "Slice"):
             for out in node.output:
                 if out:

@@ -156,3 +156,10 @@ def test_weight_and_activation_sizes() -> None:
     n = load_net("squeezenet")
     assert n.weight_bytes(8) == n.params
     assert n.weight_bytes(32) == 4 * n.params
+
+
+def test_output_layers_keep_their_width() -> None:
+    from accelsim.transforms import output_layers
+
+    assert output_layers(load_net("squeezenet").specs) == {"conv10"}  # conv10 -> relu -> gap -> softmax
+    assert output_layers(load_net("resnet50").specs) == {"fc1000"}
