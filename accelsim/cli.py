@@ -189,6 +189,23 @@ def _print_layers(network: Network) -> None:
     )
 
 
+def _version(value: bool) -> None:
+    if value:
+        from accelsim import __version__
+
+        console.print(f"accelsim {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """Energy and memory simulator for DNN accelerators."""
+
+
 hw_app = typer.Typer(
     help="Accelerator configs: list, show resolved values, JSON Schema.", no_args_is_help=True
 )
