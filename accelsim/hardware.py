@@ -8,6 +8,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -422,7 +423,13 @@ def load_hw(hw: str | Path | HwConfig | Accelerator) -> Accelerator:
     if isinstance(hw, HwConfig):
         return resolve_accelerator(hw)
     path = resolve(hw, "hw_configs", "hardware config")
-    return parse_hw(load_yaml_mapping(path), str(path))
+    return _load_hw_file(str(path), path.stat().st_mtime_ns)
+
+
+@lru_cache(maxsize=64)
+def _load_hw_file(path: str, stamp: int) -> Accelerator:
+    """Accelerators are immutable: an unchanged file is parsed once (`stamp` is its mtime)."""
+    return parse_hw(load_yaml_mapping(Path(path)), path)
 
 
 def hw_schema() -> dict[str, Any]:

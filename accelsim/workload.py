@@ -12,6 +12,7 @@ import math
 import operator
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -234,8 +235,19 @@ def parse_workload(
 
 
 def load_workload(path: Path, params: Mapping[str, float] | None = None) -> Network:
-    data = load_yaml_mapping(path)
-    name, shape, specs, description = parse_workload(data, str(path), params)
+    """A workload file as a Network. Networks are immutable, so repeated loads of an unchanged
+    file (a loop of simulate("squeezenet", ...)) reuse the first."""
+    try:
+        stamp = path.stat().st_mtime_ns
+    except OSError as exc:
+        raise AccelsimError(f"{path}: cannot read file ({exc.strerror})") from None
+    return _load_workload(str(path.resolve()), stamp, tuple(sorted((params or {}).items())))
+
+
+@lru_cache(maxsize=64)
+def _load_workload(path: str, stamp: int, params: tuple[tuple[str, float], ...]) -> Network:
+    data = load_yaml_mapping(Path(path))
+    name, shape, specs, description = parse_workload(data, path, dict(params))
     try:
         return build_network(name, shape, specs, description)
     except AccelsimError as exc:
