@@ -20,6 +20,7 @@ from accelsim.hardware import Accelerator, hw_schema, load_hw
 from accelsim.network import Network, Shape
 from accelsim.resources import bundled_names
 from accelsim.result import COMPONENTS, Result
+from accelsim.units import BANDWIDTH, BYTES, ENERGY, ENERGY_PER_BYTE, FREQUENCY, POWER, TIME, format_si
 from accelsim.workload import load_net, zoo_names
 
 COMMAND_ORDER = ("run", "info", "nets", "hw", "compare", "sweep", "compress", "fit")
@@ -45,7 +46,9 @@ app = typer.Typer(
 # Piped output gets a wide console so tables stay one line per row (rich assumes 80 columns).
 console = Console(width=None if sys.stdout.isatty() else 160)
 
-NetOption = Annotated[str, typer.Option("--net", "-n", help="Zoo name or path to a workload YAML.")]
+NetOption = Annotated[
+    str, typer.Option("--net", "-n", help="Zoo name, or a path to a workload YAML or an ONNX model.")
+]
 WidthOption = Annotated[float, typer.Option("--width", help="Width multiplier alpha (MobileNet).")]
 ResolutionOption = Annotated[
     int | None, typer.Option("--resolution", help="Input resolution in pixels (square).")
@@ -214,7 +217,7 @@ HwArgument = Annotated[str, typer.Argument(help="Bundled config name or path to 
 
 
 def _bytes(value: float) -> str:
-    return units.format_si(value, units.BYTES)
+    return format_si(value, BYTES)
 
 
 @hw_app.command("list")
@@ -235,8 +238,8 @@ def hw_list(json_out: JsonFlag = False) -> None:
             f"{chip.macs:,}",
             f"{chip.peak_tops:.3g}",
             _bytes(chip.onchip_bytes),
-            units.format_si(chip.dram.bandwidth_bytes_per_s or 0, units.BANDWIDTH),
-            units.format_si(chip.power_budget_w, units.POWER),
+            format_si(chip.dram.bandwidth_bytes_per_s or 0, BANDWIDTH),
+            format_si(chip.power_budget_w, POWER),
             chip.config.description,
         )
     console.print(table)
@@ -306,24 +309,24 @@ def hw_show(hw: HwArgument, json_out: JsonFlag = False) -> None:
     table = Table(title=f"{chip.name}: {chip.config.description}")
     for column in ("field", "value", "source"):
         table.add_column(column, no_wrap=column != "source")
-    fmt = units.format_si
     rows = [
         (
             "technology",
             f"{chip.config.technology_nm:g} nm, energy x{chip.energy_scale:.3g} vs 45 nm",
             src["energy_scale"],
         ),
+        ("vdd", f"{chip.vdd:g} V", src.get("vdd", "config")),
         ("compute.array", f"{chip.rows} x {chip.cols} = {chip.macs:,} MACs, {chip.dataflow}", "config"),
-        ("compute.clock", fmt(chip.clock_hz, units.FREQUENCY), "config"),
+        ("compute.clock", format_si(chip.clock_hz, FREQUENCY), "config"),
         (
             "compute.precision",
             f"w{chip.weight_bits} a{chip.activation_bits} acc{chip.accumulator_bits} bits",
             "config",
         ),
-        ("compute.mac_energy", fmt(chip.mac_j, units.ENERGY), src["compute.mac_energy"]),
+        ("compute.mac_energy", format_si(chip.mac_j, ENERGY), src["compute.mac_energy"]),
         (
             "compute.vector",
-            f"{chip.vector_lanes} lanes, {fmt(chip.vector_op_j, units.ENERGY)}/op",
+            f"{chip.vector_lanes} lanes, {format_si(chip.vector_op_j, ENERGY)}/op",
             src["compute.vector.op_energy"],
         ),
     ]
@@ -333,7 +336,7 @@ def hw_show(hw: HwArgument, json_out: JsonFlag = False) -> None:
         per_pe = " per PE" if lvl.name == "register_file" else ""
         capacity = "unbounded" if lvl.capacity_bytes == float("inf") else _bytes(lvl.capacity_bytes)
         bandwidth = (
-            fmt(lvl.bandwidth_bytes_per_s, units.BANDWIDTH) if lvl.bandwidth_bytes_per_s else "not limiting"
+            format_si(lvl.bandwidth_bytes_per_s, BANDWIDTH) if lvl.bandwidth_bytes_per_s else "not limiting"
         )
         rows.append(
             (f"memory.{lvl.name}", f"{capacity}{per_pe}, holds {'+'.join(lvl.holds)}, {bandwidth}", "config")
@@ -342,14 +345,14 @@ def hw_show(hw: HwArgument, json_out: JsonFlag = False) -> None:
         rows.append(
             (
                 "  read / write energy",
-                f"{fmt(lvl.read_j_per_byte, units.ENERGY_PER_BYTE)} / "
-                f"{fmt(lvl.write_j_per_byte, units.ENERGY_PER_BYTE)}",
+                f"{format_si(lvl.read_j_per_byte, ENERGY_PER_BYTE)} / "
+                f"{format_si(lvl.write_j_per_byte, ENERGY_PER_BYTE)}",
                 src[key],
             )
         )
     rows += [
-        ("static power", fmt(chip.leakage_w, units.POWER), "config (static_power + buffer leakage)"),
-        ("power budget", fmt(chip.power_budget_w, units.POWER), "config"),
+        ("static power", format_si(chip.leakage_w, POWER), "config (static_power + buffer leakage)"),
+        ("power budget", format_si(chip.power_budget_w, POWER), "config"),
         ("peak", f"{chip.peak_tops:.3g} TOPS; MACs alone {chip.mac_tops_per_w:.3g} TOPS/W", "derived"),
         ("on-chip for weights", _bytes(chip.capacity_for("weights")), "derived"),
         ("on-chip for activations", _bytes(chip.capacity_for("activations")), "derived"),
@@ -359,7 +362,6 @@ def hw_show(hw: HwArgument, json_out: JsonFlag = False) -> None:
             "derived",
         ),
     ]
-    rows.insert(1, ("vdd", f"{chip.vdd:g} V", src.get("vdd", "config")))
     for row in rows:
         table.add_row(*row)
     console.print(table)
@@ -408,7 +410,7 @@ def compress_command(
     model = compress(
         network, spec, weights=_real_weights(net, None, width, resolution) if spec.huffman else None
     )
-    link_bps = units.parse_cli(link, units.BANDWIDTH, "--link") if link else None
+    link_bps = units.parse_cli(link, BANDWIDTH, "--link") if link else None
     data = model.to_dict()
     alexnet_fp32 = load_net("alexnet").weight_bytes(32)
     data["ratio_vs_alexnet_fp32"] = alexnet_fp32 / model.coded
@@ -456,7 +458,8 @@ def compress_command(
     )
     if link_bps:
         console.print(
-            f"  over-the-air update: {_mb(model.coded)} MB at {link} takes {_si(data['download_s'], 's')}"
+            f"  over-the-air update: {_mb(model.coded)} MB at {link} takes "
+            f"{format_si(data['download_s'], TIME)}"
         )
 
 
@@ -523,8 +526,8 @@ def fit_command(
     console.print(table)
     if result is not None:
         console.print(
-            f"  first choice on {chip.name}: latency {_si(result.latency_s, 's')}, "
-            f"energy {_si(result.energy_j, 'J')} per inference, DRAM share {result.dram_share:.1%}"
+            f"  first choice on {chip.name}: latency {format_si(result.latency_s, TIME)}, "
+            f"energy {format_si(result.energy_j, ENERGY)} per inference, DRAM share {result.dram_share:.1%}"
         )
 
 
@@ -580,7 +583,7 @@ def compare(ctx: typer.Context) -> None:
     chips = list(dict.fromkeys(r["hardware"] for r in rows))
     nets = list(dict.fromkeys(r["network"] for r in rows))
     cell = {(r["network"], r["hardware"]): r for r in rows}
-    for key, label, unit, lower in METRICS:
+    for key, label, kind, lower in METRICS:
         table = Table(title=label + (" (best marked *)" if lower is not None else ""), title_justify="left")
         table.add_column("network")
         for chip in chips:
@@ -593,7 +596,7 @@ def compare(ctx: typer.Context) -> None:
                 text = (
                     ("yes" if value else "no")
                     if isinstance(value, bool)
-                    else (f"{value:.1%}" if not unit else _si(value, unit))
+                    else (f"{value:.1%}" if kind is None else format_si(value, kind))
                 )
                 shown.append(
                     f"[bold green]{text} *[/]"
@@ -722,8 +725,8 @@ def _sweep_show(
             str(row["point_id"]),
             *(str(row[a]) for a in axes),
             "yes" if row["weights_fit_on_chip"] else "no",
-            _si(row["latency_s"], "s"),
-            _si(row["energy_j"], "J"),
+            format_si(row["latency_s"], TIME),
+            format_si(row["energy_j"], ENERGY),
             f"{_mb(row['onchip_bytes'])} MB",
         )
     console.print(table)
@@ -748,15 +751,6 @@ def _write_json(data: Any, target: str) -> None:
     except OSError as exc:
         partial.unlink(missing_ok=True)
         raise AccelsimError(f"--json: cannot write {path} ({exc.strerror})") from None
-
-
-def _si(value: float, unit: str) -> str:
-    if value == 0:
-        return f"0 {unit}"
-    for prefix, scale in (("", 1.0), ("m", 1e-3), ("u", 1e-6), ("n", 1e-9)):
-        if abs(value) >= scale:
-            return f"{value / scale:.3g} {prefix}{unit}"
-    return f"{value / 1e-12:.3g} p{unit}"
 
 
 @app.command()
@@ -792,14 +786,9 @@ def run(
     from accelsim.simulate import simulate
 
     network = _network(net, width, resolution, input_shape, strict, param, sr, pct3x3)
-    result = simulate(
-        network,
-        hw,
-        mode=mode,
-        batch=batch,
-        fps=fps,
-        compression=resolve_spec(compress, network.name, wbits, abits, prune),
-    )
+    spec = resolve_spec(compress, network.name, wbits, abits, prune)
+    weights = _real_weights(net, input_shape, width, resolution) if spec and spec.huffman else None
+    result = simulate(network, hw, mode=mode, batch=batch, fps=fps, compression=spec, weights=weights)
     if report is not None:
         from accelsim.report import run_report
 
@@ -830,9 +819,10 @@ def _print_result(r: Result, show_layers: bool) -> None:
         )
     budget = "within" if r.within_budget else "[bold red]over[/]"
     console.print(
-        f"  latency {_si(r.latency_s, 's')}, {r.throughput_fps:,.1f} fps; energy {_si(r.energy_j, 'J')} per "
-        f"inference; power {_si(r.power_w, 'W')} at {r.fps:,.1f} fps, {budget} the "
-        f"{_si(r.power_budget_w, 'W')} budget"
+        f"  latency {format_si(r.latency_s, TIME)}, {r.throughput_fps:,.1f} fps; "
+        f"energy {format_si(r.energy_j, ENERGY)} per inference; "
+        f"power {format_si(r.power_w, POWER)} at {r.fps:,.1f} fps, "
+        f"{budget} the {format_si(r.power_budget_w, POWER)} budget"
     )
     console.print(
         f"  memory share {r.memory_share:.1%} (register file + SRAM + DRAM); DRAM share {r.dram_share:.1%}"
@@ -845,13 +835,14 @@ def _print_result(r: Result, show_layers: bool) -> None:
     for name in COMPONENTS:
         value = r.energy_breakdown_j[name]
         share = value / r.energy_j
-        table.add_row(name, _si(value, "J"), f"{share:.1%}", "█" * round(share * 40))
+        table.add_row(name, format_si(value, ENERGY), f"{share:.1%}", "█" * round(share * 40))
     console.print(table)
     top = sorted(r.layers, key=lambda layer: -layer.energy_j)[:3]
     console.print(
         "  most expensive layers: "
         + ", ".join(
-            f"{layer.name} ({_si(layer.energy_j, 'J')}, {layer.energy_j / r.energy_j:.0%})" for layer in top
+            f"{layer.name} ({format_si(layer.energy_j, ENERGY)}, {layer.energy_j / r.energy_j:.0%})"
+            for layer in top
         )
     )
     if show_layers:
@@ -876,9 +867,9 @@ def _print_result(r: Result, show_layers: bool) -> None:
                 f"{layer.macs / 1e6:,.2f}",
                 f"{layer.cycles:,}",
                 f"{layer.utilization:.0%}" if layer.engine != "none" else "-",
-                _si(layer.start_s, "s"),
-                _si(layer.end_s, "s"),
-                _si(layer.energy_j, "J"),
+                format_si(layer.start_s, TIME),
+                format_si(layer.end_s, TIME),
+                format_si(layer.energy_j, ENERGY),
                 f"{layer.dram_bytes / 1e3:,.1f} kB",
                 "yes" if layer.weights_pinned else "",
             )

@@ -6,20 +6,22 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from accelsim import units
 from accelsim.hardware import Accelerator, load_hw
 from accelsim.network import Network
 from accelsim.result import Result
 from accelsim.simulate import simulate
 from accelsim.workload import load_net
 
-# The metrics `compare` tabulates: (result field, label, unit, lower is better).
-METRICS: tuple[tuple[str, str, str, bool | None], ...] = (
-    ("weights_fit_on_chip", "weights fit on chip", "", None),
-    ("latency_s", "latency", "s", True),
-    ("energy_j", "energy per inference", "J", True),
-    ("power_w", "average power", "W", True),
-    ("memory_share", "memory share", "", True),
-    ("dram_share", "DRAM share", "", True),
+# The metrics `compare` tabulates: (result field, label, unit kind or None for a flag or a
+# fraction, lower is better).
+METRICS: tuple[tuple[str, str, units.Kind | None, bool | None], ...] = (
+    ("weights_fit_on_chip", "weights fit on chip", None, None),
+    ("latency_s", "latency", units.TIME, True),
+    ("energy_j", "energy per inference", units.ENERGY, True),
+    ("power_w", "average power", units.POWER, True),
+    ("memory_share", "memory share", None, True),
+    ("dram_share", "DRAM share", None, True),
 )
 
 

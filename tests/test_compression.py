@@ -231,3 +231,6 @@ def test_real_weights_from_onnx_are_measured(tmp_path: Path) -> None:
     spec_file.write_text("weight_bits: 8\nprune: 0.67\nhuffman: true\n")
     data = json.loads(run_cli("compress", "--net", str(path), "--preset", str(spec_file), "--json").stdout)
     assert data["bytes"]["coded"] == pytest.approx(measured.coded)
+    # `run` stores the weights at the same measured size
+    out = run_cli("run", "--hw", "2W_npu", "--net", str(path), "--compress", str(spec_file), "--json", "-")
+    assert json.loads(out.stdout)["weight_bytes"] == pytest.approx(measured.coded)
