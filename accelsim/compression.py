@@ -39,7 +39,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from accelsim.errors import AccelsimError, unknown
+from accelsim.errors import AccelsimError, unknown, validation_message
 from accelsim.network import Layer, Network
 from accelsim.yamlio import load_yaml_mapping
 
@@ -276,9 +276,7 @@ def _validated(data: Any, source: str) -> CompressionSpec:
     try:
         return CompressionSpec.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        path = ".".join(str(p) for p in err["loc"])
-        raise AccelsimError(f"{source}: field '{path}': {err['msg']}") from None
+        raise AccelsimError(validation_message(exc, data, source, CompressionSpec)) from None
 
 
 def preset_names() -> list[str]:

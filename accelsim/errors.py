@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from pydantic import ValidationError
 
 
 class AccelsimError(Exception):
@@ -21,3 +25,53 @@ def unknown(what: str, name: str, choices: Iterable[str]) -> AccelsimError:
     choices = sorted(choices)
     listing = ", ".join(choices) if len(choices) <= 12 else ", ".join(choices[:12]) + ", ..."
     return AccelsimError(f"unknown {what} '{name}'{closest(name, choices)}; expected one of: {listing}")
+
+
+def _location(data: Any, loc: tuple[Any, ...]) -> int:
+    """The line of the deepest mapping on the path to a field, for error messages."""
+    line = getattr(data, "line", 0)
+    node = data
+    for key in loc:
+        if not (isinstance(node, Mapping) and key in node):
+            break
+        node = node[key]
+        line = getattr(node, "line", line)
+    return line
+
+
+def _model_fields(model: Any, loc: tuple[Any, ...]) -> list[str]:
+    """Valid field names at the parent of `loc` in a pydantic model (for 'did you mean')."""
+    for key in loc[:-1]:
+        info = getattr(model, "model_fields", {}).get(key)
+        if info is None:
+            return []
+        annotation = info.annotation
+        candidates = [a for a in getattr(annotation, "__args__", (annotation,)) if hasattr(a, "model_fields")]
+        if not candidates:
+            return []
+        model = candidates[0]
+    return list(getattr(model, "model_fields", {}))
+
+
+def validation_message(exc: ValidationError, data: Any, source: str, model: Any) -> str:
+    """One line for the first problem in a pydantic ValidationError of `model`: file:line (when
+    `data` came from yamlio, whose mappings know their lines), field path, what was expected."""
+    # A misspelled field also shows up as a missing one: report the misspelling first.
+    errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
+    err = errors[0]
+    loc = tuple(err["loc"])
+    path = ".".join(str(p) for p in loc)
+    line = _location(data, loc)
+    where = f"{source}:{line}" if line else source
+    more = f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
+    if err["type"] == "extra_forbidden":
+        hint = closest(str(loc[-1]), _model_fields(model, loc))
+        return f"{where}: unknown field '{path}'{hint}{more}"
+    if err["type"] == "missing":
+        return f"{where}: missing required field '{path}'{more}"
+    message = err["msg"].removeprefix("Value error, ")
+    if err["type"] == "literal_error":
+        given = err.get("input")
+        choices = re.findall(r"'([^']*)'", str(err.get("ctx", {}).get("expected", "")))
+        message = f"got {given!r}, expected one of {', '.join(choices)}{closest(str(given), choices)}"
+    return f"{where}: field '{path}': {message}{more}"

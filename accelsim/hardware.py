@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import copy
 import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -16,7 +15,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from accelsim import energy_table as table
 from accelsim import units
-from accelsim.errors import AccelsimError, closest
+from accelsim.errors import AccelsimError, validation_message
 from accelsim.resources import resolve
 from accelsim.yamlio import load_yaml_mapping
 
@@ -195,6 +194,18 @@ class Accelerator:
     def onchip_bytes(self) -> float:
         return sum(level.capacity_bytes for level in self.buffers)
 
+    @property
+    def split_buffers(self) -> bool:
+        """Weights and activations live in separate on-chip buffers."""
+        return any("activations" not in lvl.holds for lvl in self.buffers)
+
+    @property
+    def sram_bandwidth_bytes_per_s(self) -> float | None:
+        """The slowest buffer's bandwidth, or None when no buffer limits the array."""
+        return min(
+            (lvl.bandwidth_bytes_per_s for lvl in self.buffers if lvl.bandwidth_bytes_per_s), default=None
+        )
+
     def level(self, name: str, kind: str) -> Level:
         """The level a tensor kind lives in: 'register_file', 'dram', or 'sram' (the buffer
         that holds that kind when weights and activations are split)."""
@@ -325,61 +336,11 @@ def resolve_accelerator(config: HwConfig) -> Accelerator:
     )
 
 
-def _location(data: Any, loc: tuple[Any, ...]) -> int:
-    """The line of the deepest mapping on the path to a field, for error messages."""
-    line = getattr(data, "line", 0)
-    node = data
-    for key in loc:
-        if not (isinstance(node, Mapping) and key in node):
-            break
-        node = node[key]
-        line = getattr(node, "line", line)
-    return line
-
-
-def _model_fields(loc: tuple[Any, ...]) -> list[str]:
-    """Valid field names at the parent of `loc` in the schema (for 'did you mean')."""
-    model: Any = HwConfig
-    for key in loc[:-1]:
-        info = getattr(model, "model_fields", {}).get(key)
-        if info is None:
-            return []
-        annotation = info.annotation
-        candidates = [a for a in getattr(annotation, "__args__", (annotation,)) if hasattr(a, "model_fields")]
-        if not candidates:
-            return []
-        model = candidates[0]
-    return list(getattr(model, "model_fields", {}))
-
-
-def validation_message(exc: ValidationError, data: Any, source: str) -> str:
-    """One line for the first problem in a ValidationError: file:line, field path, expectation."""
-    # A misspelled field also shows up as a missing one: report the misspelling first.
-    errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
-    err = errors[0]
-    loc = tuple(err["loc"])
-    path = ".".join(str(p) for p in loc)
-    line = _location(data, loc)
-    where = f"{source}:{line}" if line else source
-    more = f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
-    if err["type"] == "extra_forbidden":
-        hint = closest(str(loc[-1]), _model_fields(loc))
-        return f"{where}: unknown field '{path}'{hint}{more}"
-    if err["type"] == "missing":
-        return f"{where}: missing required field '{path}'{more}"
-    message = err["msg"].removeprefix("Value error, ")
-    if err["type"] == "literal_error":
-        given = err.get("input")
-        choices = re.findall(r"'([^']*)'", str(err.get("ctx", {}).get("expected", "")))
-        message = f"got {given!r}, expected one of {', '.join(choices)}{closest(str(given), choices)}"
-    return f"{where}: field '{path}': {message}{more}"
-
-
 def parse_hw(data: Mapping[str, Any], source: str) -> Accelerator:
     try:
         config = HwConfig.model_validate(data)
     except ValidationError as exc:
-        raise AccelsimError(validation_message(exc, data, source)) from None
+        raise AccelsimError(validation_message(exc, data, source, HwConfig)) from None
     try:
         return resolve_accelerator(config)
     except AccelsimError as exc:
@@ -413,7 +374,7 @@ def variant(hw: str | Path | HwConfig | Accelerator, changes: Mapping[str, Any])
     try:
         return resolve_accelerator(HwConfig.model_validate(data))
     except ValidationError as exc:
-        raise AccelsimError(validation_message(exc, data, config.name)) from None
+        raise AccelsimError(validation_message(exc, data, config.name, HwConfig)) from None
 
 
 def load_hw(hw: str | Path | HwConfig | Accelerator) -> Accelerator:

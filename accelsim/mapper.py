@@ -35,12 +35,11 @@ from functools import lru_cache
 
 import numpy as np
 
-from accelsim.hardware import Accelerator
+from accelsim.hardware import TENSOR_KINDS, Accelerator
 from accelsim.network import MAC_KINDS, Layer
 
 VIEW_KINDS = frozenset({"flatten", "dropout", "concat", "slice"})
-LEVELS = ("register_file", "sram", "dram")
-KINDS = ("weights", "activations")
+KINDS = TENSOR_KINDS
 
 
 @dataclass

@@ -78,7 +78,7 @@ def peak_activation_bytes(net: Network, hw: Accelerator, batch: int = 1) -> floa
 
 def fits_on_chip(hw: Accelerator, weight_bytes: float, peak_activations: float) -> bool:
     """All weights plus the peak live activations fit the chip's buffers (policy rule 1)."""
-    if any("activations" not in lvl.holds for lvl in hw.buffers):
+    if hw.split_buffers:
         return weight_bytes <= hw.capacity_for("weights") and peak_activations <= hw.capacity_for(
             "activations"
         )
@@ -92,7 +92,6 @@ def candidate_plans(
     layer's weights as stored, in bytes."""
     store = _storage(net, batch * hw.activation_bits / 8)
     weight_bytes = sum(stored.values())
-    split_buffers = any("activations" not in lvl.holds for lvl in hw.buffers)
     cap_w, cap_a = hw.capacity_for("weights"), hw.capacity_for("activations")
     fits = fits_on_chip(hw, weight_bytes, store.peak)
     with_weights = [layer for layer in net.layers if layer.params]
@@ -128,7 +127,7 @@ def candidate_plans(
             kept.add(root)
             for s in range(first, last + 1):
                 kept_at[s] += store.nbytes[root]
-        if split_buffers:
+        if hw.split_buffers:
             tiles = (1 - w_share) * cap_w + (1 - a_share) * cap_a
         else:
             tiles = (1 - w_share - a_share) * cap_w

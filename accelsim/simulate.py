@@ -73,11 +73,8 @@ def _plan_layer(
     traffic.add("dram", "activations", read=tiling.input_bytes, write=tiling.output_bytes)
     traffic.add("sram", "activations", write=tiling.input_bytes, read=tiling.output_bytes)
     compute_s = mapping.cycles / chip.clock_hz
-    sram_bw = min(
-        (lvl.bandwidth_bytes_per_s for lvl in chip.buffers if lvl.bandwidth_bytes_per_s), default=None
-    )
-    if sram_bw:  # the array cannot run faster than its buffer feeds it
-        compute_s = max(compute_s, traffic.bytes("sram") / sram_bw)
+    if chip.sram_bandwidth_bytes_per_s:  # the array cannot run faster than its buffer feeds it
+        compute_s = max(compute_s, traffic.bytes("sram") / chip.sram_bandwidth_bytes_per_s)
     return LayerPlan(layer, macs, stored, mapping, tiling, traffic, compute_s, waits, pinned)
 
 

@@ -25,8 +25,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from accelsim import units
 from accelsim.compare import summary
-from accelsim.errors import AccelsimError, closest
-from accelsim.hardware import HwConfig, resolve_accelerator, validation_message, with_fields
+from accelsim.errors import AccelsimError, validation_message
+from accelsim.hardware import HwConfig, resolve_accelerator, with_fields
 from accelsim.resources import resolve
 from accelsim.yamlio import load_yaml_mapping
 
@@ -147,14 +147,7 @@ def load_sweep(path: str | Path) -> tuple[SweepSpec, dict[str, Any]]:
     try:
         spec = SweepSpec.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        where = ".".join(str(p) for p in err["loc"])
-        hint = (
-            closest(str(err["loc"][-1]), SweepSpec.model_fields) if err["type"] == "extra_forbidden" else ""
-        )
-        raise AccelsimError(
-            f"{path}: field '{where}': {err['msg'].removeprefix('Value error, ')}{hint}"
-        ) from None
+        raise AccelsimError(validation_message(exc, data, str(path), SweepSpec)) from None
     base_path = Path(spec.base)
     if not base_path.is_absolute() and (path.parent / base_path).is_file():
         base_path = path.parent / base_path
@@ -190,7 +183,7 @@ def evaluate_chunk(
         try:
             chip = resolve_accelerator(HwConfig.model_validate(with_fields(base, point)))
         except ValidationError as exc:
-            error = validation_message(exc, {}, "point")
+            error = validation_message(exc, {}, "point", HwConfig)
         except AccelsimError as exc:
             error = str(exc)
         for name in networks:
