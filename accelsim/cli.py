@@ -480,12 +480,7 @@ def fit_command(
     best = fitting[0] if fitting else None
     result = None
     if best is not None:
-        variant = load_net(
-            network,
-            width=best.width,
-            resolution=None if best.resolution == network.input_shape[1] else best.resolution,
-        )
-        result = simulate(variant, chip, compression=best.spec)
+        result = simulate(best.network(network), chip, compression=best.spec)
     if json_out:
         _print_json(
             {
@@ -493,7 +488,7 @@ def fit_command(
                 "hardware": chip.name,
                 "onchip_bytes": chip.onchip_bytes,
                 "fits_as_is": bool(best and best.knobs_changed == 0),
-                "candidates": [c.__dict__ for c in fitting[:top]],
+                "candidates": [c.to_dict() for c in fitting[:top]],
                 "recommended_result": result.to_dict() if result else None,
             }
         )

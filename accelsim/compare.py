@@ -9,7 +9,7 @@ from typing import Any
 from accelsim import units
 from accelsim.hardware import Accelerator, load_hw
 from accelsim.network import Network
-from accelsim.result import Result
+from accelsim.result import COMPONENTS, Result
 from accelsim.simulate import simulate
 from accelsim.workload import load_net
 
@@ -25,8 +25,27 @@ METRICS: tuple[tuple[str, str, units.Kind | None, bool | None], ...] = (
 )
 
 
+SUMMARY_FIELDS = (
+    "network",
+    "hardware",
+    "weights_fit_on_chip",
+    "weight_bytes",
+    "onchip_bytes",
+    "latency_s",
+    "throughput_fps",
+    "energy_j",
+    "power_w",
+    "power_budget_w",
+    "memory_share",
+    "dram_share",
+    "dram_bytes_weights",
+    "dram_bytes_activations",
+    *(f"energy_{c}_j" for c in COMPONENTS),
+)
+
+
 def summary(result: Result) -> dict[str, Any]:
-    """One flat row of a result's headline figures (units in the names)."""
+    """One flat row of a result's headline figures (units in the names): SUMMARY_FIELDS."""
     row: dict[str, Any] = {
         "network": result.network,
         "hardware": result.hardware,

@@ -27,8 +27,7 @@ RESOLUTIONS = (1.0, 0.857, 0.714, 0.571)  # 224 -> 192, 160, 128 (MobileNet pape
 class Candidate:
     width: float
     resolution: int
-    weight_bits: int
-    prune: float
+    spec: CompressionSpec  # weight bits and pruning
     weight_bytes: float
     peak_activation_bytes: float
     fits: bool
@@ -36,10 +35,33 @@ class Candidate:
     severity: float
 
     @property
-    def spec(self) -> CompressionSpec:
-        return CompressionSpec(
-            name="fit", weight_bits=self.weight_bits, prune=self.prune, sharing=self.weight_bits < 8
-        )
+    def weight_bits(self) -> int:
+        return self.spec.weight_bits  # type: ignore[return-value]
+
+    @property
+    def prune(self) -> float:
+        return self.spec.prune
+
+    def network(self, net: Network) -> Network:
+        """`net` at this candidate's width and resolution (compression is `spec`'s job)."""
+        return _reshaped(net, self.width, self.resolution)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "width": self.width,
+            "resolution": self.resolution,
+            "weight_bits": self.weight_bits,
+            "prune": self.prune,
+            "weight_bytes": self.weight_bytes,
+            "peak_activation_bytes": self.peak_activation_bytes,
+            "fits": self.fits,
+            "knobs_changed": self.knobs_changed,
+            "severity": self.severity,
+        }
+
+
+def _reshaped(net: Network, width: float, resolution: int) -> Network:
+    return load_net(net, width=width, resolution=None if resolution == net.input_shape[1] else resolution)
 
 
 def search(net: Network, hw: Accelerator) -> list[Candidate]:
@@ -49,7 +71,7 @@ def search(net: Network, hw: Accelerator) -> list[Candidate]:
     out = []
     for width, res_scale in product(WIDTHS, RESOLUTIONS):
         resolution = max(8, round(full * res_scale))
-        variant = load_net(net, width=width, resolution=None if resolution == full else resolution)
+        variant = _reshaped(net, width, resolution)
         peak = peak_activation_bytes(variant, hw)
         for bits, prune in product(bits_options, PRUNES):
             spec = CompressionSpec(name="fit", weight_bits=bits, prune=prune, sharing=bits < hw.weight_bits)
@@ -60,8 +82,7 @@ def search(net: Network, hw: Accelerator) -> list[Candidate]:
                 Candidate(
                     width,
                     resolution,
-                    bits,
-                    prune,
+                    spec,
                     stored,
                     peak,
                     fits_on_chip(hw, stored, peak),

@@ -24,33 +24,16 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from accelsim import units
-from accelsim.compare import summary
+from accelsim.compare import SUMMARY_FIELDS, summary
 from accelsim.errors import AccelsimError, validation_message
 from accelsim.hardware import HwConfig, resolve_accelerator, with_fields
 from accelsim.resources import resolve
+from accelsim.simulate import simulate
+from accelsim.workload import load_net
 from accelsim.yamlio import load_yaml_mapping
 
 CHUNK = 10  # points per task: small enough that a kill loses little, large enough to amortize
-METRICS = (
-    "weights_fit_on_chip",
-    "weight_bytes",
-    "onchip_bytes",
-    "latency_s",
-    "throughput_fps",
-    "energy_j",
-    "power_w",
-    "power_budget_w",
-    "memory_share",
-    "dram_share",
-    "dram_bytes_weights",
-    "dram_bytes_activations",
-    "energy_mac_j",
-    "energy_register_file_j",
-    "energy_sram_j",
-    "energy_dram_j",
-    "energy_vector_j",
-    "energy_static_j",
-)
+METRICS = tuple(f for f in SUMMARY_FIELDS if f not in ("network", "hardware"))  # result columns
 
 
 class Sample(BaseModel):
@@ -155,15 +138,11 @@ def load_sweep(path: str | Path) -> tuple[SweepSpec, dict[str, Any]]:
         resolve(base_path if base_path.is_file() else spec.base, "hw_configs", "hardware config")
     )
     for net in spec.networks:  # fail early on a misspelled network
-        from accelsim.workload import load_net
-
         load_net(net)
     return spec, dict(base)
 
 
 # ---------------------------------------------------------------------------- evaluation (workers)
-
-_NETWORKS: dict[str, Any] = {}
 
 
 def evaluate_chunk(
@@ -173,10 +152,8 @@ def evaluate_chunk(
     mode: str,
     batch: int,
 ) -> list[dict[str, Any]]:
-    """Rows for a chunk of points (runs in a worker process; networks cached per process)."""
-    from accelsim.simulate import simulate
-    from accelsim.workload import load_net
-
+    """Rows for a chunk of points (runs in a worker process; load_net parses each network file
+    once per process)."""
     rows = []
     for point_id, point in chunk:
         chip, error = None, None
@@ -192,8 +169,7 @@ def evaluate_chunk(
                 rows.append({**row, "status": "invalid", "error": error})
                 continue
             try:
-                net = _NETWORKS.get(name) or _NETWORKS.setdefault(name, load_net(name))
-                result = summary(simulate(net, chip, mode=mode, batch=batch))
+                result = summary(simulate(load_net(name), chip, mode=mode, batch=batch))
                 rows.append({**row, "status": "ok", "error": None, **{k: result[k] for k in METRICS}})
             except AccelsimError as exc:
                 rows.append({**row, "status": "error", "error": str(exc)})

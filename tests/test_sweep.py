@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from accelsim import AccelsimError
-from accelsim.compare import compare
+from accelsim.compare import SUMMARY_FIELDS, compare
 from accelsim.sweep import SweepSpec, load_sweep, pareto_front, points, read_results, run_sweep
 from tests.conftest import run_cli
 
@@ -41,6 +41,7 @@ def rows_of(db: Path) -> list[tuple]:
 
 def test_compare_api_and_cli() -> None:
     frame = compare(["2W_npu", "big_sram"], ["squeezenet", "alexnet"])
+    assert tuple(frame.columns) == SUMMARY_FIELDS  # the sweep's columns come from the same list
     assert isinstance(frame, pd.DataFrame) and len(frame) == 4
     fits = frame.set_index(["hardware", "network"])["weights_fit_on_chip"]
     assert fits["big_sram", "alexnet"] and not fits["2W_npu", "alexnet"]
