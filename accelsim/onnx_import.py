@@ -272,7 +272,11 @@ class _Importer:
             )
         return dims[1:]  # drop the batch
 
-    def _emit(self, node: Any, index: int, op: str, inputs: Sequence[str], **attrs: Any) -> None:
+    def _emit(
+        self, node: Any, index: int, op: str, inputs: Sequence[str], outputs: Sequence[str] = (), **attrs: Any
+    ) -> None:
+        """Add a layer for `node` (reading `inputs`) that produces `outputs`, default all of
+        the node's outputs (a Split makes one layer per output)."""
         missing = [t for t in inputs if t not in self.producer]
         if missing:
             raise AccelsimError(
@@ -287,7 +291,7 @@ class _Importer:
             and node.input[1] in self.init
         ):
             self.weight_tensor[name] = node.input[1]
-        for out in node.output:
+        for out in outputs or node.output:
             self.producer[out] = name
 
     def _alias(self, node: Any, source: str) -> None:
@@ -399,7 +403,7 @@ class _Importer:
         elif op in ("Split", "Slice"):
             for out in node.output:
                 if out:
-                    self._emit_single(node, index, "slice", [x], out, shape=self._shape(out))
+                    self._emit(node, index, "slice", [x], [out], shape=self._shape(out))
         elif op == "Pad":
             self._emit(node, index, "pad", [x], shape=self._shape(node.output[0]))
         elif op in ("Resize", "Upsample"):
@@ -407,13 +411,6 @@ class _Importer:
         else:
             self.unsupported[op] += 1
             self._emit(node, index, "custom", data, shape=self._shape(node.output[0]), onnx_op=op)
-
-    def _emit_single(
-        self, node: Any, index: int, op: str, inputs: list[str], output: str, **attrs: Any
-    ) -> None:
-        name = self._name(node, index)
-        self.specs.append(LayerSpec(name, op, tuple(self.producer[t] for t in inputs), attrs))
-        self.producer[output] = name
 
     def _reduces_spatial(self, node: Any, attrs: dict[str, Any]) -> bool:
         axes = attrs.get("axes")
@@ -424,8 +421,8 @@ class _Importer:
         return sorted(a % 4 for a in axes) == [2, 3]
 
     def _constant_operand(self, node: Any, index: int, x: str, op: str) -> None:
-        """x (+-*/) constant. A bias after a bias-free linear folds into it; otherwise the
-        constant's elements are parameters of an elementwise layer."""
+        """x (+-*/) constant. A bias after a bias-free linear folds into it (a parameter of
+        that layer); any other is one vector op per output element."""
         const = next(t for t in node.input if t in self.constant)
         producer = self.producer.get(x)
         last = self.specs[-1] if self.specs else None
