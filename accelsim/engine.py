@@ -10,7 +10,7 @@ channel with loads. A job whose inputs were spilled by earlier jobs waits for th
 from __future__ import annotations
 
 from collections.abc import Generator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import simpy
@@ -50,10 +50,10 @@ class Timeline:
     layers: dict[str, Span]
     dma_busy_s: float
     compute_busy_s: float
-    intervals: list[tuple[str, str, float, float]] = field(default_factory=list)  # (engine, job, start, end)
+    intervals: list[tuple[str, str, float, float]]  # (engine, job, start, end)
 
 
-def run(jobs: Sequence[Job], dram_bytes_per_s: float, record_intervals: bool = False) -> Timeline:
+def run(jobs: Sequence[Job], dram_bytes_per_s: float) -> Timeline:
     env = simpy.Environment()
     dram = simpy.Resource(env, capacity=1)
     buffers = simpy.Container(env, capacity=TILE_BUFFERS, init=TILE_BUFFERS)
@@ -66,8 +66,7 @@ def run(jobs: Sequence[Job], dram_bytes_per_s: float, record_intervals: bool = F
     def note(engine: str, job: str, start: float, end: float) -> None:
         busy[engine] += end - start
         spans[job].cover(start, end)
-        if record_intervals:
-            intervals.append((engine, job, start, end))
+        intervals.append((engine, job, start, end))
 
     def transfer(job: str, nbytes: float) -> Generator[Any, Any, None]:
         with dram.request() as slot:

@@ -30,7 +30,7 @@ element-operations per cycle. Views (flatten, dropout, concat) move no data and 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
@@ -242,9 +242,7 @@ class Tiling:
     weight_bytes: float
     input_bytes: float
     output_bytes: float
-    tiles: int
-    order: str
-    fits: bool  # the working set fits the space left on chip
+    tiles: int  # DRAM transfers come in this many pieces
 
 
 def _candidates(n: int) -> list[int]:
@@ -276,7 +274,7 @@ def tile_options(
             (
                 0.0,
                 weights + input_from_dram + outputs,
-                Tiling(weights, input_from_dram, outputs, 1, "stream", True),
+                Tiling(weights, input_from_dram, outputs, 1),
             ),
         )
     channels = layer.output_shape[0]
@@ -293,26 +291,23 @@ def tile_options(
             working = 2 * (weights / n_k + in_tile + outputs / (n_k * n_h))
             # channels outer: weights once, inputs again per channel tile (unless one row tile)
             i = inputs_once * (n_k if n_h > 1 else 1)
-            options.append((working, weights + i + outputs, n_k * n_h, weights, i, True))
+            options.append((working, weights + i + outputs, n_k * n_h, weights, i))
             # rows outer: inputs once, weights again per row tile (unless one channel tile)
             w = weights * (n_h if n_k > 1 else 1)
-            options.append((working, w + inputs_once + outputs, n_k * n_h, w, inputs_once, False))
+            options.append((working, w + inputs_once + outputs, n_k * n_h, w, inputs_once))
     options.sort()
     frontier: list[tuple[float, float, Tiling]] = []
-    for working, dram, tiles, w, i, channels_outer in options:
+    for working, dram, tiles, w, i in options:
         if not frontier or dram < frontier[-1][1]:
-            order = "channels_outer" if channels_outer else "rows_outer"
-            frontier.append((working, dram, Tiling(w, i, outputs, tiles, order, True)))
+            frontier.append((working, dram, Tiling(w, i, outputs, tiles)))
     return tuple(frontier)
 
 
 def pick_tiling(options: tuple[tuple[float, float, Tiling], ...], space: float) -> Tiling:
     """The least-traffic option whose working set fits `space`; else the smallest one."""
-    best = None
+    best = options[0][2]
     for working, _, tiling in options:  # sorted by working set, traffic falling
         if working > space:
             break
         best = tiling
-    if best is None:
-        return replace(options[0][2], fits=False)
     return best

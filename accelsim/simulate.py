@@ -155,7 +155,7 @@ def simulate(
         )
 
     jobs = [_job(p) for p in plans if p.mapping.engine != "none"]
-    timeline = engine.run(jobs, chip.dram.bandwidth_bytes_per_s, record_intervals=True)
+    timeline = engine.run(jobs, chip.dram.bandwidth_bytes_per_s)
     return _account(network, chip, mode, batch, fps, residency, plans, timeline, spec)
 
 
