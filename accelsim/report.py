@@ -105,30 +105,32 @@ def timeline(result: Result) -> go.Figure:
 
 
 def roofline(result: Result) -> go.Figure:
-    """The chip's roofline and each array layer at its DRAM arithmetic intensity."""
+    """The chip's roofline and each array layer at its DRAM arithmetic intensity. A layer that
+    moves no DRAM bytes has no finite intensity: it is drawn at the right edge, and says so."""
     peak = 2 * result.peak_macs_per_s
     bandwidth = result.dram_bandwidth_bytes_per_s
-    points = [
-        (
-            2 * layer.macs / max(layer.dram_bytes, 1.0),
-            2 * layer.macs * result.batch / max(layer.end_s - layer.start_s, 1e-12),
-            layer.name,
-        )
-        for layer in result.layers
-        if layer.engine == "array" and layer.macs
-    ]
+    layers = [layer for layer in result.layers if layer.engine == "array" and layer.macs]
     ridge = peak / bandwidth
-    xs = [min([p[0] for p in points] + [ridge]) / 10, ridge, max([p[0] for p in points] + [ridge]) * 10]
+    finite = [2 * layer.macs / layer.dram_bytes for layer in layers if layer.dram_bytes]
+    low, high = min([*finite, ridge]) / 10, max([*finite, ridge]) * 10
+    xs = [2 * layer.macs / layer.dram_bytes if layer.dram_bytes else high for layer in layers]
+    ys = [2 * layer.macs * result.batch / max(layer.end_s - layer.start_s, 1e-12) for layer in layers]
+    labels = [layer.name + ("" if layer.dram_bytes else " (no DRAM traffic)") for layer in layers]
     fig = go.Figure()
+    edges = [low, ridge, high]
     fig.add_scatter(
-        x=xs, y=[min(x * bandwidth, peak) for x in xs], mode="lines", name="roofline", line={"color": "black"}
+        x=edges,
+        y=[min(x * bandwidth, peak) for x in edges],
+        mode="lines",
+        name="roofline",
+        line={"color": "black"},
     )
     fig.add_scatter(
-        x=[p[0] for p in points],
-        y=[p[1] for p in points],
+        x=xs,
+        y=ys,
         mode="markers",
         name="layers",
-        text=[p[2] for p in points],
+        text=labels,
         hovertemplate="%{text}: %{x:.3g} ops/B, %{y:.3g} ops/s<extra></extra>",
     )
     fig.update_layout(
