@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from decimal import Decimal
@@ -10,15 +9,12 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-# The project's shared folder (published figures) sits beside the checkout.
-SHARED = Path(os.environ.get("ACCELSIM_SHARED", ROOT.parent / "shared"))
+DATA = Path(__file__).resolve().parent / "data"  # reference figures, each with its source
 
 
 @pytest.fixture(scope="session")
 def published() -> dict:
-    path = SHARED / "reference" / "published.yaml"
-    assert path.is_file(), f"published figures not found at {path} (set ACCELSIM_SHARED)"
-    return yaml.safe_load(path.read_text())
+    return yaml.safe_load((DATA / "published.yaml").read_text())
 
 
 def within(measured: float, value: float | str, tol: float) -> bool:
