@@ -53,25 +53,33 @@ def _model_fields(model: Any, loc: tuple[Any, ...]) -> list[str]:
     return list(getattr(model, "model_fields", {}))
 
 
-def validation_message(exc: ValidationError, data: Any, source: str, model: Any) -> str:
-    """One line for the first problem in a pydantic ValidationError of `model`: file:line (when
-    `data` came from yamlio, whose mappings know their lines), field path, what was expected."""
-    # A misspelled field also shows up as a missing one: report the misspelling first.
-    errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
-    err = errors[0]
+def _problem(err: Mapping[str, Any], model: Any) -> str:
+    """One pydantic error as a phrase naming the field and what was expected."""
     loc = tuple(err["loc"])
     path = ".".join(str(p) for p in loc)
-    line = _location(data, loc)
-    where = f"{source}:{line}" if line else source
-    more = f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
     if err["type"] == "extra_forbidden":
-        hint = closest(str(loc[-1]), _model_fields(model, loc))
-        return f"{where}: unknown field '{path}'{hint}{more}"
+        return f"unknown field '{path}'{closest(str(loc[-1]), _model_fields(model, loc))}"
     if err["type"] == "missing":
-        return f"{where}: missing required field '{path}'{more}"
+        return f"missing required field '{path}'"
     message = err["msg"].removeprefix("Value error, ")
     if err["type"] == "literal_error":
         given = err.get("input")
         choices = re.findall(r"'([^']*)'", str(err.get("ctx", {}).get("expected", "")))
         message = f"got {given!r}, expected one of {', '.join(choices)}{closest(str(given), choices)}"
-    return f"{where}: field '{path}': {message}{more}"
+    return f"field '{path}': {message}"
+
+
+def validation_message(exc: ValidationError, data: Any, source: str, model: Any) -> str:
+    """Every problem in a pydantic ValidationError of `model`, on one line: file:line (when
+    `data` came from yamlio, whose mappings know their lines), field path, what was expected."""
+    # A misspelled field also shows up as a missing one: report the misspelling first.
+    errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
+    parts = []
+    for i, err in enumerate(errors):
+        line = _location(data, tuple(err["loc"]))
+        if i == 0:
+            where = f"{source}:{line}: " if line else f"{source}: "
+        else:
+            where = f"line {line}: " if line else ""
+        parts.append(where + _problem(err, model))
+    return "; ".join(parts)

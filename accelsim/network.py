@@ -9,8 +9,9 @@ The IR knows nothing of hardware.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
@@ -21,6 +22,7 @@ from accelsim.errors import AccelsimError, closest
 Shape = tuple[int, ...]
 INPUT = "input"  # the name by which layers refer to the network input
 MAX_ELEMENTS = 2**34  # per tensor (batch 1): 16 G elements; anything larger is a typo or an attack
+MAX_LAYERS = 100_000  # the largest zoo network has ~250; an exported LLM a few thousand
 
 # Layer kinds that multiply-accumulate with weights (run on the MAC array).
 MAC_KINDS = frozenset({"conv", "linear", "deconv", "matmul"})
@@ -56,12 +58,14 @@ OP_ALIASES = {
 
 @dataclass(frozen=True)
 class LayerSpec:
-    """One layer as defined: op name, producer layer names, and op attributes."""
+    """One layer as defined: op name, producer layer names, and op attributes. `where` says
+    where it was written (file:line), for error messages."""
 
     name: str
     op: str
     inputs: tuple[str, ...]
     attrs: Mapping[str, Any] = field(default_factory=dict)
+    where: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True)
@@ -182,12 +186,18 @@ class Network:
 # --------------------------------------------------------------------------- helpers
 
 
-def _pair(value: Any, what: str, layer: str) -> tuple[int, int]:
-    if isinstance(value, int) and not isinstance(value, bool):
+def _is_int(value: Any, minimum: int) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= minimum
+
+
+def _pair(value: Any, what: str, layer: str, minimum: int = 1) -> tuple[int, int]:
+    """An int or [h, w], each at least `minimum` (1 for kernels, strides, dilations, scales)."""
+    if _is_int(value, minimum):
         return value, value
-    if isinstance(value, (list, tuple)) and len(value) == 2 and all(isinstance(v, int) for v in value):
+    if isinstance(value, (list, tuple)) and len(value) == 2 and all(_is_int(v, minimum) for v in value):
         return int(value[0]), int(value[1])
-    raise AccelsimError(f"layer '{layer}': {what} must be an integer or [h, w], got {value!r}")
+    kind = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
+    raise AccelsimError(f"layer '{layer}': {what} must be {kind} or [h, w] of them, got {value!r}")
 
 
 def _positive_int(value: Any, what: str, layer: str) -> int:
@@ -212,10 +222,30 @@ def _padding(
             total = max((math.ceil(size[i] / stride[i]) - 1) * stride[i] + eff_k - size[i], 0)
             out.append((total // 2, total - total // 2))
         return out[0][0], out[1][0], out[0][1], out[1][1]
-    if isinstance(pad, (list, tuple)) and len(pad) == 4 and all(isinstance(p, int) for p in pad):
+    if isinstance(pad, (list, tuple)) and len(pad) == 4:
+        if not all(_is_int(p, 0) for p in pad):
+            raise AccelsimError(f"layer '{spec.name}': pad must be integers >= 0, got {pad!r}")
         return tuple(int(p) for p in pad)  # type: ignore[return-value]
-    ph, pw = _pair(pad, "pad", spec.name)
+    ph, pw = _pair(pad, "pad", spec.name, minimum=0)
     return ph, pw, ph, pw
+
+
+def _window_fits(
+    spec: LayerSpec,
+    what: str,
+    kernel: tuple[int, int],
+    dilation: tuple[int, int],
+    size: tuple[int, int],
+    pads: tuple[int, int, int, int],
+) -> None:
+    """A sliding window must fit the padded input."""
+    span = [(kernel[i] - 1) * dilation[i] + 1 for i in range(2)]
+    padded = (size[0] + pads[0] + pads[2], size[1] + pads[1] + pads[3])
+    if span[0] > padded[0] or span[1] > padded[1]:
+        raise AccelsimError(
+            f"layer '{spec.name}': {what} {span[0]}x{span[1]} (dilated) is larger than the padded input "
+            f"{padded[0]}x{padded[1]}; expected at most {padded[0]}x{padded[1]}"
+        )
 
 
 def _window_out(
@@ -265,7 +295,8 @@ def _conv(spec: LayerSpec, shapes: Sequence[Shape]) -> Inferred:
     dilation = _pair(spec.attrs.get("dilation", 1), "dilation", spec.name)
     depthwise = spec.op == "dwconv"
     groups = c if depthwise else _positive_int(spec.attrs.get("groups", 1), "groups", spec.name)
-    out_c = c * spec.attrs.get("multiplier", 1) if depthwise else spec.attrs.get("out")
+    multiplier = _positive_int(spec.attrs.get("multiplier", 1), "multiplier", spec.name)
+    out_c = c * multiplier if depthwise else spec.attrs.get("out")
     out_c = _positive_int(out_c, "out (output channels)", spec.name)
     if c % groups or out_c % groups:
         raise AccelsimError(
@@ -273,13 +304,9 @@ def _conv(spec: LayerSpec, shapes: Sequence[Shape]) -> Inferred:
             f"and output channels {out_c} (input shape {shapes[0]})"
         )
     pads = _padding(spec, (h, w), kernel, stride, dilation)
+    _window_fits(spec, "kernel", kernel, dilation, (h, w), pads)
     oh = _window_out(h, kernel[0], stride[0], pads[0], pads[2], dilation[0])
     ow = _window_out(w, kernel[1], stride[1], pads[1], pads[3], dilation[1])
-    if oh <= 0 or ow <= 0:
-        raise AccelsimError(
-            f"layer '{spec.name}': kernel {kernel} does not fit input shape {shapes[0]} "
-            f"(output would be {oh}x{ow})"
-        )
     weight = (out_c, c // groups, *kernel)
     return dict(
         kind="conv",
@@ -302,8 +329,8 @@ def _deconv(spec: LayerSpec, shapes: Sequence[Shape]) -> Inferred:
     c, h, w = _feature_map(spec, _single(spec, shapes))
     kernel = _pair(spec.attrs.get("k", 1), "kernel k", spec.name)
     stride = _pair(spec.attrs.get("stride", 1), "stride", spec.name)
-    ph, pw = _pair(spec.attrs.get("pad", 0), "pad", spec.name)
-    oph, opw = _pair(spec.attrs.get("output_pad", 0), "output_pad", spec.name)
+    ph, pw = _pair(spec.attrs.get("pad", 0), "pad", spec.name, minimum=0)
+    oph, opw = _pair(spec.attrs.get("output_pad", 0), "output_pad", spec.name, minimum=0)
     groups = _positive_int(spec.attrs.get("groups", 1), "groups", spec.name)
     out_c = _positive_int(spec.attrs.get("out"), "out (output channels)", spec.name)
     if c % groups or out_c % groups:
@@ -346,11 +373,10 @@ def _pool(spec: LayerSpec, shapes: Sequence[Shape]) -> Inferred:
     kernel = _pair(spec.attrs.get("k", 2), "kernel k", spec.name)
     stride = _pair(spec.attrs.get("stride", kernel), "stride", spec.name)
     pads = _padding(spec, (h, w), kernel, stride, (1, 1))
+    _window_fits(spec, "pooling window", kernel, (1, 1), (h, w), pads)
     ceil_mode = bool(spec.attrs.get("ceil_mode", False))
     oh = _window_out(h, kernel[0], stride[0], pads[0], pads[2], ceil_mode=ceil_mode)
     ow = _window_out(w, kernel[1], stride[1], pads[1], pads[3], ceil_mode=ceil_mode)
-    if oh <= 0 or ow <= 0:
-        raise AccelsimError(f"layer '{spec.name}': pooling window {kernel} does not fit input {shapes[0]}")
     return dict(
         kind=spec.op,
         output_shape=(c, oh, ow),
@@ -446,7 +472,9 @@ def _flatten(spec: LayerSpec, shapes: Sequence[Shape]) -> Inferred:
     target = spec.attrs.get("shape")
     if target is None:
         return dict(kind="flatten", output_shape=(math.prod(shape),), attrs={})
-    target = tuple(int(t) for t in target)
+    if not isinstance(target, (list, tuple)) or not all(_is_int(d, 1) for d in target):
+        raise AccelsimError(f"layer '{spec.name}': shape must be a list of positive integers, got {target!r}")
+    target = tuple(target)
     if math.prod(target) != math.prod(shape):
         raise AccelsimError(f"layer '{spec.name}': cannot reshape {shape} to {target}")
     return dict(kind="flatten", output_shape=target, attrs={})
@@ -539,6 +567,45 @@ INFER: dict[str, Callable[[LayerSpec, Sequence[Shape]], Inferred]] = {
 
 OPS = frozenset(INFER) | frozenset(OP_ALIASES)
 
+# The attributes each op reads; any other is a typo (`kk: 3` would silently mean k = 1).
+_CONV = {"k", "stride", "pad", "dilation", "bias"}
+ATTRS: dict[str, frozenset[str]] = {
+    op: frozenset(names)
+    for op, names in {
+        "conv": {*_CONV, "out", "groups", "keep_width"},
+        "dwconv": {*_CONV, "multiplier"},
+        "deconv": {"out", "k", "stride", "pad", "output_pad", "groups", "bias", "keep_width"},
+        "linear": {"out", "bias", "last_axis", "keep_width"},
+        "maxpool": {"k", "stride", "pad", "ceil_mode"},
+        "avgpool": {"k", "stride", "pad", "ceil_mode"},
+        "shuffle": {"groups"},
+        "lrn": {"size"},
+        "flatten": {"shape"},
+        "upsample": {"scale"},
+        "maxunpool": {"scale"},
+        "pad": {"out", "pad", "shape"},
+        "slice": {"shape"},
+        "custom": {"shape", "onnx_op"},
+    }.items()
+}
+_FLAGS = ("bias", "ceil_mode", "last_axis", "keep_width")  # attributes that are true or false
+
+
+def attribute_problems(spec: LayerSpec) -> list[str]:
+    """What is wrong with a layer's attribute names and flags (all of it, not the first)."""
+    allowed = ATTRS.get(spec.op, frozenset())
+    problems = []
+    for key, value in spec.attrs.items():
+        if key not in allowed:
+            expected = f"expected one of: {', '.join(sorted(allowed))}" if allowed else "it takes none"
+            problems.append(
+                f"layer '{spec.name}' ({spec.op}): unknown attribute '{key}'{closest(str(key), allowed)}; "
+                f"{expected}"
+            )
+        elif key in _FLAGS and not isinstance(value, bool):
+            problems.append(f"layer '{spec.name}': {key} must be true or false, got {value!r}")
+    return problems
+
 
 def canonical_op(op: str, layer: str) -> str:
     key = op.lower()
@@ -546,6 +613,12 @@ def canonical_op(op: str, layer: str) -> str:
     if key not in INFER:
         raise AccelsimError(f"layer '{layer}': unknown op '{op}'{closest(op.lower(), OPS)}")
     return key
+
+
+def _located(spec: LayerSpec, message: str, source: str) -> str:
+    """A message about a layer, led by where it was written (else by the file it came from)."""
+    where = spec.where or source
+    return f"{where}: {message}" if where else message
 
 
 # --------------------------------------------------------------------------- building
@@ -569,15 +642,13 @@ def fold_batchnorm(specs: Sequence[LayerSpec]) -> list[LayerSpec]:
         if producer and producer.op in ("conv", "dwconv", "deconv", "linear") and consumers[src] == 1:
             renamed[s.name] = src
             folded.add(s.name)
-            by_name[src] = LayerSpec(
-                producer.name, producer.op, producer.inputs, {**producer.attrs, "bias": True}
-            )
+            by_name[src] = replace(producer, attrs={**producer.attrs, "bias": True})
     out = []
     for s in specs:
         if s.name in folded:
             continue
         s = by_name[s.name]
-        out.append(LayerSpec(s.name, s.op, tuple(renamed.get(i, i) for i in s.inputs), s.attrs))
+        out.append(replace(s, inputs=tuple(renamed.get(i, i) for i in s.inputs)))
     return out
 
 
@@ -587,23 +658,46 @@ def build_network(
     specs: Sequence[LayerSpec],
     description: str = "",
     fold_bn: bool = True,
+    source: str = "",
 ) -> Network:
-    """Infer every layer's shapes and costs. Raises AccelsimError naming the bad layer."""
-    input_shape = tuple(int(d) for d in input_shape)
-    if not input_shape or any(d <= 0 for d in input_shape) or math.prod(input_shape) > MAX_ELEMENTS:
+    """Infer every layer's shapes and costs. Raises AccelsimError naming the bad layer (and
+    where it was written: the spec's `where`, else `source`)."""
+    prefix = f"{source}: " if source else ""
+    if not all(_is_int(d, 1) for d in input_shape) or not input_shape:
         raise AccelsimError(
-            f"network '{name}': input shape must be positive integers (at most {MAX_ELEMENTS:.1e} "
-            f"elements), got {input_shape}"
+            f"{prefix}network '{name}': input shape must be positive integers, got {input_shape}"
+        )
+    input_shape = tuple(input_shape)
+    if math.prod(input_shape) > MAX_ELEMENTS:
+        raise AccelsimError(
+            f"{prefix}network '{name}': input {input_shape} exceeds {MAX_ELEMENTS:.1e} elements; "
+            "expected a realistic tensor size"
         )
     if not specs:
-        raise AccelsimError(f"network '{name}' has no layers")
-    specs = [LayerSpec(s.name, canonical_op(s.op, s.name), tuple(s.inputs), s.attrs) for s in specs]
-    names = [s.name for s in specs]
+        raise AccelsimError(f"{prefix}network '{name}' has no layers")
+    if len(specs) > MAX_LAYERS:
+        raise AccelsimError(
+            f"{prefix}network '{name}' has {len(specs):,} layers; expected at most {MAX_LAYERS:,}"
+        )
+    problems, canonical = [], []
+    for s in specs:  # every misspelled op and attribute at once, each with where it was written
+        try:
+            s = replace(s, op=canonical_op(s.op, s.name), inputs=tuple(s.inputs))
+        except AccelsimError as exc:
+            problems.append(_located(s, str(exc), source))
+            continue
+        problems += [_located(s, problem, source) for problem in attribute_problems(s)]
+        canonical.append(s)
+    if problems:
+        raise AccelsimError("; ".join(problems))
+    specs = canonical
     seen: set[str] = set()
-    for n in names:
-        if n in seen or n == INPUT:
-            raise AccelsimError(f"network '{name}': layer name '{n}' is used twice (or is reserved)")
-        seen.add(n)
+    for s in specs:
+        if s.name in seen or s.name == INPUT:
+            raise AccelsimError(
+                _located(s, f"network '{name}': layer name '{s.name}' is used twice (or is reserved)", source)
+            )
+        seen.add(s.name)
     if fold_bn:
         specs = fold_batchnorm(specs)
 
@@ -612,12 +706,16 @@ def build_network(
     for s in specs:
         for src in s.inputs:
             if src != INPUT and src not in seen:
-                raise AccelsimError(f"layer '{s.name}' reads from unknown layer '{src}'{closest(src, seen)}")
+                raise AccelsimError(
+                    _located(
+                        s, f"layer '{s.name}' reads from unknown layer '{src}'{closest(src, seen)}", source
+                    )
+                )
             if src != INPUT:
                 graph.add_edge(src, s.name)
     try:
         cycle = nx.find_cycle(graph)
-        raise AccelsimError(f"network '{name}' has a cycle through layer '{cycle[0][0]}'")
+        raise AccelsimError(f"{prefix}network '{name}' has a cycle through layer '{cycle[0][0]}'")
     except nx.NetworkXNoCycle:
         pass
     position = {s.name: i for i, s in enumerate(specs)}  # keep the written order where possible
@@ -629,15 +727,18 @@ def build_network(
     for layer_name in order:
         spec = by_name[layer_name]
         in_shapes = tuple(shapes[src] for src in spec.inputs)
-        if not in_shapes:
-            raise AccelsimError(f"layer '{spec.name}' has no inputs")
-        fields = INFER[spec.op](spec, in_shapes)
-        layer = Layer(name=spec.name, inputs=spec.inputs, input_shapes=in_shapes, **fields)
-        if layer.output_elements > MAX_ELEMENTS or layer.weight_count > MAX_ELEMENTS:
-            raise AccelsimError(
-                f"layer '{spec.name}': output {layer.output_shape} / weights {layer.weight_shape} exceed "
-                f"{MAX_ELEMENTS:.1e} elements; expected a realistic tensor size"
-            )
+        try:
+            if not in_shapes:
+                raise AccelsimError(f"layer '{spec.name}' has no inputs")
+            fields = INFER[spec.op](spec, in_shapes)
+            layer = Layer(name=spec.name, inputs=spec.inputs, input_shapes=in_shapes, **fields)
+            if layer.output_elements > MAX_ELEMENTS or layer.weight_count > MAX_ELEMENTS:
+                raise AccelsimError(
+                    f"layer '{spec.name}': output {layer.output_shape} / weights {layer.weight_shape} exceed "
+                    f"{MAX_ELEMENTS:.1e} elements; expected a realistic tensor size"
+                )
+        except AccelsimError as exc:
+            raise AccelsimError(_located(spec, str(exc), source)) from None
         shapes[spec.name] = layer.output_shape
         layers.append(layer)
     return Network(

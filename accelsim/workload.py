@@ -24,6 +24,8 @@ from accelsim.yamlio import load_yaml_mapping
 TOP_KEYS = {"name", "description", "source", "input", "params", "blocks", "layers"}
 _FUNCTIONS = {"round": round, "int": int, "max": max, "min": min, "floor": math.floor, "ceil": math.ceil}
 ENTRY_KEYS = {"name", "op", "from", "block", "repeat", "first"}
+BLOCK_KEYS = {"args", "let", "layers", "description"}
+MAX_REPEAT = 1024  # `repeat:` beyond this is a typo (the zoo's largest is 16)
 BLOCK_INPUT = "in"
 _VAR = re.compile(r"\$([A-Za-z_]\w*)")
 _BINOPS = {
@@ -114,8 +116,11 @@ class _Expander:
             if not isinstance(entry, dict):
                 raise AccelsimError(f"{self.source}: each layer must be a mapping, got {entry!r}")
             repeat = entry.get("repeat", 1)
-            if not isinstance(repeat, int) or repeat < 1:
-                raise AccelsimError(f"{_where(self.source, entry)}: repeat must be a positive integer")
+            if isinstance(repeat, bool) or not isinstance(repeat, int) or not 1 <= repeat <= MAX_REPEAT:
+                raise AccelsimError(
+                    f"{_where(self.source, entry)}: repeat must be an integer from 1 to {MAX_REPEAT}, "
+                    f"got {repeat!r}"
+                )
             for i in range(repeat):
                 item = dict(entry)
                 first = item.pop("first", None)
@@ -161,7 +166,7 @@ class _Expander:
         op = item["op"]
         if not isinstance(op, str):
             raise AccelsimError(f"{where}: 'op' must be a string, got {op!r}")
-        self.specs.append(LayerSpec(name, op, inputs, attrs))
+        self.specs.append(LayerSpec(name, op, inputs, attrs, where))
         return name
 
     def _instance(
@@ -197,14 +202,12 @@ def parse_workload(
 ) -> tuple[str, tuple[int, ...], list[LayerSpec], str]:
     """Validate a workload mapping and expand it into (name, input shape, specs, description).
     `overrides` replace values of the workload's `params`."""
-    for key in data:
-        if key not in TOP_KEYS:
-            raise AccelsimError(
-                f"{_where(source, data)}: unknown top-level field '{key}'{closest(str(key), TOP_KEYS)}"
-            )
-    for key in ("name", "input", "layers"):
-        if key not in data:
-            raise AccelsimError(f"{source}: missing required field '{key}'")
+    problems = [
+        f"unknown top-level field '{key}'{closest(str(key), TOP_KEYS)}" for key in data if key not in TOP_KEYS
+    ]
+    problems += [f"missing required field '{key}'" for key in ("name", "input", "layers") if key not in data]
+    if problems:
+        raise AccelsimError(f"{_where(source, data)}: " + "; ".join(problems))
     shape = data["input"]
     if not isinstance(shape, list) or len(shape) != 3 or not all(isinstance(d, int) and d > 0 for d in shape):
         raise AccelsimError(f"{source}: 'input' must be [channels, height, width], got {shape!r}")
@@ -214,6 +217,14 @@ def parse_workload(
     for bname, block in blocks.items():
         if not isinstance(block, dict) or "layers" not in block:
             raise AccelsimError(f"{_where(source, block)}: block '{bname}' needs a 'layers' list")
+        unknown_keys = [
+            f"block '{bname}': unknown field '{key}'{closest(str(key), BLOCK_KEYS)}; "
+            f"expected: {', '.join(sorted(BLOCK_KEYS))}"
+            for key in block
+            if key not in BLOCK_KEYS
+        ]
+        if unknown_keys:
+            raise AccelsimError(f"{_where(source, block)}: " + "; ".join(unknown_keys))
         for key in ("args", "let"):
             if not isinstance(block.get(key) or {}, dict):
                 raise AccelsimError(f"{_where(source, block)}: block '{bname}' {key} must be a mapping")
@@ -248,10 +259,7 @@ def load_workload(path: Path, params: Mapping[str, float] | None = None) -> Netw
 def _load_workload(path: str, stamp: int, params: tuple[tuple[str, float], ...]) -> Network:
     data = load_yaml_mapping(Path(path))
     name, shape, specs, description = parse_workload(data, path, dict(params))
-    try:
-        return build_network(name, shape, specs, description)
-    except AccelsimError as exc:
-        raise AccelsimError(f"{path}: {exc}") from None
+    return build_network(name, shape, specs, description, source=path)
 
 
 def load_net(

@@ -1,7 +1,9 @@
 """Reading YAML files safely, with line numbers for error messages.
 
-Mappings load as `LineDict`, which remembers the line it started on. Aliases are refused
-(they are the vector of "billion laughs" bombs and no accelsim file needs them).
+Mappings load as `LineDict`, which remembers the line it started on. Refused, each with its
+line: aliases (the vector of "billion laughs" bombs; no accelsim file needs them), a key given
+twice in one mapping (YAML would keep the last silently), and nesting deeper than any accelsim
+file needs.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import yaml
 from accelsim.errors import AccelsimError
 
 MAX_BYTES = 10 * 2**20  # no sane config or workload file is larger
+MAX_DEPTH = 64  # nested mappings/lists; the zoo's deepest file nests 6
 
 
 class LineDict(dict):
@@ -23,15 +26,36 @@ class LineDict(dict):
 
 
 class _Loader(yaml.SafeLoader):
+    depth = 0
+
     def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
+        event = self.peek_event()
         if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
             raise yaml.MarkedYAMLError(
                 problem="YAML aliases (*name) are not supported", problem_mark=event.start_mark
             )
-        return super().compose_node(parent, index)
+        if self.depth >= MAX_DEPTH:
+            raise yaml.MarkedYAMLError(
+                problem=f"nested more than {MAX_DEPTH} levels deep", problem_mark=event.start_mark
+            )
+        self.depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
     def construct_line_mapping(self, node: yaml.MappingNode) -> LineDict:
+        first_line: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            line = key_node.start_mark.line + 1
+            if isinstance(key, (str, int, float, bool)) and key in first_line:
+                raise yaml.MarkedYAMLError(
+                    problem=f"key '{key}' is given twice (lines {first_line[key]} and {line}); "
+                    "expected each key once",
+                    problem_mark=key_node.start_mark,
+                )
+            first_line.setdefault(key, line)
         mapping = LineDict(self.construct_mapping(node, deep=True))
         mapping.line = node.start_mark.line + 1
         return mapping

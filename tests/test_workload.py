@@ -81,7 +81,7 @@ def test_users_own_network_with_blocks(tmp_path: Path) -> None:
         ),
         (
             "name: x\ninput: [3, 8, 8]\nlayers:\n  - {name: a, op: conv, out: 4, groups: 2}\n",
-            r"net.yaml: layer 'a': groups=2 must divide input channels 3",
+            r"net.yaml:4: layer 'a': groups=2 must divide input channels 3",
         ),
         ("a: &a [1, 2]\nb: *a\n", r"net.yaml:2: not valid YAML: YAML aliases"),
     ],
