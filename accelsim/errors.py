@@ -10,8 +10,9 @@ from typing import Any
 from pydantic import ValidationError
 
 
-class AccelsimError(Exception):
-    """Bad input from the user (a file, a field, a name). The CLI prints it and exits 2."""
+class AccelsimError(ValueError):
+    """Bad input from the user (a file, a field, a name, a value). The CLI prints it and exits 2.
+    A ValueError, so Python callers can catch bad values the usual way."""
 
 
 def closest(name: str, choices: Iterable[str]) -> str:

@@ -527,14 +527,24 @@ def _slice(spec: LayerSpec, shapes: Sequence[Shape]) -> Inferred:
     return dict(kind="slice", output_shape=_explicit_shape(spec, math.prod(_single(spec, shapes))), attrs={})
 
 
-def _custom(spec: LayerSpec, shapes: Sequence[Shape]) -> Inferred:
-    """An op accelsim has no model for: one vector op per output element."""
-    shape = _explicit_shape(spec, None)
+def _generic(spec: LayerSpec, shapes: Sequence[Shape]) -> Inferred:
+    """An element-wise function accelsim has no op of its own for (erf, sqrt, div... or an
+    imported op it cannot model), kept under its own name `fn`: one vector op per output element
+    and per extra input. Its output shape is `shape` if given, else its inputs' broadcast."""
+    fn = spec.attrs.get("fn")
+    if not isinstance(fn, str) or not fn.isidentifier() or fn.lower() in INFER or fn.lower() in OP_ALIASES:
+        raise AccelsimError(
+            f"layer '{spec.name}' (eltwise): fn must name the function (e.g. erf) and not a modelled op, "
+            f"got {fn!r}"
+        )
+    if "shape" in spec.attrs:
+        out = _explicit_shape(spec, None)
+    elif len(shapes) == 1:
+        out = shapes[0]
+    else:
+        out = _eltwise(spec, shapes)["output_shape"]
     return dict(
-        kind="custom",
-        output_shape=shape,
-        attrs={"onnx_op": spec.attrs.get("onnx_op", "?")},
-        vector_ops=math.prod(shape),
+        kind=fn.lower(), output_shape=out, attrs={}, vector_ops=math.prod(out) * max(1, len(shapes) - 1)
     )
 
 
@@ -561,7 +571,7 @@ INFER: dict[str, Callable[[LayerSpec, Sequence[Shape]], Inferred]] = {
     "pad": _pad,
     "matmul": _matmul,
     "slice": _slice,
-    "custom": _custom,
+    "eltwise": _generic,
     **{fn: _activation for fn in ACTIVATIONS},
 }
 
@@ -585,7 +595,7 @@ ATTRS: dict[str, frozenset[str]] = {
         "maxunpool": {"scale"},
         "pad": {"out", "pad", "shape"},
         "slice": {"shape"},
-        "custom": {"shape", "onnx_op"},
+        "eltwise": {"fn", "shape"},
     }.items()
 }
 _FLAGS = ("bias", "ceil_mode", "last_axis", "keep_width")  # attributes that are true or false

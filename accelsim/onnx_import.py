@@ -2,8 +2,10 @@
 
 Shapes in the IR exclude the batch: an ONNX tensor [N, C, H, W] becomes (C, H, W). Nodes
 that only compute shapes or constants (Shape, Gather on shapes, Constant, Cast...) cost
-nothing and disappear. Ops accelsim has no model for are listed once in a warning and
-costed as one vector op per output element (`strict=True` makes them an error).
+nothing and disappear. Element-wise math without an op of its own (Erf, Sqrt, Div...) is a
+generic element-wise layer under its own name. Ops accelsim has no model for are listed once in
+a warning and costed the same way (`strict=True` makes them an error); so is control flow (If,
+Loop, Scan), whose subgraphs are not looked into.
 """
 
 from __future__ import annotations
@@ -25,25 +27,17 @@ ACTIVATION_OPS = {
     "HardSwish": "hswish",
     "LeakyRelu": "leaky_relu",
     "Softmax": "softmax",
-    "Elu": "leaky_relu",
-    "Selu": "leaky_relu",
-    "Gelu": "swish",
-    "Erf": "sigmoid",
-    "Sqrt": "relu",
-    "Exp": "sigmoid",
 }
-ELEMENTWISE_OPS = {
-    "Add": "add",
-    "Sub": "sub",
-    "Mul": "mul",
-    "Div": "mul",
-    "Max": "add",
-    "Min": "add",
-    "Pow": "mul",
+ELEMENTWISE_OPS = {"Add": "add", "Sub": "sub", "Mul": "mul"}
+# Element-wise math costed generically (one vector op per output element), under its own name.
+GENERIC_OPS = {
+    *("Div", "Max", "Min", "Pow", "Mod", "Where", "Equal", "Less", "Greater", "And", "Or", "Not"),
+    *("Erf", "Sqrt", "Exp", "Log", "Neg", "Abs", "Reciprocal", "Floor", "Ceil", "Round", "Sign"),
+    *("Sin", "Cos", "Elu", "Selu", "Celu", "Gelu", "Mish", "Softplus", "Softsign"),
 }
+CONTROL_FLOW_OPS = {"If", "Loop", "Scan"}
 PASS_OPS = {"Dropout", "Identity"}
 VIEW_OPS = {"Reshape", "Flatten", "Transpose", "Squeeze", "Unsqueeze"}  # reshuffle, move nothing
-GLOBAL_POOL_OPS = {"GlobalAveragePool", "GlobalMaxPool"}
 SHAPE_OPS = {"Shape", "Size", "Constant", "ConstantOfShape", "Range", "NonZero"}
 
 
@@ -67,6 +61,14 @@ def _load(path: Path) -> Any:
         raise AccelsimError(f"{path}: not a valid ONNX model ({type(exc).__name__})") from None
     if not model.graph.node:
         raise AccelsimError(f"{path}: the ONNX graph has no nodes")
+    newest = onnx.defs.onnx_opset_version()
+    for opset in model.opset_import:
+        if opset.domain in ("", "ai.onnx") and not 1 <= opset.version <= newest:
+            raise AccelsimError(
+                f"{path}: ONNX opset {opset.version} is outside what the installed onnx "
+                f"{onnx.__version__} supports; expected opset 1 to {newest} (upgrade onnx, or export "
+                "with an older opset)"
+            )
     try:  # weights stored beside the model; absent files leave the shapes, which is all we need
         from onnx.external_data_helper import load_external_data_for_model
 
@@ -302,6 +304,9 @@ class _Importer:
     def _node(self, node: Any, index: int) -> None:
         op = node.op_type
         data = [t for t in node.input if t and t not in self.constant]
+        if op in CONTROL_FLOW_OPS:
+            self._control_flow(node, index, data)
+            return
         if op in SHAPE_OPS or not data:  # shape/constant computation: free
             self.constant.update(node.output)
             return
@@ -315,8 +320,15 @@ class _Importer:
                 )
             k = w[2:] if len(w) == 4 else [w[2], 1]
             groups = a.get("group", 1)
+            channels = self._shape(x)[0]
+            if not isinstance(groups, int) or groups < 1 or w[1] * groups != channels:
+                raise AccelsimError(
+                    f"{self.path}: Conv '{node.name}': weight {w} with group={groups} expects "
+                    f"{w[1] * groups if isinstance(groups, int) else '?'} input channels, but its input "
+                    f"'{x}' has {channels}; expected weight[1] x group = input channels"
+                )
             # one input channel per group over all channels: depthwise (so --width scales it right)
-            depthwise = groups > 1 and w[1] == 1 and self._shape(x)[0] == groups
+            depthwise = groups > 1 and w[1] == 1 and channels == groups
             common = dict(
                 k=list(k),
                 stride=list(a.get("strides", [1, 1])),
@@ -388,12 +400,14 @@ class _Importer:
                 self._constant_operand(node, index, x, ELEMENTWISE_OPS[op])
             else:
                 self._emit(node, index, ELEMENTWISE_OPS[op], data)
+        elif op in GENERIC_OPS:
+            self._generic(node, index, data)
         elif op == "Concat":
             axis = a.get("axis", 1)
             if axis in (1, -3) and all(len(self.shapes.get(t, [])) == 4 for t in data):
                 self._emit(node, index, "concat", data)
             else:
-                self._emit(node, index, "custom", data, shape=self._shape(node.output[0]), onnx_op=op)
+                self._generic(node, index, data)
         elif op in PASS_OPS:
             self._alias(node, x)
         elif op in VIEW_OPS:
@@ -410,7 +424,30 @@ class _Importer:
             self._resize(node, index, x)
         else:
             self.unsupported[op] += 1
-            self._emit(node, index, "custom", data, shape=self._shape(node.output[0]), onnx_op=op)
+            self._generic(node, index, data)
+
+    def _generic(self, node: Any, index: int, data: Sequence[str]) -> None:
+        """One vector op per output element, under the node's own op name."""
+        self._emit(node, index, "eltwise", data, fn=node.op_type, shape=self._shape(node.output[0]))
+
+    def _control_flow(self, node: Any, index: int, data: Sequence[str]) -> None:
+        """If / Loop / Scan: an error under --strict; else costed as one generic op (its
+        subgraphs are not looked into) with a warning naming the node."""
+        label = f"{node.op_type} node '{node.name or index}'"
+        if self.strict:
+            raise AccelsimError(
+                f"{self.path}: {label}: control flow is not supported (--strict); expected a graph "
+                "without If/Loop/Scan (export with the branch or loop unrolled)"
+            )
+        if not data:
+            data = [self.input_name]  # a branch on constants still runs once per inference
+        warnings.warn(
+            f"{self.path}: {label}: control flow; its subgraphs are not simulated, only one vector op "
+            "per output element",
+            OnnxWarning,
+            stacklevel=4,
+        )
+        self._generic(node, index, data)
 
     def _reduces_spatial(self, node: Any, attrs: dict[str, Any]) -> bool:
         axes = attrs.get("axes")
@@ -437,14 +474,14 @@ class _Importer:
             self.specs[-1] = LayerSpec(last.name, last.op, last.inputs, {**last.attrs, "bias": True})
             self._alias(node, x)
             return
-        self._emit(node, index, "custom", [x], shape=self._shape(node.output[0]), onnx_op=node.op_type)
+        self._generic(node, index, [x])
 
     def _resize(self, node: Any, index: int, x: str) -> None:
         before, after = self._shape(x), self._shape(node.output[0])
         if len(before) == 3 and len(after) == 3 and after[1] % before[1] == 0 and after[2] % before[2] == 0:
             self._emit(node, index, "upsample", [x], scale=[after[1] // before[1], after[2] // before[2]])
         else:
-            self._emit(node, index, "custom", [x], shape=after, onnx_op=node.op_type)
+            self._generic(node, index, [x])
 
 
 def is_onnx(path: str | Path) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from accelsim.errors import AccelsimError, unknown
+from accelsim.errors import AccelsimError, closest, unknown
 
 _PACKAGE = Path(__file__).resolve().parent
 
@@ -21,15 +21,24 @@ def bundled_names(kind: str) -> list[str]:
     return sorted(p.stem for p in bundled_dir(kind).glob("*.yaml"))
 
 
+def is_path_like(name: str | Path) -> bool:
+    """Written as a file path (a folder part or a file ending), not as a bundled name."""
+    text = str(name)
+    return "/" in text or "\\" in text or text.lower().endswith((".yaml", ".yml", ".onnx"))
+
+
 def resolve(name_or_path: str | Path, kind: str, what: str) -> Path:
     """A path to an existing file, or a bundled name (with or without `.yaml`)."""
     path = Path(name_or_path).expanduser()
+    if path.is_dir():
+        raise AccelsimError(f"{what} path {path} is a directory; expected a YAML file")
     if path.is_file():
         return path
-    stem = path.name[:-5] if path.name.endswith(".yaml") else path.name
-    if path.parent == Path(".") or str(path.parent) == "":
+    stem = path.stem if path.suffix in (".yaml", ".yml") else path.name
+    if path.parent == Path("."):
         bundled = bundled_dir(kind) / f"{stem}.yaml"
         if bundled.is_file():
             return bundled
-        raise unknown(what, stem, bundled_names(kind))
-    raise AccelsimError(f"{what} file not found: {path}")
+    if is_path_like(name_or_path):
+        raise AccelsimError(f"{what} file not found: {path}{closest(stem, bundled_names(kind))}")
+    raise unknown(what, stem, bundled_names(kind))

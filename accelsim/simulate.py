@@ -98,6 +98,27 @@ def _energy(traffic: Traffic, chip: Accelerator) -> dict[tuple[str, str], float]
     return energy
 
 
+def _check_arguments(net: Any, hw: Any, mode: Any, batch: Any, fps: Any) -> None:
+    """Wrong types raise TypeError, wrong values AccelsimError (a ValueError), before any work."""
+    if not isinstance(net, (str, Path, Network)):
+        raise TypeError(f"simulate: net must be a zoo name, a file path or a Network, got {net!r}")
+    if not isinstance(hw, (str, Path, HwConfig, Accelerator)):
+        raise TypeError(
+            f"simulate: hw must be a chip name, a file path, a HwConfig or an Accelerator, got {hw!r}"
+        )
+    if mode not in MODES:
+        raise AccelsimError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
+    if isinstance(batch, bool) or not isinstance(batch, int):
+        raise TypeError(f"simulate: batch must be an integer, got {batch!r}")
+    if batch < 1:
+        raise AccelsimError(f"batch must be a positive integer, got {batch}")
+    if fps is not None:
+        if isinstance(fps, bool) or not isinstance(fps, (int, float)):
+            raise TypeError(f"simulate: fps must be a number or None, got {fps!r}")
+        if not (fps > 0 and math.isfinite(fps)):
+            raise AccelsimError(f"fps must be a positive, finite number of frames per second, got {fps!r}")
+
+
 def simulate(
     net: str | Path | Network,
     hw: str | Path | HwConfig | Accelerator,
@@ -115,12 +136,7 @@ def simulate(
     `compression`: a CompressionSpec, a preset name or a spec file; weights are then stored
     and moved at their compressed size (and activations at the spec's bits); `weights` (real
     arrays by layer name, e.g. from an ONNX file) make Huffman sizes measured, not assumed."""
-    if mode not in MODES:
-        raise AccelsimError(f"mode must be one of {', '.join(MODES)}, got '{mode}'")
-    if not isinstance(batch, int) or batch < 1:
-        raise AccelsimError(f"batch must be a positive integer, got {batch!r}")
-    if fps is not None and not (fps > 0 and math.isfinite(fps)):
-        raise AccelsimError(f"fps must be a positive number, got {fps!r}")
+    _check_arguments(net, hw, mode, batch, fps)
     network = load_net(net, width=width, resolution=resolution, input_shape=input_shape, strict=strict)
     chip = load_hw(hw)
     if chip.dram.bandwidth_bytes_per_s is None:  # pragma: no cover - the schema requires it

@@ -202,7 +202,7 @@ def test_unsupported_ops_warn_once_or_fail_strict(tmp_path: Path) -> None:
     path = single_op(tmp_path / "u.onnx", "LpNormalization", x4(), axis=1)
     with pytest.warns(OnnxWarning, match=r"LpNormalization x1"):
         net = load_net(path)
-    assert net.layers[0].kind == "custom" and net.layers[0].vector_ops == 8 * 16 * 16
+    assert net.layers[0].kind == "lpnormalization" and net.layers[0].vector_ops == 8 * 16 * 16
     with pytest.raises(AccelsimError, match=r"unsupported ONNX ops \(--strict\): LpNormalization x1"):
         load_net(path, strict=True)
 
