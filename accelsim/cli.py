@@ -7,7 +7,7 @@ import os
 import sys
 import warnings
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -16,6 +16,7 @@ from typer.core import TyperGroup
 
 from accelsim import units
 from accelsim.errors import AccelsimError, closest
+from accelsim.files import write_output
 from accelsim.hardware import Accelerator, hw_schema, load_hw
 from accelsim.network import Network, Shape
 from accelsim.resources import bundled_names
@@ -26,8 +27,9 @@ from accelsim.workload import load_net, zoo_names
 COMMAND_ORDER = ("run", "info", "nets", "hw", "compare", "sweep", "compress", "fit")
 
 
-class _Ordered(TyperGroup):
-    """Lists commands in the order a new user needs them, not in definition order."""
+class _Commands(TyperGroup):
+    """Lists commands in the order a new user needs them, not in definition order; output piped
+    into a reader that stops early (`| head`) ends the command quietly with status 0."""
 
     def list_commands(self, ctx: Any) -> list[str]:
         names = super().list_commands(ctx)
@@ -35,16 +37,34 @@ class _Ordered(TyperGroup):
             names, key=lambda n: COMMAND_ORDER.index(n) if n in COMMAND_ORDER else len(COMMAND_ORDER)
         )
 
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            _reader_gone()
+
+
+def _reader_gone() -> NoReturn:
+    """The reader of stdout has gone (`| head`), which is its choice: drop what is left (also
+    what Python would flush at exit) and end with status 0, where click and rich would say 1."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    raise SystemExit(0)
+
+
+class _Console(Console):
+    def on_broken_pipe(self) -> None:
+        _reader_gone()
+
 
 app = typer.Typer(
     help="Energy and memory simulator for DNN accelerators.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
-    cls=_Ordered,
+    cls=_Commands,
 )
 # Piped output gets a wide console so tables stay one line per row (rich assumes 80 columns).
-console = Console(width=None if sys.stdout.isatty() else 160)
+console = _Console(width=None if sys.stdout.isatty() else 160)
 
 NetOption = Annotated[
     str, typer.Option("--net", "-n", help="Zoo name, or a path to a workload YAML or an ONNX model.")
@@ -692,10 +712,10 @@ def _sweep_show(
     objectives = ["energy_j", "latency_s", *(["onchip_bytes"] if area else [])]
     front = pareto_front(frame, objectives)
     if csv:
-        frame.to_csv(csv, index=False)
+        write_output(csv, frame.to_csv(index=False), "--csv")
     if parquet:
         try:
-            frame.to_parquet(parquet, index=False)
+            write_output(parquet, frame.to_parquet(index=False), "--parquet")
         except ImportError:
             raise AccelsimError("--parquet needs pyarrow: pip install 'accelsim[parquet]'") from None
     if report:
@@ -732,20 +752,7 @@ def _sweep_show(
 
 def _write_json(data: Any, target: str) -> None:
     """JSON to stdout ('-') or to a file, written whole or not at all."""
-    text = json.dumps(data, indent=2) + "\n"
-    if target == "-":
-        sys.stdout.write(text)
-        return
-    path = Path(target)
-    if not path.parent.is_dir():
-        raise AccelsimError(f"--json: folder {path.parent} does not exist")
-    partial = path.with_name(f".{path.name}.partial")
-    try:
-        partial.write_text(text)
-        os.replace(partial, path)
-    except OSError as exc:
-        partial.unlink(missing_ok=True)
-        raise AccelsimError(f"--json: cannot write {path} ({exc.strerror})") from None
+    write_output(target, json.dumps(data, indent=2) + "\n", "--json")
 
 
 @app.command()

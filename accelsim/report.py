@@ -8,7 +8,6 @@ plotly.js, so they open offline.
 from __future__ import annotations
 
 import html
-import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ from typing import Any
 import plotly.graph_objects as go
 
 from accelsim.errors import AccelsimError
+from accelsim.files import write_output
 from accelsim.result import COMPONENTS, Result
 
 COLORS = {
@@ -283,11 +283,9 @@ def write_report(
     """One self-contained HTML file (plotly.js inlined once), or a static image of the first
     figure when the path ends in .png or .svg. Written whole or not at all."""
     path = Path(path)
-    if not path.parent.is_dir():
-        raise AccelsimError(f"--report: folder {path.parent} does not exist")
     suffix = path.suffix.lower()
     if suffix in (".png", ".svg"):
-        _write_image(figures, path)
+        write_output(path, _image(figures, path, suffix[1:]), "--report")
         return
     if suffix not in (".html", ".htm"):
         raise AccelsimError(f"--report: expected a .html, .png or .svg file, got '{path.name}'")
@@ -297,18 +295,12 @@ def write_report(
         "<style>body{font-family:sans-serif;margin:2em;max-width:1200px}</style></head><body>"
         f"{header}{''.join(parts)}</body></html>"
     )
-    partial = path.with_name(f".{path.name}.partial")
-    try:
-        partial.write_text(page, encoding="utf-8")
-        os.replace(partial, path)
-    except OSError as exc:
-        partial.unlink(missing_ok=True)
-        raise AccelsimError(f"--report: cannot write {path} ({exc.strerror})") from None
+    write_output(path, page, "--report")
 
 
-def _write_image(figures: Sequence[go.Figure], path: Path) -> None:
+def _image(figures: Sequence[go.Figure], path: Path, image_format: str) -> bytes:
     try:
-        figures[0].write_image(str(path))
+        return figures[0].to_image(format=image_format)
     except Exception as exc:  # noqa: BLE001 - kaleido fails in several ways without a browser
         raise AccelsimError(
             f"--report {path.name}: static images need plotly's kaleido and a Chrome/Chromium "
