@@ -639,6 +639,10 @@ def sweep(
     workers: Annotated[
         int | None, typer.Option("--workers", help="Worker processes (default: all cores).")
     ] = None,
+    max_points: Annotated[
+        int | None,
+        typer.Option("--max-points", help="Refuse a spec with more points than this (default 1,000,000)."),
+    ] = None,
     area: Annotated[
         bool, typer.Option("--area", help="show: on-chip SRAM as a third Pareto objective.")
     ] = False,
@@ -688,7 +692,14 @@ def sweep(
 
         try:
             counts = run_sweep(
-                spec, base, Path(out), resume=resume, dask=dask, workers=workers, on_progress=on_progress
+                spec,
+                base,
+                Path(out),
+                resume=resume,
+                dask=dask,
+                workers=workers,
+                on_progress=on_progress,
+                max_points=max_points,
             )
         except KeyboardInterrupt:
             progress.stop()

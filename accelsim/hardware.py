@@ -9,13 +9,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, WithJsonSchema
 
 from accelsim import energy_table as table
 from accelsim import units
-from accelsim.errors import AccelsimError, validation_message
+from accelsim.errors import AccelsimError, closest, validation_message
 from accelsim.resources import resolve
 from accelsim.yamlio import load_yaml_mapping
 
@@ -345,6 +345,32 @@ def parse_hw(data: Mapping[str, Any], source: str) -> Accelerator:
         return resolve_accelerator(config)
     except AccelsimError as exc:
         raise AccelsimError(f"{source}: {exc}") from None
+
+
+def field_path_problem(path: str) -> str | None:
+    """Why a dotted path (`memory.sram.capacity`) names no value of a chip config, or None."""
+    model: type[BaseModel] = HwConfig
+    keys = path.split(".")
+    for depth, key in enumerate(keys):
+        fields = model.model_fields
+        where = f"'{'.'.join(keys[:depth])}'" if depth else "a chip config"
+        if key not in fields:
+            return f"'{path}' is not a chip field: {where} has no field '{key}'{closest(key, fields)}"
+        annotation = fields[key].annotation
+        sections = [
+            a
+            for a in (get_args(annotation) or (annotation,))
+            if isinstance(a, type) and issubclass(a, BaseModel)
+        ]
+        last = depth == len(keys) - 1
+        if last and sections:
+            inner = ", ".join(sections[0].model_fields)
+            return f"'{path}' is a section of the chip config; expected one of its fields: {inner}"
+        if not last and not sections:
+            return f"'{path}' is not a chip field: '{'.'.join(keys[: depth + 1])}' is a value, not a section"
+        if sections:
+            model = sections[0]
+    return None
 
 
 def with_fields(base: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:

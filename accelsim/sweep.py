@@ -15,6 +15,8 @@ import math
 import os
 import random
 import sqlite3
+import threading
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from pathlib import Path
@@ -26,13 +28,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from accelsim import units
 from accelsim.compare import SUMMARY_FIELDS, summary
 from accelsim.errors import AccelsimError, validation_message
-from accelsim.hardware import HwConfig, resolve_accelerator, with_fields
+from accelsim.hardware import HwConfig, field_path_problem, resolve_accelerator, with_fields
 from accelsim.resources import resolve
 from accelsim.simulate import simulate
 from accelsim.workload import load_net
 from accelsim.yamlio import load_yaml_mapping
 
 CHUNK = 10  # points per task: small enough that a kill loses little, large enough to amortize
+MAX_POINTS = 1_000_000  # a larger spec is refused unless the caller raises the limit (--max-points)
+PARENT_CHECK_S = 0.5  # how often a worker checks that the sweep that started it is still alive
 METRICS = tuple(f for f in SUMMARY_FIELDS if f not in ("network", "hardware"))  # result columns
 
 
@@ -59,6 +63,9 @@ class SweepSpec(BaseModel):
     def _expand(cls, axes: Any) -> Any:
         if not isinstance(axes, Mapping):
             raise ValueError("axes must map dotted config paths to values")
+        problems = [problem for path in axes if (problem := field_path_problem(str(path)))]
+        if problems:
+            raise ValueError("; ".join(problems))
         return {path: axis_values(path, values) for path, values in axes.items()}
 
 
@@ -98,6 +105,13 @@ def axis_values(path: str, values: Any) -> list[Any]:
 
 def _integral(value: float) -> float | int:
     return int(round(value)) if abs(value - round(value)) < 1e-9 * max(1.0, abs(value)) else value
+
+
+def point_count(spec: SweepSpec) -> int:
+    """How many points the spec makes, without making them."""
+    if spec.sample.method == "grid":
+        return math.prod(len(values) for values in spec.axes.values())
+    return spec.sample.n or 0
 
 
 def points(spec: SweepSpec) -> list[dict[str, Any]]:
@@ -199,6 +213,8 @@ def open_db(path: Path, spec: SweepSpec, base: Mapping[str, Any], total: int) ->
         db.execute("PRAGMA synchronous=NORMAL")
         db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
         found = dict(db.execute("SELECT key, value FROM meta"))
+    except sqlite3.OperationalError as exc:  # disk full, no permission, locked
+        raise AccelsimError(f"{path}: cannot open the results database ({exc})") from None
     except sqlite3.DatabaseError as exc:
         raise AccelsimError(f"{path}: not a sweep database ({exc})") from None
     if found and found.get("hash") != digest:
@@ -215,12 +231,16 @@ def open_db(path: Path, spec: SweepSpec, base: Mapping[str, Any], total: int) ->
         "points": str(total),
         "axes": json.dumps(list(spec.axes)),
     }
-    with db:
-        db.execute(
-            f"CREATE TABLE IF NOT EXISTS results (point_id INTEGER NOT NULL, network TEXT NOT NULL, "
-            f"status TEXT NOT NULL, error TEXT, {axes}, {metrics}, PRIMARY KEY (point_id, network))"
-        )
-        db.executemany("INSERT OR IGNORE INTO meta VALUES (?, ?)", meta.items())
+    try:
+        with db:
+            db.execute(
+                f"CREATE TABLE IF NOT EXISTS results (point_id INTEGER NOT NULL, network TEXT NOT NULL, "
+                f"status TEXT NOT NULL, error TEXT, {axes}, {metrics}, PRIMARY KEY (point_id, network))"
+            )
+            db.executemany("INSERT OR IGNORE INTO meta VALUES (?, ?)", meta.items())
+    except sqlite3.Error as exc:
+        db.close()
+        raise AccelsimError(f"{path}: cannot create the results tables ({exc})") from None
     return db
 
 
@@ -253,8 +273,22 @@ def done_pairs(db: sqlite3.Connection) -> set[tuple[int, str]]:
 # ---------------------------------------------------------------------------- running
 
 
+def _exit_with_parent(parent: int) -> None:
+    """Runs in each local worker: end the worker when the sweep that started it has died (even
+    by SIGKILL, which leaves no chance to clean up), instead of waiting for work forever."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_S)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="accelsim-parent-watch", daemon=True).start()
+
+
 def _local_executor(workers: int | None) -> tuple[Callable[..., Future], Callable[[], None]]:
-    pool = ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1)
+    pool = ProcessPoolExecutor(
+        max_workers=workers or os.cpu_count() or 1, initializer=_exit_with_parent, initargs=(os.getpid(),)
+    )
     return pool.submit, lambda: pool.shutdown(wait=False, cancel_futures=True)
 
 
@@ -299,9 +333,17 @@ def run_sweep(
     dask: str | None = None,
     workers: int | None = None,
     on_progress: Callable[[int, int], None] | None = None,
+    max_points: int | None = None,
 ) -> dict[str, int]:
     """Run (or resume) a sweep into `out`. Returns counts of rows: total, done before, added.
-    `on_progress(rows, total)` is called with the rows already done, then with each chunk's."""
+    `on_progress(rows, total)` is called with the rows already done, then with each chunk's.
+    A spec of more than `max_points` (default MAX_POINTS) points is refused before anything runs."""
+    count, limit = point_count(spec), max_points or MAX_POINTS
+    if count > limit:
+        raise AccelsimError(
+            f"the sweep has {count:,} points, more than the limit of {limit:,}; "
+            "expected fewer points, or raise the limit with --max-points"
+        )
     todo_points = points(spec)
     total_rows = len(todo_points) * len(spec.networks)
     existed = out.exists()
@@ -327,6 +369,11 @@ def run_sweep(
                 added = _drain(
                     submit, chunks, spec, base, db, lambda n: on_progress and on_progress(n, total_rows)
                 )
+            except sqlite3.Error as exc:  # disk full, read-only, I/O error: stored chunks are whole
+                raise AccelsimError(
+                    f"{out}: cannot store results ({exc}); the rows stored before are intact: "
+                    "make room and continue with --resume"
+                ) from None
             finally:
                 close()
         return {"total": total_rows, "before": len(done), "added": added}
