@@ -893,13 +893,31 @@ def _warn(message: Warning | str, category: type[Warning], *_: Any, **__: Any) -
     Console(stderr=True).print(f"[bold yellow]warning:[/] {message}", highlight=False, soft_wrap=True)
 
 
+def _error(message: str, status: int = 2) -> NoReturn:
+    Console(stderr=True).print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    sys.exit(status)
+
+
 def main() -> None:
-    """Entry point: run the app; bad input becomes one line on stderr and exit status 2."""
+    """Entry point: run the app; bad input (a file, a value, a flag) becomes one line on stderr
+    and exit status 2."""
     warnings.showwarning = _warn
     try:
-        app()
+        status = app(standalone_mode=False)
     except AccelsimError as exc:
-        Console(stderr=True).print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
-        sys.exit(2)
-    except KeyboardInterrupt:
+        _error(str(exc))
+    except (KeyboardInterrupt, typer.Abort):
         sys.exit(130)
+    except RecursionError:  # a last guard: every input has a depth limit before this
+        _error("input nested too deeply to read; expected shallower nesting")
+    except Exception as exc:
+        # click's usage errors (a misspelled flag or command, a value of the wrong type); typer
+        # may bundle its own click, so they are known by their interface, not their class
+        if not (hasattr(exc, "format_message") and hasattr(exc, "exit_code")):
+            raise
+        message = " ".join(exc.format_message().split())
+        if not message:  # no command given: the help was shown
+            sys.exit(exc.exit_code)
+        ctx = getattr(exc, "ctx", None)
+        _error(message + (f" (see '{ctx.command_path} --help')" if ctx is not None else ""), exc.exit_code)
+    sys.exit(status if isinstance(status, int) else 0)
