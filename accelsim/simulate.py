@@ -237,6 +237,11 @@ def _account(
     timeline: engine.Timeline,
     spec: CompressionSpec | None,
 ) -> Result:
+    if timeline.latency_s <= 0:
+        raise AccelsimError(
+            f"network '{network.name}' does no work: its layers only view their input (concat, "
+            "flatten, slice...); expected at least one layer that computes"
+        )
     throughput = batch / timeline.latency_s
     if fps is not None and fps > throughput * (1 + 1e-9):
         raise AccelsimError(
