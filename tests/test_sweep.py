@@ -17,6 +17,7 @@ import pytest
 from accelsim import AccelsimError
 from accelsim.compare import SUMMARY_FIELDS, compare
 from accelsim.sweep import SweepSpec, load_sweep, pareto_front, points, read_results, run_sweep
+from tests.cli_runner import run_main
 from tests.conftest import run_cli
 
 SPEC = """\
@@ -250,3 +251,90 @@ def test_dask_worker_dying_mid_sweep_loses_and_duplicates_nothing(tmp_path: Path
     with sqlite3.connect(db) as con:
         pairs = con.execute("SELECT point_id, network FROM results").fetchall()
     assert len(pairs) == len(set(pairs)) == total
+
+
+def _children(pid: int) -> set[int]:
+    """Live processes whose parent is `pid` (from /proc)."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid and fields[0] != "Z":
+                found.add(int(entry.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_sigkill_of_the_sweep_leaves_no_orphan_workers(tmp_path: Path) -> None:
+    text = SPEC.replace('["512 KiB", "2 MiB", "8 MiB"]', '{log: ["256 KiB", "8 MiB"], points: 40}')
+    spec_path = write_spec(tmp_path, text)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "accelsim",
+            "sweep",
+            str(spec_path),
+            "--out",
+            str(tmp_path / "r.db"),
+            "--workers",
+            "2",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.time() + 60
+    workers: set[int] = set()
+    while time.time() < deadline and len(workers) < 2:
+        time.sleep(0.1)
+        workers = _children(proc.pid)
+    assert len(workers) >= 2, "the sweep never started its workers"
+    proc.send_signal(signal.SIGKILL)  # the sweep alone, as the OOM killer would; not its group
+    proc.wait()
+    deadline = time.time() + 20
+    while time.time() < deadline and any(_alive(w) for w in workers):
+        time.sleep(0.1)
+    survivors = [w for w in workers if _alive(w)]
+    for pid in survivors:
+        os.kill(pid, signal.SIGKILL)
+    assert not survivors, f"workers outlived the sweep: {survivors}"
+
+
+def test_disk_full_is_one_clear_error_and_resume_completes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite's own 'database or disk is full' (a page limit stands in for a full disk)."""
+    text = SPEC.replace('["512 KiB", "2 MiB", "8 MiB"]', '{log: ["256 KiB", "8 MiB"], points: 60}')
+    spec, base = load_sweep(write_spec(tmp_path, text))
+    db = tmp_path / "r.db"
+    connect = sqlite3.connect
+
+    def small_disk(*args: object, **kwargs: object) -> sqlite3.Connection:
+        con = connect(*args, **kwargs)  # type: ignore[arg-type]
+        con.execute("PRAGMA max_page_count = 8")
+        return con
+
+    monkeypatch.setattr(sqlite3, "connect", small_disk)
+    outcome = run_main("sweep", str(tmp_path / "spec.yaml"), "--out", str(db), "--workers", "1")
+    monkeypatch.undo()
+    assert outcome.returncode == 2, outcome.stderr
+    lines = outcome.stderr.strip().splitlines()
+    assert len(lines) == 1 and "database or disk is full" in lines[0] and "--resume" in lines[0], lines
+    with sqlite3.connect(db) as con:
+        stored = con.execute("SELECT COUNT(*) FROM results").fetchone()[0]
+        rows = con.execute("SELECT point_id, network, status FROM results").fetchall()
+    total = len(points(spec)) * len(spec.networks)
+    assert 0 < stored < total and all(status == "ok" for _, _, status in rows)
+    counts = run_sweep(spec, base, db, resume=True, workers=1)
+    assert counts["before"] == stored and counts["added"] == total - stored
