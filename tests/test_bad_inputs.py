@@ -29,6 +29,7 @@ layers:
   - {name: r1, op: relu}
   - {name: fc, op: linear, out: 10}
 """
+RUN = ("run", "--hw", "2W_npu", "--net", "squeezenet")
 SWEEP = """\
 base: 2W_npu
 networks: [squeezenet]
@@ -499,22 +500,22 @@ CASES = [
     ),
     Case(
         "flag-batch-zero",
-        ("run", "--hw", "2W_npu", "--net", "squeezenet", "--batch", "0"),
+        (*RUN, "--batch", "0"),
         r"batch must be a positive integer, got 0",
     ),
     Case(
         "flag-batch-word",
-        ("run", "--hw", "2W_npu", "--net", "squeezenet", "--batch", "x"),
+        (*RUN, "--batch", "x"),
         r"Invalid value for '--batch'.*see 'accelsim run --help'",
     ),
     Case(
         "flag-fps-negative",
-        ("run", "--hw", "2W_npu", "--net", "squeezenet", "--fps", "-1"),
+        (*RUN, "--fps", "-1"),
         r"fps must be a positive",
     ),
     Case(
         "flag-mode",
-        ("run", "--hw", "2W_npu", "--net", "squeezenet", "--mode", "hot"),
+        (*RUN, "--mode", "hot"),
         r"mode must be one of steady, cold, got 'hot'",
     ),
     Case("flag-width", ("info", "--net", "squeezenet", "--width", "-1"), r"width multiplier must be"),
@@ -531,23 +532,23 @@ CASES = [
     ),
     Case(
         "flag-unknown",
-        ("run", "--hw", "2W_npu", "--net", "squeezenet", "--bogus"),
+        (*RUN, "--bogus"),
         r"No such option: --bogus",
     ),
     Case("flag-command-typo", ("runn",), r"No such command 'runn'. Did you mean 'run'\?"),
     Case(
         "flag-json-directory",
-        ("run", "--hw", "2W_npu", "--net", "squeezenet", "--json", "{tmp}"),
+        (*RUN, "--json", "{tmp}"),
         r"--json: .* is a directory; expected a file path",
     ),
     Case(
         "flag-json-no-folder",
-        ("run", "--hw", "2W_npu", "--net", "squeezenet", "--json", "{tmp}/no/r.json"),
+        (*RUN, "--json", "{tmp}/no/r.json"),
         r"--json: folder .*/no does not exist",
     ),
     Case(
         "flag-report-suffix",
-        ("run", "--hw", "2W_npu", "--net", "squeezenet", "--report", "{tmp}/r.txt"),
+        (*RUN, "--report", "{tmp}/r.txt"),
         r"--report: expected a .html, .png or .svg file",
     ),
     Case(
@@ -555,7 +556,7 @@ CASES = [
         ("run", "--hw", "2W_npu", "--net", "alexnet", "--compress", "deep_compresion"),
         r"did you mean 'deep_compression'",
     ),
-    Case("flag-prune", ("run", "--hw", "2W_npu", "--net", "squeezenet", "--prune", "1.5"), r"prune"),
+    Case("flag-prune", (*RUN, "--prune", "1.5"), r"prune"),
     Case(
         "flag-compare-batch",
         ("compare", "--hw", "2W_npu", "--net", "squeezenet", "--batch", "x"),
