@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from accelsim import simulate, zoo_names
-from accelsim.resources import bundled_names
+from accelsim.load.resources import bundled_names
 
 GOLDEN_FILE = "zoo_results.json"
 

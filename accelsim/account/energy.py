@@ -1,0 +1,126 @@
+"""Accounting: a schedule's traffic and the simulated timeline, priced at the chip's energies,
+become the Result (energy by component and tensor kind, power, shares, per-layer figures)."""
+
+from __future__ import annotations
+
+from accelsim.account.result import LayerResult, Result
+from accelsim.errors import AccelsimError
+from accelsim.hw.chip import Accelerator
+from accelsim.hw.enums import MEMORY_LEVELS, TENSOR_KINDS, Level, TensorKind
+from accelsim.ir.network import Network
+from accelsim.map.traffic import Traffic
+from accelsim.schedule.plan import Schedule
+from accelsim.sim.engine import Timeline
+
+
+def memory_energy(traffic: Traffic, chip: Accelerator) -> dict[tuple[Level, TensorKind], float]:
+    """Memory energy of a layer's traffic (J), by (level, tensor kind)."""
+    energy = {(level, kind): 0.0 for level in MEMORY_LEVELS for kind in TENSOR_KINDS}
+    for moved, is_read in ((traffic.read, True), (traffic.write, False)):
+        for (level, kind), nbytes in moved.items():
+            memory = chip.memory(level, kind)
+            energy[level, kind] += nbytes * (memory.read_j_per_byte if is_read else memory.write_j_per_byte)
+    return energy
+
+
+def account(
+    network: Network,
+    chip: Accelerator,
+    mode: str,
+    batch: int,
+    fps: float | None,
+    plan: Schedule,
+    timeline: Timeline,
+    compression: str | None,
+) -> Result:
+    if timeline.latency_s <= 0:
+        raise AccelsimError(
+            f"network '{network.name}' does no work: its layers only view their input (concat, "
+            "flatten, slice...); expected at least one layer that computes"
+        )
+    throughput = batch / timeline.latency_s
+    if fps is not None and fps > throughput * (1 + 1e-9):
+        raise AccelsimError(
+            f"--fps {fps:g} exceeds what {network.name} reaches on {chip.name} ({throughput:.4g} fps)"
+        )
+    operating_fps = fps if fps is not None else throughput
+    totals = dict.fromkeys(("mac", *(level.value for level in MEMORY_LEVELS), "vector"), 0.0)
+    memory_by_kind = {(level, kind): 0.0 for level in MEMORY_LEVELS for kind in TENSOR_KINDS}
+    dram_bytes = dict.fromkeys(TENSOR_KINDS, 0.0)
+    layers = []
+    previous_end = 0.0
+    for layer_plan in plan.plans:
+        layer = layer_plan.layer
+        memory = memory_energy(layer_plan.traffic, chip)
+        parts = {
+            "mac": layer_plan.macs * chip.mac_j,
+            **{level.value: sum(memory[level, kind] for kind in TENSOR_KINDS) for level in MEMORY_LEVELS},
+            "vector": layer.vector_ops * batch * chip.vector_op_j,
+        }
+        for key, value in parts.items():
+            totals[key] += value
+        for pair, value in memory.items():
+            memory_by_kind[pair] += value
+        for kind in TENSOR_KINDS:
+            dram_bytes[kind] += layer_plan.traffic.bytes(Level.DRAM, kind)
+        span = timeline.layers.get(layer.name)
+        start, end = (span.start, span.end) if span else (previous_end, previous_end)
+        previous_end = end
+        layers.append(
+            LayerResult(
+                name=layer.name,
+                kind=layer.kind,
+                engine=layer_plan.mapping.engine.value,
+                macs=layer.macs,
+                cycles=layer_plan.mapping.cycles,
+                scalesim_cycles=layer_plan.mapping.scalesim_cycles,
+                utilization=layer_plan.mapping.utilization,
+                start_s=start,
+                end_s=end,
+                energy_j=sum(parts.values()) / batch,
+                energy_breakdown_j={k: v / batch for k, v in parts.items()},
+                dram_bytes=layer_plan.traffic.bytes(Level.DRAM) / batch,
+                weight_bytes=layer_plan.stored,
+                weights_pinned=layer_plan.pinned,
+            )
+        )
+    breakdown = {k: v / batch for k, v in totals.items()}
+    breakdown["static"] = chip.leakage_w / operating_fps
+    energy = sum(breakdown.values())
+    memory_total = sum(breakdown[level.value] for level in MEMORY_LEVELS)
+    residency = plan.residency
+    return Result(
+        network=network.name,
+        hardware=chip.name,
+        compression=compression,
+        mode=mode,
+        batch=batch,
+        weight_bytes=residency.weight_bytes,
+        onchip_bytes=chip.onchip_bytes,
+        weights_fit_on_chip=residency.weights_fit,
+        pinned_weight_bytes=residency.pinned_bytes,
+        peak_activation_bytes=residency.peak_activation_bytes,
+        latency_s=timeline.latency_s,
+        throughput_fps=throughput,
+        fps=operating_fps,
+        energy_j=energy,
+        power_w=energy * operating_fps,
+        power_budget_w=chip.power_budget_w,
+        energy_breakdown_j=breakdown,
+        energy_by_tensor_j={
+            k.value: sum(memory_by_kind[lvl, k] for lvl in MEMORY_LEVELS) / batch for k in TENSOR_KINDS
+        },
+        memory_energy_j={
+            lvl.value: {k.value: memory_by_kind[lvl, k] / batch for k in TENSOR_KINDS}
+            for lvl in MEMORY_LEVELS
+        },
+        memory_share=memory_total / energy,
+        dram_share=breakdown["dram"] / energy,
+        dram_bytes={k.value: v / batch for k, v in dram_bytes.items()},
+        engine_busy_s={"dma": timeline.dma_busy_s, "compute": timeline.compute_busy_s},
+        peak_macs_per_s=chip.peak_macs_per_s,
+        dram_bandwidth_bytes_per_s=chip.dram.bandwidth_bytes_per_s or 0.0,
+        weight_capacity_bytes=chip.capacity_for(TensorKind.WEIGHTS),
+        timeline=tuple(timeline.intervals),
+        layers=tuple(layers),
+    )

@@ -1,0 +1,126 @@
+"""The result of a simulation: plain values with units in their names, and their exports."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+COMPONENTS = ("mac", "register_file", "sram", "dram", "vector", "static")
+MEMORY_COMPONENTS = ("register_file", "sram", "dram")
+
+
+@dataclass(frozen=True)
+class LayerResult:
+    name: str
+    kind: str
+    engine: str  # array, vector, none (views)
+    macs: int  # per inference
+    cycles: int  # compute cycles for the whole batch, fill and drain included
+    scalesim_cycles: int | None  # SCALE-Sim's count (grouped convs one group at a time)
+    utilization: float  # useful MACs (or vector ops) over engine capacity while busy
+    start_s: float
+    end_s: float
+    energy_j: float  # dynamic energy per inference (static is chip-wide, not per layer)
+    energy_breakdown_j: dict[str, float]
+    dram_bytes: float  # per inference
+    weight_bytes: float  # the layer's weights as stored on this chip
+    weights_pinned: bool
+
+
+@dataclass(frozen=True)
+class Result:
+    network: str
+    hardware: str
+    compression: str | None  # the compression spec's name, if any
+    mode: str
+    batch: int
+    weight_bytes: float
+    onchip_bytes: float
+    weights_fit_on_chip: bool
+    pinned_weight_bytes: float
+    peak_activation_bytes: float
+    latency_s: float  # the whole batch
+    throughput_fps: float
+    fps: float  # the operating point for power: the simulated throughput unless given
+    energy_j: float  # per inference
+    power_w: float
+    power_budget_w: float
+    energy_breakdown_j: dict[str, float]  # per inference, by component; sums to energy_j
+    energy_by_tensor_j: dict[str, float]  # memory energy per inference by tensor kind
+    memory_energy_j: dict[str, dict[str, float]]  # each memory component by tensor kind
+    memory_share: float
+    dram_share: float
+    dram_bytes: dict[str, float]  # per inference, weights / activations
+    engine_busy_s: dict[str, float]
+    peak_macs_per_s: float
+    dram_bandwidth_bytes_per_s: float
+    weight_capacity_bytes: float  # on-chip bytes that can hold weights
+    layers: tuple[LayerResult, ...]
+    timeline: tuple[tuple[str, str, float, float], ...] = ()  # (engine, layer, start_s, end_s)
+
+    @property
+    def within_budget(self) -> bool:
+        return self.power_w <= self.power_budget_w
+
+    def to_dict(self) -> dict[str, Any]:
+        """The `accelsim run --json` document."""
+        data = asdict(self)
+        data["layers"] = [asdict(layer) for layer in self.layers]
+        data["within_budget"] = self.within_budget
+        return data
+
+    def to_dataframe(self) -> Any:
+        """Per-layer pandas DataFrame (pandas is optional: pip install pandas)."""
+        try:
+            import pandas as pd
+        except ImportError as exc:  # pragma: no cover - depends on the environment
+            raise ImportError("Result.to_dataframe() needs pandas: pip install pandas") from exc
+        rows = []
+        for layer in self.layers:
+            row = {k: v for k, v in asdict(layer).items() if k != "energy_breakdown_j"}
+            row.update({f"energy_{k}_j": v for k, v in layer.energy_breakdown_j.items()})
+            rows.append(row)
+        return pd.DataFrame(rows).set_index("name")
+
+
+# One flat row of a result's headline figures (units in the names): the columns of `compare`
+# tables and of sweep databases.
+SUMMARY_FIELDS = (
+    "network",
+    "hardware",
+    "weights_fit_on_chip",
+    "weight_bytes",
+    "onchip_bytes",
+    "latency_s",
+    "throughput_fps",
+    "energy_j",
+    "power_w",
+    "power_budget_w",
+    "memory_share",
+    "dram_share",
+    "dram_bytes_weights",
+    "dram_bytes_activations",
+    *(f"energy_{c}_j" for c in COMPONENTS),
+)
+
+
+def summary(result: Result) -> dict[str, Any]:
+    """One flat row of a result's headline figures (units in the names): SUMMARY_FIELDS."""
+    row: dict[str, Any] = {
+        "network": result.network,
+        "hardware": result.hardware,
+        "weights_fit_on_chip": result.weights_fit_on_chip,
+        "weight_bytes": result.weight_bytes,
+        "onchip_bytes": result.onchip_bytes,
+        "latency_s": result.latency_s,
+        "throughput_fps": result.throughput_fps,
+        "energy_j": result.energy_j,
+        "power_w": result.power_w,
+        "power_budget_w": result.power_budget_w,
+        "memory_share": result.memory_share,
+        "dram_share": result.dram_share,
+        "dram_bytes_weights": result.dram_bytes["weights"],
+        "dram_bytes_activations": result.dram_bytes["activations"],
+    }
+    row.update({f"energy_{k}_j": v for k, v in result.energy_breakdown_j.items()})
+    return row

@@ -1,0 +1,138 @@
+"""The public Python API: names and paths in (zoo networks, workload YAML, ONNX files, bundled
+chips, chip YAML, compression presets), load -> transform -> pipeline, Result out."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from accelsim.account.result import Result
+from accelsim.energy.table import EnergyTable
+from accelsim.errors import AccelsimError, validation_message
+from accelsim.hw.chip import Accelerator
+from accelsim.hw.resolve import resolve_accelerator
+from accelsim.hw.schema import HwConfig, with_fields
+from accelsim.ir.network import Network
+from accelsim.load.chip import load_hw
+from accelsim.load.compression import load_spec
+from accelsim.load.resources import bundled_names, resolve
+from accelsim.load.workload import load_workload
+from accelsim.pipeline import run
+from accelsim.transform.compress import CompressionSpec, store
+from accelsim.transform.scale import scale_resolution, scale_width
+
+MODES = ("steady", "cold")
+
+
+def zoo_names() -> list[str]:
+    return bundled_names("workloads")
+
+
+def load_net(
+    net: str | Path | Network,
+    width: float = 1.0,
+    resolution: int | None = None,
+    input_shape: str | None = None,
+    strict: bool = False,
+    params: Mapping[str, float] | None = None,
+) -> Network:
+    """A network from a zoo name, a workload YAML, an ONNX file (`input_shape` fixes symbolic
+    dims, `strict` rejects ops accelsim cannot cost), or a Network; then width/resolution.
+    `params` set a workload's own parameters (SqueezeNet's sr, pct3x3...)."""
+    from accelsim.load.onnx import load_onnx
+    from accelsim.load.onnx_model import is_onnx
+
+    if params and (isinstance(net, Network) or is_onnx(net)):
+        raise AccelsimError("network parameters (--param, --sr, --pct3x3) apply to workload YAML files only")
+    if isinstance(net, Network):
+        network = net
+    elif is_onnx(net):
+        path = Path(net).expanduser()
+        if not path.is_file():
+            raise AccelsimError(f"ONNX file not found: {path}")
+        network = load_onnx(path, input_shape=input_shape, strict=strict)
+    else:
+        network = load_workload(resolve(net, "workloads", "network"), params)
+    if width != 1.0:
+        network = scale_width(network, width)
+    if resolution is not None:
+        network = scale_resolution(network, resolution)
+    return network
+
+
+def variant(hw: str | Path | HwConfig | Accelerator, changes: Mapping[str, Any]) -> Accelerator:
+    """A chip like `hw` with some fields changed by dotted path, validated again:
+    `variant("2W_npu", {"memory.sram.capacity": "8 MiB"})` (named 2W_npu@memory.sram.capacity=8 MiB
+    unless the changes set a name)."""
+    config = load_hw(hw).config
+    data = with_fields(config.model_dump(exclude_none=True), changes)
+    if "name" not in changes:  # say what changed, so results of variants stay apart
+        data["name"] = config.name + "@" + ",".join(f"{path}={value}" for path, value in changes.items())
+    try:
+        return resolve_accelerator(HwConfig.model_validate(data))
+    except ValidationError as exc:
+        raise AccelsimError(validation_message(exc, data, config.name, HwConfig)) from None
+
+
+def _check_arguments(net: Any, hw: Any, mode: Any, batch: Any, fps: Any) -> None:
+    """Wrong types raise TypeError, wrong values AccelsimError (a ValueError), before any work."""
+    if not isinstance(net, (str, Path, Network)):
+        raise TypeError(f"simulate: net must be a zoo name, a file path or a Network, got {net!r}")
+    if not isinstance(hw, (str, Path, HwConfig, Accelerator)):
+        raise TypeError(
+            f"simulate: hw must be a chip name, a file path, a HwConfig or an Accelerator, got {hw!r}"
+        )
+    if mode not in MODES:
+        raise AccelsimError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
+    if isinstance(batch, bool) or not isinstance(batch, int):
+        raise TypeError(f"simulate: batch must be an integer, got {batch!r}")
+    if batch < 1:
+        raise AccelsimError(f"batch must be a positive integer, got {batch}")
+    if fps is not None:
+        if isinstance(fps, bool) or not isinstance(fps, (int, float)):
+            raise TypeError(f"simulate: fps must be a number or None, got {fps!r}")
+        if not (fps > 0 and math.isfinite(fps)):
+            raise AccelsimError(f"fps must be a positive, finite number of frames per second, got {fps!r}")
+
+
+def simulate(
+    net: str | Path | Network,
+    hw: str | Path | HwConfig | Accelerator,
+    mode: str = "steady",
+    batch: int = 1,
+    fps: float | None = None,
+    width: float = 1.0,
+    resolution: int | None = None,
+    input_shape: str | None = None,
+    strict: bool = False,
+    compression: CompressionSpec | str | None = None,
+    weights: Mapping[str, Any] | None = None,
+    energy_table: EnergyTable | None = None,
+) -> Result:
+    """Simulate one inference (or a batch) of `net` on `hw`. Energies are per inference.
+    `compression`: a CompressionSpec, a preset name or a spec file; weights are then stored
+    and moved at their compressed size (and activations at the spec's bits); `weights` (real
+    arrays by layer name, e.g. from an ONNX file) make Huffman sizes measured, not assumed.
+    `energy_table` prices what the chip's YAML leaves out (default: the sourced table)."""
+    _check_arguments(net, hw, mode, batch, fps)
+    network = load_net(net, width=width, resolution=resolution, input_shape=input_shape, strict=strict)
+    chip = load_hw(hw, energy_table)
+    spec = load_spec(compression, network.name) if isinstance(compression, str) else compression
+    return run(network, chip, store(network, chip.weight_bits, spec, weights), mode, batch, fps)
+
+
+def onnx_weights(
+    net: str | Path | Network, input_shape: str | None, width: float, resolution: int | None
+) -> dict[str, Any] | None:
+    """An ONNX file's weight arrays by layer name (for measured Huffman sizes), or None where
+    they do not apply: other networks, or a width or resolution that changes the layers."""
+    from accelsim.load.onnx import load_onnx_weights
+    from accelsim.load.onnx_model import is_onnx
+
+    if isinstance(net, Network) or not is_onnx(net) or width != 1.0 or resolution is not None:
+        return None
+    return load_onnx_weights(net, input_shape)

@@ -1,0 +1,126 @@
+"""`accelsim fit`: how small must a network get to fit this chip's SRAM?
+
+Searches the knobs of the seed talk (width multiplier, weight bits, pruning) and the MobileNet
+paper's resolution multiplier, and reports which combinations make all weights plus the peak
+activations fit on chip. "Smallest change" ranks fitting candidates by how many knobs move,
+then by a severity score: (1 - width) + (1 - bits / chip bits) + pruned fraction
++ (1 - resolution / original); lower is gentler. A documented heuristic, not an accuracy model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import product
+
+from accelsim.account.result import Result
+from accelsim.api import load_net, simulate
+from accelsim.hw.chip import Accelerator
+from accelsim.ir.network import Network
+from accelsim.schedule.residency import fits_on_chip, peak_activation_bytes
+from accelsim.transform.compress import CompressionSpec, compress
+
+WIDTHS = (1.0, 0.75, 0.5, 0.35, 0.25)
+PRUNES = (0.0, 0.5, 0.67, 0.8, 0.9)
+RESOLUTIONS = (1.0, 0.857, 0.714, 0.571)  # 224 -> 192, 160, 128 (MobileNet paper's rows)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    width: float
+    resolution: int
+    spec: CompressionSpec  # weight bits and pruning
+    weight_bytes: float
+    peak_activation_bytes: float
+    fits: bool
+    knobs_changed: int
+    severity: float
+
+    @property
+    def weight_bits(self) -> int:
+        return self.spec.weight_bits  # type: ignore[return-value]
+
+    @property
+    def prune(self) -> float:
+        return self.spec.prune
+
+    def network(self, net: Network) -> Network:
+        """`net` at this candidate's width and resolution (compression is `spec`'s job)."""
+        return _reshaped(net, self.width, self.resolution)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "width": self.width,
+            "resolution": self.resolution,
+            "weight_bits": self.weight_bits,
+            "prune": self.prune,
+            "weight_bytes": self.weight_bytes,
+            "peak_activation_bytes": self.peak_activation_bytes,
+            "fits": self.fits,
+            "knobs_changed": self.knobs_changed,
+            "severity": self.severity,
+        }
+
+
+def _reshaped(net: Network, width: float, resolution: int) -> Network:
+    return load_net(net, width=width, resolution=None if resolution == net.input_shape[1] else resolution)
+
+
+def search(net: Network, hw: Accelerator) -> list[Candidate]:
+    """Every combination, gentlest first among those that fit."""
+    bits_options = sorted({hw.weight_bits, 6, 4} - {b for b in (6, 4) if b >= hw.weight_bits}, reverse=True)
+    full = net.input_shape[1]
+    out = []
+    for width, res_scale in product(WIDTHS, RESOLUTIONS):
+        resolution = max(8, round(full * res_scale))
+        variant = _reshaped(net, width, resolution)
+        peak = peak_activation_bytes(variant, hw)
+        for bits, prune in product(bits_options, PRUNES):
+            spec = CompressionSpec(name="fit", weight_bits=bits, prune=prune, sharing=bits < hw.weight_bits)
+            stored = compress(variant, spec, default_bits=hw.weight_bits).coded
+            changes = [width < 1, resolution < full, bits < hw.weight_bits, prune > 0]
+            severity = (1 - width) + (1 - bits / hw.weight_bits) + prune + (1 - resolution / full)
+            out.append(
+                Candidate(
+                    width,
+                    resolution,
+                    spec,
+                    stored,
+                    peak,
+                    fits_on_chip(hw, stored, peak),
+                    sum(changes),
+                    severity,
+                )
+            )
+    return sorted(out, key=lambda c: (not c.fits, c.knobs_changed, c.severity, -c.weight_bytes))
+
+
+@dataclass(frozen=True)
+class FitAnswer:
+    """What `accelsim fit` reports: every candidate (gentlest fitting first), the first choice
+    and its simulated result."""
+
+    network: Network
+    chip: Accelerator
+    candidates: list[Candidate]
+    best: Candidate | None
+    result: Result | None
+
+    @property
+    def fitting(self) -> list[Candidate]:
+        return [c for c in self.candidates if c.fits]
+
+    @property
+    def fits_as_is(self) -> bool:
+        return self.best is not None and self.best.knobs_changed == 0
+
+    def smallest(self) -> Candidate:
+        """The candidate needing the fewest on-chip bytes (for a chip nothing fits)."""
+        return min(self.candidates, key=lambda c: c.weight_bytes + c.peak_activation_bytes)
+
+
+def fit(net: Network, chip: Accelerator) -> FitAnswer:
+    """Search, pick the gentlest fitting candidate, and simulate it."""
+    candidates = search(net, chip)
+    best = next((c for c in candidates if c.fits), None)
+    result = simulate(best.network(net), chip, compression=best.spec) if best else None
+    return FitAnswer(net, chip, candidates, best, result)

@@ -1,0 +1,143 @@
+"""A sweep spec: base chip, networks, axes over chip fields by dotted path, and how points
+are sampled from them (grid, random, Latin hypercube). Loaded from YAML, checked before any
+point runs."""
+
+from __future__ import annotations
+
+import itertools
+import math
+import random
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from accelsim import units
+from accelsim.api import load_net
+from accelsim.errors import AccelsimError, validation_message
+from accelsim.hw.schema import field_path_problem
+from accelsim.load.resources import resolve
+from accelsim.load.yamlio import load_yaml_mapping
+
+MAX_POINTS = 1_000_000  # a larger spec is refused unless the caller raises the limit (--max-points)
+
+
+class Sample(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    method: Literal["grid", "random", "lhs"] = "grid"
+    n: int | None = Field(None, ge=1, le=10_000_000, description="points, for random and lhs")
+    seed: int = 0
+
+
+class SweepSpec(BaseModel):
+    """A sweep file: base chip, networks, and axes over config fields by dotted path."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    base: str
+    networks: list[str] = Field(min_length=1)
+    axes: dict[str, list[Any]] = Field(min_length=1)
+    sample: Sample = Sample()
+    mode: Literal["steady", "cold"] = "steady"
+    batch: int = Field(1, ge=1)
+
+    @field_validator("axes", mode="before")
+    @classmethod
+    def _expand(cls, axes: Any) -> Any:
+        if not isinstance(axes, Mapping):
+            raise ValueError("axes must map dotted config paths to values")
+        problems = [problem for path in axes if (problem := field_path_problem(str(path)))]
+        if problems:
+            raise ValueError("; ".join(problems))
+        return {path: axis_values(path, values) for path, values in axes.items()}
+
+
+def _number(value: Any, path: str) -> float:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    for kind in units.KINDS:
+        try:
+            return units.parse(value, kind)
+        except ValueError:
+            continue
+    raise ValueError(f"axis '{path}': cannot read {value!r} as a number or a quantity with a unit")
+
+
+def axis_values(path: str, values: Any) -> list[Any]:
+    """A list as it is; {range: [lo, hi], step: s} or {log: [lo, hi], points: n} expanded."""
+    if isinstance(values, list) and values:
+        return values
+    if isinstance(values, Mapping) and "range" in values:
+        low, high = (_number(v, path) for v in values["range"])
+        step = _number(values.get("step", 1), path)
+        if step <= 0 or high < low:
+            raise ValueError(f"axis '{path}': range needs low <= high and a positive step")
+        count = int(math.floor((high - low) / step + 1e-9)) + 1
+        return [_integral(low + i * step) for i in range(count)]
+    if isinstance(values, Mapping) and "log" in values:
+        low, high = (_number(v, path) for v in values["log"])
+        points = int(values.get("points", 5))
+        if low <= 0 or high < low or points < 2:
+            raise ValueError(f"axis '{path}': log needs 0 < low <= high and points >= 2")
+        return [_integral(float(v)) for v in np.geomspace(low, high, points)]
+    raise ValueError(
+        f"axis '{path}': expected a non-empty list, {{range: [lo, hi], step: s}} or "
+        f"{{log: [lo, hi], points: n}}, got {values!r}"
+    )
+
+
+def _integral(value: float) -> float | int:
+    return int(round(value)) if abs(value - round(value)) < 1e-9 * max(1.0, abs(value)) else value
+
+
+def point_count(spec: SweepSpec) -> int:
+    """How many points the spec makes, without making them."""
+    if spec.sample.method == "grid":
+        return math.prod(len(values) for values in spec.axes.values())
+    return spec.sample.n or 0
+
+
+def points(spec: SweepSpec) -> list[dict[str, Any]]:
+    """The sweep's points, in a deterministic order (point id = index)."""
+    paths = list(spec.axes)
+    grids = [spec.axes[p] for p in paths]
+    if spec.sample.method == "grid":
+        return [dict(zip(paths, combo, strict=True)) for combo in itertools.product(*grids)]
+    if spec.sample.n is None:
+        raise AccelsimError(f"sample method '{spec.sample.method}' needs n (the number of points)")
+    rng = random.Random(spec.sample.seed)
+    n = spec.sample.n
+    if spec.sample.method == "random":
+        return [{p: rng.choice(g) for p, g in zip(paths, grids, strict=True)} for _ in range(n)]
+    # Latin hypercube over each axis's values: n equal strata, one draw per stratum, shuffled
+    columns = []
+    for grid in grids:
+        strata = [grid[min(len(grid) - 1, int((i + rng.random()) * len(grid) / n))] for i in range(n)]
+        rng.shuffle(strata)
+        columns.append(strata)
+    return [dict(zip(paths, row, strict=True)) for row in zip(*columns, strict=True)]
+
+
+def load_sweep(path: str | Path) -> tuple[SweepSpec, dict[str, Any]]:
+    """The spec and its base config (as YAML data, before validation)."""
+    path = Path(path)
+    if not path.is_file():
+        raise AccelsimError(f"sweep spec not found: {path}")
+    data = load_yaml_mapping(path)
+    try:
+        spec = SweepSpec.model_validate(data)
+    except ValidationError as exc:
+        raise AccelsimError(validation_message(exc, data, str(path), SweepSpec)) from None
+    base_path = Path(spec.base)
+    if not base_path.is_absolute() and (path.parent / base_path).is_file():
+        base_path = path.parent / base_path
+    base_file = resolve(base_path if base_path.is_file() else spec.base, "hw_configs", "hardware config")
+    base = dict(load_yaml_mapping(base_file))
+    table = base.get("energy_table")
+    if isinstance(table, str) and table.partition(":")[0].endswith(".py"):  # workers run elsewhere
+        file, _, name = table.rpartition(":")
+        base["energy_table"] = f"{(base_file.parent / file).resolve()}:{name}"
+    for net in spec.networks:  # fail early on a misspelled network
+        load_net(net)
+    return spec, base

@@ -1,0 +1,61 @@
+"""The energy-table interface (Accelergy's estimator plug-ins are the model): every figure the
+simulator prices comes from one object, each as an `Estimate` with its source. The sourced
+default is `accelsim.energy.default.DefaultTable`; bring your own by implementing these methods
+(subclassing DefaultTable and overriding one is the short way) and pass it as
+`simulate(..., energy_table=...)`, `load_hw(..., energy_table=...)` or a chip YAML's
+`energy_table: file.py:Name` (README "Energy defaults and their sources")."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+
+@dataclass(frozen=True)
+class Estimate:
+    value: float  # SI units: joules, joules per byte, or a plain factor
+    source: str  # where the figure comes from (paper, datasheet, derivation)
+
+
+@dataclass(frozen=True)
+class Technology:
+    node_nm: float
+    vdd: float  # volts
+    flavor: str  # "hp" or "lp" transistors
+
+
+@dataclass(frozen=True)
+class Precision:
+    weights: int
+    activations: int
+    accumulators: int
+    floating_point: bool
+
+
+@runtime_checkable
+class EnergyTable(Protocol):
+    """Energies at the chip's technology (each method's `tech`)."""
+
+    def node_scale(self, tech: Technology) -> Estimate:
+        """Factor from the table's reference technology to `tech` (reported by `hw show`)."""
+        ...
+
+    def mac(self, tech: Technology, precision: Precision) -> Estimate:
+        """One multiply-accumulate, J."""
+        ...
+
+    def vector_op(self, tech: Technology, bits: int, floating: bool) -> Estimate:
+        """One element-operation on the vector unit, J."""
+        ...
+
+    def register(self, tech: Technology, capacity_bytes: float) -> Estimate:
+        """A register-file access, J per byte."""
+        ...
+
+    def sram(self, tech: Technology, capacity_bytes: float) -> Estimate:
+        """An SRAM buffer access of an array this size, J per byte."""
+        ...
+
+    def dram(self, dram_type: str) -> Estimate:
+        """A byte moved to or from DRAM of this type, J per byte."""
+        ...

@@ -1,0 +1,183 @@
+"""The chip config as written in YAML: a pydantic schema (frozen, unknown fields refused),
+its JSON Schema for editors, and dotted-path edits (`memory.sram.capacity`)."""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal, get_args
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+
+from accelsim import units
+from accelsim.errors import AccelsimError, closest
+
+DataflowName = Literal["weight_stationary", "output_stationary", "input_stationary"]
+DramType = Literal["ddr3", "ddr4", "lpddr4", "lpddr4x", "lpddr5", "hbm2"]
+MAX_PLAUSIBLE_ENERGY_J = 1e-6  # no single op or byte costs a microjoule: a bare number is a missing unit
+
+
+def _quantity(kind: units.Kind, positive: bool = True, plausible_max: float | None = None) -> Any:
+    def check(value: object) -> float:
+        number = units.parse(value, kind)
+        if not math.isfinite(number) or number < 0 or (positive and number == 0):
+            raise ValueError(
+                f"must be a {'positive' if positive else 'non-negative'} {kind.name}, got {value!r}"
+            )
+        if plausible_max is not None and number > plausible_max:
+            raise ValueError(
+                f"{value!r} is {units.format_si(number, kind)}, implausibly large; give a unit, "
+                f"like '{kind.example}'"
+            )
+        return number
+
+    schema = {
+        "anyOf": [
+            {"type": "number", "minimum": 0},
+            {"type": "string", "pattern": r"^\s*[0-9.]+([eE][-+]?[0-9]+)?\s*\S*\s*$"},
+        ],
+        "description": f"{kind.name}: a number in {kind.unit} or a string with a unit, e.g. '{kind.example}'",
+    }
+    return Annotated[float, BeforeValidator(check), WithJsonSchema(schema)]
+
+
+Bytes = _quantity(units.BYTES)
+Bandwidth = _quantity(units.BANDWIDTH)
+Frequency = _quantity(units.FREQUENCY)
+Power = _quantity(units.POWER, positive=False)
+Energy = _quantity(units.ENERGY, plausible_max=MAX_PLAUSIBLE_ENERGY_J)
+EnergyPerByte = _quantity(units.ENERGY_PER_BYTE, plausible_max=MAX_PLAUSIBLE_ENERGY_J)
+Bits = Annotated[int, Field(ge=1, le=64)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RegisterFileConfig(_Strict):
+    """Per-PE register file (scratchpad). Energies per byte; default: Han et al. NIPS 2015."""
+
+    capacity: Bytes = Field(description="bytes per PE")
+    read_energy: EnergyPerByte | None = None
+    write_energy: EnergyPerByte | None = None
+
+
+class BufferConfig(_Strict):
+    """An on-chip SRAM buffer. Energies per byte (e.g. '1.2 pJ/B'); default from its size."""
+
+    capacity: Bytes
+    bandwidth: Bandwidth | None = Field(None, description="bytes/s; default: never the bottleneck")
+    read_energy: EnergyPerByte | None = None
+    write_energy: EnergyPerByte | None = None
+    leakage: Power = Field(0.0, description="static power of this buffer, W")
+
+
+class DramConfig(_Strict):
+    type: DramType
+    bandwidth: Bandwidth
+    capacity: Bytes | None = None
+    energy: EnergyPerByte | None = Field(None, description="per byte moved, read or write; default by type")
+
+
+class MemoryConfig(_Strict):
+    register_file: RegisterFileConfig | None = None
+    sram: BufferConfig = Field(
+        description="the global buffer; holds activations, and weights unless weight_sram is given"
+    )
+    weight_sram: BufferConfig | None = Field(None, description="a separate weight buffer")
+    dram: DramConfig
+
+
+class PrecisionConfig(_Strict):
+    weights: Bits = 8
+    activations: Bits = 8
+    accumulators: Bits = 32
+    floating_point: bool = False
+
+
+class VectorConfig(_Strict):
+    lanes: int = Field(ge=1, description="element-operations per cycle")
+    op_energy: Energy | None = None
+
+
+class ComputeConfig(_Strict):
+    rows: int = Field(ge=1, le=4096)
+    cols: int = Field(ge=1, le=4096)
+    dataflow: DataflowName
+    clock: Frequency
+    precision: PrecisionConfig = PrecisionConfig()
+    mac_energy: Energy | None = Field(None, description="one multiply-accumulate; default Horowitz, scaled")
+    sparse: bool = Field(False, description="the array skips MACs with zero (pruned) weights")
+    vector: VectorConfig
+
+
+class HwConfig(_Strict):
+    """An accelerator as written in a hw_configs/*.yaml file."""
+
+    name: str
+    description: str = ""
+    source: str = ""
+    technology_nm: float = Field(gt=0)
+    vdd: float | None = Field(None, gt=0, le=2.0, description="supply voltage, V; default nominal for node")
+    flavor: Literal["hp", "lp"] = "hp"
+    power_budget: Power
+    static_power: Power = Field(0.0, description="chip-wide static/idle power beyond buffer leakage, W")
+    area_mm2: float | None = Field(None, gt=0)
+    compute: ComputeConfig
+    memory: MemoryConfig
+    energy_table: str | None = Field(
+        None,
+        description="energies not given here come from this table: 'file.py:Name' (relative to the "
+        "chip file) or 'package.module:Name'; default: accelsim's sourced table",
+    )
+
+
+def field_path_problem(path: str) -> str | None:
+    """Why a dotted path (`memory.sram.capacity`) names no value of a chip config, or None."""
+    model: type[BaseModel] = HwConfig
+    keys = path.split(".")
+    for depth, key in enumerate(keys):
+        fields = model.model_fields
+        where = f"'{'.'.join(keys[:depth])}'" if depth else "a chip config"
+        if key not in fields:
+            return f"'{path}' is not a chip field: {where} has no field '{key}'{closest(key, fields)}"
+        annotation = fields[key].annotation
+        sections = [
+            a
+            for a in (get_args(annotation) or (annotation,))
+            if isinstance(a, type) and issubclass(a, BaseModel)
+        ]
+        last = depth == len(keys) - 1
+        if last and sections:
+            inner = ", ".join(sections[0].model_fields)
+            return f"'{path}' is a section of the chip config; expected one of its fields: {inner}"
+        if not last and not sections:
+            return f"'{path}' is not a chip field: '{'.'.join(keys[: depth + 1])}' is a value, not a section"
+        if sections:
+            model = sections[0]
+    return None
+
+
+def with_fields(base: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of config data with each dotted path (`memory.sram.capacity`) set to a value."""
+    data = copy.deepcopy(dict(base))
+    for path, value in changes.items():
+        node = data
+        keys = path.split(".")
+        for key in keys[:-1]:
+            if node.get(key) is None:
+                node[key] = {}
+            if not isinstance(node[key], dict):
+                raise AccelsimError(f"field '{path}': '{key}' is not a section of the config")
+            node = node[key]
+        node[keys[-1]] = value
+    return data
+
+
+def hw_schema() -> dict[str, Any]:
+    """JSON Schema of the config file, for editors."""
+    schema = HwConfig.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "accelsim accelerator config"
+    return schema

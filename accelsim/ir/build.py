@@ -1,0 +1,160 @@
+"""Building a Network from LayerSpecs: canonical ops, attribute checks, BatchNorm folding,
+the graph's order, and every layer's shapes and costs from the op registry."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import replace
+
+import networkx as nx
+
+from accelsim.errors import AccelsimError, closest
+from accelsim.ir.network import INPUT, Layer, LayerSpec, Network, Shape
+from accelsim.ir.ops import OPS, attribute_problems, canonical_op
+from accelsim.ir.rules import is_int
+
+MAX_ELEMENTS = 2**34  # per tensor (batch 1): 16 G elements; anything larger is a typo or an attack
+MAX_LAYERS = 100_000  # the largest zoo network has ~250; an exported LLM a few thousand
+
+
+def _located(spec: LayerSpec, message: str, source: str) -> str:
+    """A message about a layer, led by where it was written (else by the file it came from)."""
+    where = spec.where or source
+    return f"{where}: {message}" if where else message
+
+
+def fold_batchnorm(specs: Sequence[LayerSpec]) -> list[LayerSpec]:
+    """Fold each BatchNorm into the conv/linear that solely feeds it: the BN disappears, the
+    producer gains a bias (per-channel shift), and consumers of the BN read the producer."""
+    by_name = {s.name: s for s in specs}
+    consumers: dict[str, int] = {}
+    for s in specs:
+        for src in s.inputs:
+            consumers[src] = consumers.get(src, 0) + 1
+    renamed: dict[str, str] = {}
+    folded: set[str] = set()
+    for s in specs:
+        if s.op != "bn" or len(s.inputs) != 1:
+            continue
+        src = renamed.get(s.inputs[0], s.inputs[0])
+        producer = by_name.get(src)
+        if producer and OPS[producer.op].has_weights and consumers[src] == 1:
+            renamed[s.name] = src
+            folded.add(s.name)
+            by_name[src] = replace(producer, attrs={**producer.attrs, "bias": True})
+    out = []
+    for s in specs:
+        if s.name in folded:
+            continue
+        s = by_name[s.name]
+        out.append(replace(s, inputs=tuple(renamed.get(i, i) for i in s.inputs)))
+    return out
+
+
+def build_network(
+    name: str,
+    input_shape: Sequence[int],
+    specs: Sequence[LayerSpec],
+    description: str = "",
+    fold_bn: bool = True,
+    source: str = "",
+) -> Network:
+    """Infer every layer's shapes and costs. Raises AccelsimError naming the bad layer (and
+    where it was written: the spec's `where`, else `source`)."""
+    prefix = f"{source}: " if source else ""
+    if not all(is_int(d, 1) for d in input_shape) or not input_shape:
+        raise AccelsimError(
+            f"{prefix}network '{name}': input shape must be positive integers, got {input_shape}"
+        )
+    input_shape = tuple(input_shape)
+    if math.prod(input_shape) > MAX_ELEMENTS:
+        raise AccelsimError(
+            f"{prefix}network '{name}': input {input_shape} exceeds {MAX_ELEMENTS:.1e} elements; "
+            "expected a realistic tensor size"
+        )
+    if not specs:
+        raise AccelsimError(f"{prefix}network '{name}' has no layers")
+    if len(specs) > MAX_LAYERS:
+        raise AccelsimError(
+            f"{prefix}network '{name}' has {len(specs):,} layers; expected at most {MAX_LAYERS:,}"
+        )
+    problems, canonical = [], []
+    for s in specs:  # every misspelled op and attribute at once, each with where it was written
+        try:
+            s = replace(s, op=canonical_op(s.op, s.name), inputs=tuple(s.inputs))
+        except AccelsimError as exc:
+            problems.append(_located(s, str(exc), source))
+            continue
+        problems += [_located(s, problem, source) for problem in attribute_problems(s)]
+        canonical.append(s)
+    if problems:
+        raise AccelsimError("; ".join(problems))
+    specs = canonical
+    seen: set[str] = set()
+    for s in specs:
+        if s.name in seen or s.name == INPUT:
+            raise AccelsimError(
+                _located(s, f"network '{name}': layer name '{s.name}' is used twice (or is reserved)", source)
+            )
+        seen.add(s.name)
+    if fold_bn:
+        specs = fold_batchnorm(specs)
+
+    graph = nx.DiGraph()
+    graph.add_nodes_from(s.name for s in specs)
+    for s in specs:
+        for src in s.inputs:
+            if src != INPUT and src not in seen:
+                raise AccelsimError(
+                    _located(
+                        s, f"layer '{s.name}' reads from unknown layer '{src}'{closest(src, seen)}", source
+                    )
+                )
+            if src != INPUT:
+                graph.add_edge(src, s.name)
+    try:
+        cycle = nx.find_cycle(graph)
+        raise AccelsimError(f"{prefix}network '{name}' has a cycle through layer '{cycle[0][0]}'")
+    except nx.NetworkXNoCycle:
+        pass
+    position = {s.name: i for i, s in enumerate(specs)}  # keep the written order where possible
+    order = list(nx.lexicographical_topological_sort(graph, key=lambda n: position[n]))
+    by_name = {s.name: s for s in specs}
+
+    shapes: dict[str, Shape] = {INPUT: input_shape}
+    layers = []
+    for layer_name in order:
+        spec = by_name[layer_name]
+        in_shapes = tuple(shapes[src] for src in spec.inputs)
+        try:
+            if not in_shapes:
+                raise AccelsimError(f"layer '{spec.name}' has no inputs")
+            op = OPS[spec.op]
+            shaped = op.rule(spec, in_shapes)
+            layer = Layer(
+                name=spec.name,
+                kind=shaped.kind,
+                op=op.name,
+                engine=op.engine,
+                inputs=spec.inputs,
+                input_shapes=in_shapes,
+                output_shape=shaped.output_shape,
+                attrs=shaped.attrs,
+                weight_shape=shaped.weight_shape,
+                bias_size=shaped.bias_size,
+                macs=shaped.macs,
+                vector_ops=shaped.vector_ops,
+            )
+            if layer.output_elements > MAX_ELEMENTS or layer.weight_count > MAX_ELEMENTS:
+                raise AccelsimError(
+                    f"layer '{spec.name}': output {layer.output_shape} / weights {layer.weight_shape} exceed "
+                    f"{MAX_ELEMENTS:.1e} elements; expected a realistic tensor size"
+                )
+        except AccelsimError as exc:
+            raise AccelsimError(_located(spec, str(exc), source)) from None
+        shapes[spec.name] = layer.output_shape
+        layers.append(layer)
+    return Network(
+        name=name, input_shape=input_shape, layers=tuple(layers), specs=tuple(specs), description=description
+    )

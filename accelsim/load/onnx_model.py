@@ -1,0 +1,187 @@
+"""Reading an ONNX file: the model (with its external weight files when present), its opset
+checked, its one input fixed, and every tensor shape inferred by onnx's shape inference."""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from accelsim.errors import AccelsimError
+
+
+class OnnxWarning(UserWarning):
+    """An ONNX model held ops accelsim costs only approximately."""
+
+
+def _load(path: Path) -> Any:
+    import onnx
+    from google.protobuf.message import DecodeError
+
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise AccelsimError(f"{path}: cannot read file ({exc.strerror})") from None
+    if not data:
+        raise AccelsimError(f"{path}: empty file; expected an ONNX model")
+    try:
+        model = onnx.load_from_string(data)
+    except (DecodeError, ValueError, RuntimeError) as exc:
+        raise AccelsimError(f"{path}: not a valid ONNX model ({type(exc).__name__})") from None
+    if not model.graph.node:
+        raise AccelsimError(f"{path}: the ONNX graph has no nodes")
+    newest = onnx.defs.onnx_opset_version()
+    for opset in model.opset_import:
+        if opset.domain in ("", "ai.onnx") and not 1 <= opset.version <= newest:
+            raise AccelsimError(
+                f"{path}: ONNX opset {opset.version} is outside what the installed onnx "
+                f"{onnx.__version__} supports; expected opset 1 to {newest} (upgrade onnx, or export "
+                "with an older opset)"
+            )
+    try:  # weights stored beside the model; absent files leave the shapes, which is all we need
+        from onnx.external_data_helper import load_external_data_for_model
+
+        load_external_data_for_model(model, str(path.parent))
+    except Exception:  # noqa: BLE001 - onnx raises OSError or its checker's ValidationError
+        warnings.warn(
+            f"{path}: external weight files not found; using initializer shapes only",
+            OnnxWarning,
+            stacklevel=3,
+        )
+    return model
+
+
+@dataclass(frozen=True)
+class OnnxGraph:
+    path: Path
+    graph: Any  # onnx.GraphProto, shapes inferred
+    shapes: dict[str, list[int]]  # tensor -> dims (batch included), where known
+    initializers: dict[str, list[int]]  # constant tensor -> dims
+    values: dict[str, Any]  # small integer constants (axes, pads...) by value
+    input_name: str
+
+
+def _load(path: Path) -> Any:
+    import onnx
+    from google.protobuf.message import DecodeError
+
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise AccelsimError(f"{path}: cannot read file ({exc.strerror})") from None
+    if not data:
+        raise AccelsimError(f"{path}: empty file; expected an ONNX model")
+    try:
+        model = onnx.load_from_string(data)
+    except (DecodeError, ValueError, RuntimeError) as exc:
+        raise AccelsimError(f"{path}: not a valid ONNX model ({type(exc).__name__})") from None
+    if not model.graph.node:
+        raise AccelsimError(f"{path}: the ONNX graph has no nodes")
+    newest = onnx.defs.onnx_opset_version()
+    for opset in model.opset_import:
+        if opset.domain in ("", "ai.onnx") and not 1 <= opset.version <= newest:
+            raise AccelsimError(
+                f"{path}: ONNX opset {opset.version} is outside what the installed onnx "
+                f"{onnx.__version__} supports; expected opset 1 to {newest} (upgrade onnx, or export "
+                "with an older opset)"
+            )
+    try:  # weights stored beside the model; absent files leave the shapes, which is all we need
+        from onnx.external_data_helper import load_external_data_for_model
+
+        load_external_data_for_model(model, str(path.parent))
+    except Exception:  # noqa: BLE001 - onnx raises OSError or its checker's ValidationError
+        warnings.warn(
+            f"{path}: external weight files not found; using initializer shapes only",
+            OnnxWarning,
+            stacklevel=3,
+        )
+    return model
+
+
+def _parse_shape(text: str) -> list[int]:
+    try:
+        dims = [int(d) for d in text.replace(",", "x").split("x") if d.strip()]
+    except ValueError:
+        dims = []
+    if not dims or any(d <= 0 for d in dims):
+        raise AccelsimError(f"--input-shape: expected dimensions like 1x3x224x224, got '{text}'")
+    return dims
+
+
+def _fix_input(model: Any, path: Path, input_shape: str | None) -> tuple[str, list[int]]:
+    """The one graph input (initializers excluded) with every dimension fixed."""
+    initializers = {t.name for t in model.graph.initializer}
+    inputs = [i for i in model.graph.input if i.name not in initializers]
+    if len(inputs) != 1:
+        names = ", ".join(i.name for i in inputs) or "none"
+        raise AccelsimError(f"{path}: expected one graph input, found {len(inputs)} ({names})")
+    graph_input = inputs[0]
+    dims = graph_input.type.tensor_type.shape.dim
+    given = _parse_shape(input_shape) if input_shape else None
+    if given is not None:
+        if len(given) == len(dims) - 1:
+            given = [1, *given]  # the batch is accelsim's --batch
+        if len(given) != len(dims):
+            raise AccelsimError(
+                f"--input-shape {input_shape}: input '{graph_input.name}' has {len(dims)} dims"
+            )
+        shape = given
+    else:
+        shape = []
+        for i, dim in enumerate(dims):
+            if dim.HasField("dim_value") and dim.dim_value > 0:
+                shape.append(dim.dim_value)
+            elif i == 0:
+                shape.append(1)  # the batch dimension; accelsim batches with --batch
+            else:
+                raise AccelsimError(
+                    f"{path}: input '{graph_input.name}' has a symbolic dimension "
+                    f"'{dim.dim_param or '?'}' at axis {i}; give --input-shape, e.g. 1x3x224x224"
+                )
+    for dim, value in zip(dims, shape, strict=True):
+        dim.Clear()
+        dim.dim_value = value
+    return graph_input.name, shape
+
+
+def read_graph(path: str | Path, input_shape: str | None) -> OnnxGraph:
+    """The model's graph with its input fixed and every shape inferred."""
+    import onnx
+
+    path = Path(path)
+    model = _load(path)
+    input_name, _ = _fix_input(model, path, input_shape)
+    try:
+        inferred = onnx.shape_inference.infer_shapes(model, data_prop=True)
+    except Exception as exc:  # onnx raises several internal types here
+        raise AccelsimError(
+            f"{path}: ONNX shape inference failed: {str(exc).splitlines()[0][:200]}"
+        ) from None
+    graph = inferred.graph
+    shapes: dict[str, list[int]] = {}
+    for value in [*graph.value_info, *graph.input, *graph.output]:
+        dims = value.type.tensor_type.shape.dim
+        if dims and all(d.HasField("dim_value") for d in dims):
+            shapes[value.name] = [d.dim_value for d in dims]
+    initializers = {t.name: list(t.dims) for t in graph.initializer}
+    # small integer constants (axes, pads...) by value, from initializers and Constant nodes
+    values = {
+        t.name: onnx.numpy_helper.to_array(t).tolist()
+        for t in graph.initializer
+        if t.data_type == onnx.TensorProto.INT64 and len(t.dims) <= 1 and (not t.dims or t.dims[0] <= 16)
+    }
+    for node in graph.node:
+        if (
+            node.op_type == "Constant"
+            and node.attribute
+            and node.attribute[0].type == onnx.AttributeProto.TENSOR
+        ):
+            tensor = node.attribute[0].t
+            if tensor.data_type == onnx.TensorProto.INT64:
+                values[node.output[0]] = onnx.numpy_helper.to_array(tensor).tolist()
+    return OnnxGraph(path, graph, shapes, initializers, values, input_name)
+
+
+def is_onnx(path: str | Path) -> bool:
+    return str(path).lower().endswith(".onnx")

@@ -1,0 +1,44 @@
+"""Finding the bundled chips and networks, in a wheel install or a source checkout."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from accelsim.errors import AccelsimError, closest, unknown
+
+_PACKAGE = Path(__file__).resolve().parents[1]  # the accelsim package
+
+
+def bundled_dir(kind: str) -> Path:
+    """`hw_configs` or `workloads`: inside the package when installed, beside it in a checkout."""
+    for candidate in (_PACKAGE / kind, _PACKAGE.parent / kind):
+        if candidate.is_dir():
+            return candidate
+    raise AccelsimError(f"the bundled '{kind}' folder is missing from this accelsim install")
+
+
+def bundled_names(kind: str) -> list[str]:
+    return sorted(p.stem for p in bundled_dir(kind).glob("*.yaml"))
+
+
+def is_path_like(name: str | Path) -> bool:
+    """Written as a file path (a folder part or a file ending), not as a bundled name."""
+    text = str(name)
+    return "/" in text or "\\" in text or text.lower().endswith((".yaml", ".yml", ".onnx"))
+
+
+def resolve(name_or_path: str | Path, kind: str, what: str) -> Path:
+    """A path to an existing file, or a bundled name (with or without `.yaml`)."""
+    path = Path(name_or_path).expanduser()
+    if path.is_dir():
+        raise AccelsimError(f"{what} path {path} is a directory; expected a YAML file")
+    if path.is_file():
+        return path
+    stem = path.stem if path.suffix in (".yaml", ".yml") else path.name
+    if path.parent == Path("."):
+        bundled = bundled_dir(kind) / f"{stem}.yaml"
+        if bundled.is_file():
+            return bundled
+    if is_path_like(name_or_path):
+        raise AccelsimError(f"{what} file not found: {path}{closest(stem, bundled_names(kind))}")
+    raise unknown(what, stem, bundled_names(kind))

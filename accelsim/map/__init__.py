@@ -1,0 +1,19 @@
+"""Mapping layers onto the chip: the array (GEMM folds, cycles, traffic per dataflow), the
+vector unit, and DRAM tiling."""
+
+from __future__ import annotations
+
+from accelsim.hw.chip import Accelerator
+from accelsim.hw.enums import Engine
+from accelsim.ir.network import Layer
+from accelsim.map.array import ArrayMapping, map_array
+from accelsim.map.vector import map_vector
+
+
+def map_layer(layer: Layer, hw: Accelerator, batch: int, stored_weights: float | None = None) -> ArrayMapping:
+    """`stored_weights`: the layer's weights and biases as stored (bytes); default: every
+    parameter at the chip's weight precision. Compression makes it smaller."""
+    if stored_weights is None:
+        stored_weights = layer.params * hw.weight_bits / 8
+    mapper = map_array if layer.engine == Engine.ARRAY else map_vector
+    return mapper(layer, hw, batch, stored_weights)

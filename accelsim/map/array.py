@@ -1,0 +1,186 @@
+"""Mapping one array layer (conv, linear, transposed conv, matmul) onto the MAC array: folds,
+compute cycles, utilization, and the register-file and SRAM bytes it moves, by tensor kind.
+
+Array layers (conv, linear, transposed conv) become a GEMM, as in SCALE-Sim (Samajdar et
+al., ISPASS 2020): Sr output pixels x T window elements x Sc filters. The dataflow decides
+which two of the three are spread over the array's rows and columns and which one streams
+through time:
+
+    weight stationary:  rows <- T,  cols <- Sc, time <- Sr
+    output stationary:  rows <- Sr, cols <- Sc, time <- T
+    input stationary:   rows <- T,  cols <- Sr, time <- Sc
+
+Each fold (one array-sized piece of the two spatial dimensions) costs fill + stream + drain
+cycles: 2R + C + t - 2 for WS and IS (the stationary operand is loaded over R cycles first),
+R + C + t - 2 for OS; a layer costs folds x that, minus one, which reproduces SCALE-Sim v3's
+"Total Cycles" exactly (tests/fixtures/scalesim_v3_cycles.json). accelsim's mapper also
+considers every balanced sub-array (a layer that folds unevenly, or is smaller than the
+array, need not fill and drain all of it) and keeps the fastest: never slower than
+SCALE-Sim's count, and a bigger array is never slower.
+
+Grouped and depthwise convolutions: SCALE-Sim runs one group (channel) at a time. accelsim
+packs independent groups block-diagonally into one fold when a group is smaller than the
+array (each group's window on its own rows, its filters on its own columns), which is what
+array accelerators do for depthwise layers; `scalesim_cycles` keeps SCALE-Sim's figure.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from accelsim.hw.chip import Accelerator
+from accelsim.hw.enums import Dataflow, Engine, Level, TensorKind
+from accelsim.ir.network import Layer
+from accelsim.map.traffic import Traffic
+
+
+@dataclass(frozen=True)
+class Gemm:
+    """A layer as a GEMM, batch included: Sr pixels, T window, Sc filters, per group."""
+
+    sr: int
+    t: int
+    sc: int
+    groups: int
+
+
+@dataclass(frozen=True)
+class ArrayMapping:
+    """How a layer runs on its engine, before any DRAM traffic is decided."""
+
+    engine: Engine
+    cycles: int
+    scalesim_cycles: int | None
+    utilization: float
+    traffic: Traffic  # register file and SRAM bytes of the compute itself
+
+
+def as_gemm(layer: Layer, batch: int) -> Gemm:
+    """The GEMM of a conv / linear / transposed-conv layer."""
+    if layer.op == "linear":
+        out_features, in_features = layer.weight_shape
+        positions = layer.input_elements // in_features
+        return Gemm(sr=batch * positions, t=in_features, sc=out_features, groups=1)
+    if layer.op == "matmul":
+        a, b = layer.input_shapes
+        return Gemm(sr=batch * math.prod(a[:-1]), t=a[-1], sc=b[-1], groups=1)
+    groups = int(layer.attrs.get("groups", 1))
+    if layer.op == "deconv":
+        cin, out_per_group, kh, kw = layer.weight_shape
+        _, h, w = layer.input_shapes[0]
+        # scatter form: each input pixel times a kh*kw*out filter, per group
+        return Gemm(sr=batch * h * w, t=cin // groups, sc=out_per_group * kh * kw, groups=groups)
+    out_c, in_per_group, kh, kw = layer.weight_shape
+    _, oh, ow = layer.output_shape
+    return Gemm(sr=batch * oh * ow, t=in_per_group * kh * kw, sc=out_c // groups, groups=groups)
+
+
+def spatial_extents(dataflow: Dataflow, g: Gemm) -> tuple[int, int, int]:
+    """(array-row extent, array-column extent, temporal extent) of one group's GEMM."""
+    if dataflow == Dataflow.WEIGHT_STATIONARY:
+        return g.t, g.sc, g.sr
+    if dataflow == Dataflow.OUTPUT_STATIONARY:
+        return g.sr, g.sc, g.t
+    return g.t, g.sr, g.sc
+
+
+def fold_cycles(
+    rows: int, cols: int, dataflow: Dataflow, spatial_r: int, spatial_c: int, temporal: int
+) -> int:
+    """Cycles of one GEMM on an R x C array, as SCALE-Sim v3 counts them: per fold, the fill
+    (2R + C for WS/IS, whose stationary operand loads first; R + C for OS) plus the stream,
+    less two; less one for the layer."""
+    fill = rows + cols if dataflow == Dataflow.OUTPUT_STATIONARY else 2 * rows + cols
+    folds = math.ceil(spatial_r / rows) * math.ceil(spatial_c / cols)
+    return folds * (fill + temporal - 2) - 1
+
+
+@lru_cache(maxsize=4096)
+def _extents(size: int, limit: int) -> tuple[np.ndarray, np.ndarray]:
+    """Balanced ways to spread `size` over at most `limit` PEs: (extent per fold, folds).
+    Only the smallest extent for each fold count matters; there are O(sqrt(size)) of them."""
+    folds = np.arange(1, size + 1)
+    extent = np.unique(-(-size // folds))
+    extent = extent[extent <= limit]
+    return extent, -(-size // extent)
+
+
+def array_cycles(rows: int, cols: int, dataflow: Dataflow, a_r: int, a_c: int, temporal: int) -> int:
+    """Fewest cycles over every sub-array the GEMM could use (r <= rows, c <= cols), with
+    SCALE-Sim's count on each: a bigger array is never slower, and a layer smaller than the
+    array, or unevenly folded, fills and drains only the part it uses."""
+    r, f_r = _extents(a_r, rows)
+    c, f_c = _extents(a_c, cols)
+    fill_r = r if dataflow == Dataflow.OUTPUT_STATIONARY else 2 * r
+    total = np.outer(f_r, f_c) * (fill_r[:, None] + c[None, :] + temporal - 2)
+    return int(total.min()) - 1
+
+
+def map_array(layer: Layer, hw: Accelerator, batch: int, stored_weights: float) -> ArrayMapping:
+    g = as_gemm(layer, batch)
+    rows, cols, df = hw.rows, hw.cols, hw.dataflow
+    a_r, a_c, temporal = spatial_extents(df, g)
+    scalesim = g.groups * fold_cycles(rows, cols, df, a_r, a_c, temporal)  # each group a layer
+    cycles = g.groups * (array_cycles(rows, cols, df, a_r, a_c, temporal) + 1) - 1
+    # Groups smaller than the array can share one fold block-diagonally: own rows, own columns.
+    most = min(g.groups, rows // a_r, cols // a_c)
+    if most >= 2:
+        pack = np.arange(2, most + 1)
+        fill_r = a_r * pack if df == Dataflow.OUTPUT_STATIONARY else 2 * a_r * pack
+        packed = -(-g.groups // pack) * (fill_r + a_c * pack + temporal - 1) - 1
+        cycles = min(cycles, int(packed.min()))
+    return ArrayMapping(
+        engine=Engine.ARRAY,
+        cycles=cycles,
+        scalesim_cycles=scalesim,
+        utilization=layer.macs * batch / (cycles * rows * cols),
+        traffic=_array_traffic(layer, hw, g, batch, stored_weights),
+    )
+
+
+def _array_traffic(layer: Layer, hw: Accelerator, g: Gemm, batch: int, stored_weights: float) -> Traffic:
+    """Register-file and SRAM bytes of an array layer.
+
+    Register file: per MAC one weight read, one activation read, and one partial-sum read
+    and write at accumulator width (the per-PE accounting of Eyeriss, Chen et al. ISCA 2016).
+    SRAM: the operand streams of the dataflow, as SCALE-Sim counts them: the stationary
+    operand is read once per layer; a streamed operand is read once per fold of the other
+    spatial dimension; each output is written once. Partial sums that do not finish in one
+    fold of the reduction make a round trip at accumulator width through the accumulators
+    beside the array (as the TPU's), charged at register-file energy, or at SRAM energy on a
+    chip without a register file.
+    """
+    wb, ab, accb = hw.weight_bits / 8, hw.activation_bits / 8, hw.accumulator_bits / 8
+    macs = layer.macs * batch
+    rf, sram, acts = Level.REGISTER_FILE, Level.SRAM, TensorKind.ACTIVATIONS
+    traffic = Traffic()
+    # An activation x activation matmul has no weights: its second operand plays their part.
+    second = acts if layer.op == "matmul" else TensorKind.WEIGHTS
+    if second == acts:
+        wb = ab
+    if hw.register_file is not None:
+        traffic = traffic.plus(rf, second, read=macs * wb)
+        traffic = traffic.plus(rf, acts, read=macs * (ab + accb), write=macs * accb)
+    weights = math.prod(layer.input_shapes[1]) * batch * ab if second == acts else stored_weights
+    ifmap_stream = g.sr * g.t * g.groups * ab  # im2col operand, elements read per window
+    outputs = layer.output_elements * batch * ab
+    row_folds_t = math.ceil(g.t / hw.rows)
+    col_folds_sc = math.ceil(g.sc / hw.cols)
+    if hw.dataflow == Dataflow.WEIGHT_STATIONARY:
+        w_reads, i_reads, reduction_folds = weights, ifmap_stream * col_folds_sc, row_folds_t
+    elif hw.dataflow == Dataflow.OUTPUT_STATIONARY:
+        w_reads, i_reads, reduction_folds = (
+            weights * math.ceil(g.sr / hw.rows),
+            ifmap_stream * col_folds_sc,
+            1,
+        )
+    else:
+        w_reads, i_reads, reduction_folds = weights * math.ceil(g.sr / hw.cols), ifmap_stream, row_folds_t
+    partial = (reduction_folds - 1) * layer.output_elements * batch * accb
+    traffic = traffic.plus(rf if hw.register_file else sram, acts, read=partial, write=partial)
+    traffic = traffic.plus(sram, second, read=w_reads)
+    return traffic.plus(sram, acts, read=i_reads, write=outputs)

@@ -1,0 +1,40 @@
+"""Bytes moved per memory level and tensor kind: an immutable value, built by `plus`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from accelsim.frozen import FrozenMap
+from accelsim.hw.enums import TENSOR_KINDS, Level, TensorKind
+
+Key = tuple[Level, TensorKind]
+
+
+@dataclass(frozen=True)
+class Traffic:
+    """Bytes read and written at each memory level, by tensor kind."""
+
+    read: Mapping[Key, float] = field(default_factory=FrozenMap)
+    write: Mapping[Key, float] = field(default_factory=FrozenMap)
+
+    def plus(self, level: Level, kind: TensorKind, read: float = 0.0, write: float = 0.0) -> Traffic:
+        """This traffic and some more (zero amounts add no entry)."""
+        reads, writes = dict(self.read), dict(self.write)
+        if read:
+            reads[level, kind] = reads.get((level, kind), 0.0) + read
+        if write:
+            writes[level, kind] = writes.get((level, kind), 0.0) + write
+        return Traffic(FrozenMap(reads), FrozenMap(writes))
+
+    def scaled(self, level: Level, factor: float) -> Traffic:
+        """Every amount at `level` times `factor`."""
+
+        def scale(moved: Mapping[Key, float]) -> FrozenMap[Key, float]:
+            return FrozenMap({k: v * factor if k[0] == level else v for k, v in moved.items()})
+
+        return Traffic(scale(self.read), scale(self.write))
+
+    def bytes(self, level: Level, kind: TensorKind | None = None) -> float:
+        kinds = TENSOR_KINDS if kind is None else (kind,)
+        return sum(self.read.get((level, k), 0.0) + self.write.get((level, k), 0.0) for k in kinds)

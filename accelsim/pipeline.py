@@ -1,0 +1,57 @@
+"""The simulator's stages in order, over typed values: a built network, a resolved chip and the
+weights as stored -> per-layer mappings -> schedule (residency, DRAM tiling, plans) -> simpy
+timeline -> accounting -> Result. Nothing here reads a file or resolves a name (api.py does)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+from accelsim.account.energy import account
+from accelsim.account.result import Result
+from accelsim.hw.chip import Accelerator
+from accelsim.hw.enums import Engine, Level
+from accelsim.ir.network import Network
+from accelsim.map import map_layer
+from accelsim.map.array import ArrayMapping
+from accelsim.schedule.plan import schedule
+from accelsim.sim import engine
+from accelsim.transform.compress import Stored
+
+
+def run(
+    network: Network,
+    chip: Accelerator,
+    stored: Stored,
+    mode: str = "steady",
+    batch: int = 1,
+    fps: float | None = None,
+) -> Result:
+    """Simulate `batch` inferences of `network` on `chip` with its weights `stored` as given
+    (activations too run at the stored precision, when compression sets one); energies per
+    inference."""
+    if stored.activation_bits:
+        chip = replace(chip, activation_bits=stored.activation_bits)
+    mappings, macs = [], []
+    sparse = chip.config.compute.sparse
+    for layer in network.layers:
+        mapping = map_layer(layer, chip, batch, stored.bytes.get(layer.name, 0.0))
+        kept = stored.density.get(layer.name, 1.0) if sparse and layer.engine == Engine.ARRAY else 1.0
+        mappings.append(_skip_zeros(mapping, kept) if kept < 1 else mapping)
+        macs.append(layer.macs * batch * kept)
+    plan = schedule(network, chip, batch, mode == "cold", stored.bytes, mappings, macs)
+    assert chip.dram.bandwidth_bytes_per_s is not None  # the schema requires it
+    timeline = engine.run(plan.jobs(), chip.dram.bandwidth_bytes_per_s)
+    return account(network, chip, mode, batch, fps, plan, timeline, stored.compression)
+
+
+def _skip_zeros(mapping: ArrayMapping, density: float) -> ArrayMapping:
+    """A sparse array skips MACs with pruned weights: cycles and per-MAC register-file
+    traffic shrink with the density (ideal skipping: no load imbalance modeled)."""
+    return ArrayMapping(
+        mapping.engine,
+        math.ceil(mapping.cycles * density),
+        mapping.scalesim_cycles,
+        mapping.utilization,
+        mapping.traffic.scaled(Level.REGISTER_FILE, density),
+    )

@@ -1,0 +1,455 @@
+"""Console output (rich): the tables and lines each command prints. Numbers carry their units
+(units.format_si); piped output gets a wide console so each row stays on one line."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, NoReturn
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from accelsim import units
+from accelsim.account.result import COMPONENTS, Result
+from accelsim.apps.compress import CompressionReport
+from accelsim.apps.fit import FitAnswer
+from accelsim.hw.chip import Accelerator
+from accelsim.hw.enums import TensorKind
+from accelsim.ir.network import Network, Shape
+from accelsim.units import BANDWIDTH, BYTES, ENERGY, ENERGY_PER_BYTE, FREQUENCY, POWER, TIME, format_si
+
+# The metrics `compare` tabulates: (result field, label, unit kind or None for a flag or a
+# fraction, lower is better).
+COMPARE_METRICS: tuple[tuple[str, str, units.Kind | None, bool | None], ...] = (
+    ("weights_fit_on_chip", "weights fit on chip", None, None),
+    ("latency_s", "latency", TIME, True),
+    ("energy_j", "energy per inference", ENERGY, True),
+    ("power_w", "average power", POWER, True),
+    ("memory_share", "memory share", None, True),
+    ("dram_share", "DRAM share", None, True),
+)
+
+
+def reader_gone() -> NoReturn:
+    """The reader of stdout has gone (`| head`), which is its choice: drop what is left (also
+    what Python would flush at exit) and end with status 0, where click and rich would say 1."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    raise SystemExit(0)
+
+
+class _Console(Console):
+    def on_broken_pipe(self) -> None:
+        reader_gone()
+
+
+console = _Console(width=None if sys.stdout.isatty() else 160)
+
+
+def error(message: str) -> None:
+    Console(stderr=True).print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+
+
+def warning(message: str) -> None:
+    Console(stderr=True).print(f"[bold yellow]warning:[/] {escape(message)}", highlight=False, soft_wrap=True)
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2) + "\n")
+
+
+def shape(dims: Shape) -> str:
+    return "x".join(str(d) for d in dims)
+
+
+def mb(num_bytes: float) -> str:
+    value = num_bytes / 1e6
+    return f"{value:.2f}" if value >= 0.1 or value == 0 else f"{value:.2g}"
+
+
+def _bytes(value: float) -> str:
+    return format_si(value, BYTES)
+
+
+def networks(nets: Sequence[Network]) -> None:
+    table = Table(title="Network zoo (batch 1; MB = 10^6 bytes)")
+    table.add_column("name", no_wrap=True)
+    for column in ("input", "params (M)", "MACs (G)", "fp32 (MB)"):
+        table.add_column(column, justify="right", no_wrap=True)
+    table.add_column("description")
+    for net in nets:
+        table.add_row(
+            net.name,
+            shape(net.input_shape),
+            f"{net.params / 1e6:.3f}",
+            f"{net.macs / 1e9:.3f}",
+            mb(net.weight_bytes(32)),
+            net.description,
+        )
+    console.print(table)
+
+
+def layers(network: Network) -> None:
+    table = Table(title=f"{network.name}: {network.description}")
+    for column in ("layer", "kind", "input", "output", "params", "MACs (M)", "weights (kB fp32)"):
+        table.add_column(column, justify="left" if column in ("layer", "kind") else "right")
+    for layer in network.layers:
+        table.add_row(
+            layer.name,
+            layer.kind,
+            " + ".join(shape(s) for s in layer.input_shapes),
+            shape(layer.output_shape),
+            f"{layer.params:,}",
+            f"{layer.macs / 1e6:,.2f}",
+            f"{layer.weight_bytes(32) / 1e3:,.1f}",
+        )
+    console.print(table)
+    console.print(
+        f"[bold]{escape(network.name)}[/]: {network.params:,} parameters, {network.macs / 1e6:,.1f} M MACs, "
+        f"{network.vector_ops / 1e6:,.1f} M vector ops, {mb(network.weight_bytes(32))} MB of fp32 "
+        f"weights, input {shape(network.input_shape)}"
+    )
+
+
+def chips(accelerators: Sequence[Accelerator]) -> None:
+    table = Table(title="Bundled accelerators")
+    table.add_column("name", no_wrap=True)
+    for column in ("MACs", "peak TOPS", "on-chip SRAM", "DRAM BW", "budget"):
+        table.add_column(column, justify="right", no_wrap=True)
+    table.add_column("description")
+    for chip in accelerators:
+        table.add_row(
+            chip.name,
+            f"{chip.macs:,}",
+            f"{chip.peak_tops:.3g}",
+            _bytes(chip.onchip_bytes),
+            format_si(chip.dram.bandwidth_bytes_per_s or 0, BANDWIDTH),
+            format_si(chip.power_budget_w, POWER),
+            chip.config.description,
+        )
+    console.print(table)
+
+
+def chip(chip: Accelerator) -> None:
+    """Every resolved value of a chip, its source, and derived figures."""
+    src = chip.sources
+    table = Table(title=f"{chip.name}: {chip.config.description}")
+    for column in ("field", "value", "source"):
+        table.add_column(column, no_wrap=column != "source")
+    rows = [
+        (
+            "technology",
+            f"{chip.config.technology_nm:g} nm, energy x{chip.energy_scale:.3g} vs 45 nm",
+            src["energy_scale"],
+        ),
+        ("vdd", f"{chip.vdd:g} V", src.get("vdd", "config")),
+        ("compute.array", f"{chip.rows} x {chip.cols} = {chip.macs:,} MACs, {chip.dataflow}", "config"),
+        ("compute.clock", format_si(chip.clock_hz, FREQUENCY), "config"),
+        (
+            "compute.precision",
+            f"w{chip.weight_bits} a{chip.activation_bits} acc{chip.accumulator_bits} bits",
+            "config",
+        ),
+        ("compute.mac_energy", format_si(chip.mac_j, ENERGY), src["compute.mac_energy"]),
+        (
+            "compute.vector",
+            f"{chip.vector_lanes} lanes, {format_si(chip.vector_op_j, ENERGY)}/op",
+            src["compute.vector.op_energy"],
+        ),
+    ]
+    for lvl in (chip.register_file, *chip.buffers, chip.dram):
+        if lvl is None:
+            continue
+        per_pe = " per PE" if lvl.name == "register_file" else ""
+        capacity = "unbounded" if lvl.capacity_bytes == float("inf") else _bytes(lvl.capacity_bytes)
+        bandwidth = (
+            format_si(lvl.bandwidth_bytes_per_s, BANDWIDTH) if lvl.bandwidth_bytes_per_s else "not limiting"
+        )
+        rows.append(
+            (f"memory.{lvl.name}", f"{capacity}{per_pe}, holds {'+'.join(lvl.holds)}, {bandwidth}", "config")
+        )
+        key = "memory.dram.energy" if lvl.name == "dram" else f"memory.{lvl.name}.read_energy"
+        rows.append(
+            (
+                "  read / write energy",
+                f"{format_si(lvl.read_j_per_byte, ENERGY_PER_BYTE)} / "
+                f"{format_si(lvl.write_j_per_byte, ENERGY_PER_BYTE)}",
+                src[key],
+            )
+        )
+    rows += [
+        ("static power", format_si(chip.leakage_w, POWER), "config (static_power + buffer leakage)"),
+        ("power budget", format_si(chip.power_budget_w, POWER), "config"),
+        ("peak", f"{chip.peak_tops:.3g} TOPS; MACs alone {chip.mac_tops_per_w:.3g} TOPS/W", "derived"),
+        ("on-chip for weights", _bytes(chip.capacity_for(TensorKind.WEIGHTS)), "derived"),
+        ("on-chip for activations", _bytes(chip.capacity_for(TensorKind.ACTIVATIONS)), "derived"),
+        (
+            "ridge point",
+            f"{chip.ridge_macs_per_byte:.4g} MACs per DRAM byte ({1 / chip.ridge_macs_per_byte:.3g} B/MAC)",
+            "derived",
+        ),
+    ]
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
+
+
+def compression(report: CompressionReport, link: str | None) -> None:
+    network, spec, model = report.network, report.spec, report.model
+    table = Table(title=f"{network.name}: {spec.name} ({spec.source or 'flags'})")
+    for column in (
+        "layer",
+        "params",
+        "bits",
+        "density",
+        "dense fp32 kB",
+        "quantized kB",
+        "pruned kB",
+        "coded kB",
+    ):
+        table.add_column(column, justify="left" if column == "layer" else "right")
+    for x in model.layers:
+        table.add_row(
+            x.name,
+            f"{x.params:,}",
+            str(x.weight_bits),
+            f"{x.density:.0%}",
+            f"{x.dense_fp32 / 1e3:,.1f}",
+            f"{x.quantized / 1e3:,.1f}",
+            f"{x.pruned / 1e3:,.1f}",
+            f"{x.coded / 1e3:,.1f}",
+        )
+    totals = report.to_dict()["bytes"]
+    table.add_row(
+        "[bold]total[/]",
+        f"{network.params:,}",
+        "",
+        "",
+        *(f"{totals[k] / 1e3:,.1f}" for k in ("dense_fp32", "quantized", "pruned", "coded")),
+    )
+    console.print(table)
+    console.print(
+        f"  {mb(model.dense_fp32)} MB -> {mb(model.coded)} MB: {model.ratio:.1f}x smaller; "
+        f"{report.ratio_vs_alexnet_fp32:.0f}x smaller than 32-bit AlexNet "
+        f"({mb(report.alexnet_fp32_bytes)} MB)"
+    )
+    if report.download_s is not None:
+        console.print(
+            f"  over-the-air update: {mb(model.coded)} MB at {link} takes "
+            f"{format_si(report.download_s, TIME)}"
+        )
+
+
+def fit(answer: FitAnswer, top: int) -> None:
+    network, chip, best, result, fitting = (
+        answer.network,
+        answer.chip,
+        answer.best,
+        answer.result,
+        answer.fitting,
+    )
+    console.print(f"[bold]{network.name}[/] on [bold]{chip.name}[/]: {mb(chip.onchip_bytes)} MB on chip")
+    if best is None:
+        smallest = answer.smallest()
+        console.print(
+            f"  [bold red]nothing searched fits[/]: the smallest ({smallest.width:g}x width, "
+            f"{smallest.resolution} px, {smallest.weight_bits}-bit, {smallest.prune:.0%} pruned) still needs "
+            f"{mb(smallest.weight_bytes)} MB of weights + "
+            f"{mb(smallest.peak_activation_bytes)} MB of activations"
+        )
+        return
+    if best.knobs_changed == 0:
+        console.print("  [bold green]fits as it is[/]: no change needed")
+    table = Table(title="Gentlest changes that fit (fewest knobs moved, then least severe)")
+    for column in ("width", "resolution", "weight bits", "pruned", "weights MB", "activations MB", "knobs"):
+        table.add_column(column, justify="right")
+    for c in fitting[:top]:
+        table.add_row(
+            f"{c.width:g}",
+            str(c.resolution),
+            str(c.weight_bits),
+            f"{c.prune:.0%}",
+            mb(c.weight_bytes),
+            mb(c.peak_activation_bytes),
+            str(c.knobs_changed),
+        )
+    console.print(table)
+    if result is not None:
+        console.print(
+            f"  first choice on {chip.name}: latency {format_si(result.latency_s, TIME)}, "
+            f"energy {format_si(result.energy_j, ENERGY)} per inference, DRAM share {result.dram_share:.1%}"
+        )
+
+
+def comparison(rows: Sequence[dict[str, Any]]) -> None:
+    """One table per metric: networks down, chips across, the best of each row marked."""
+    chip_names = list(dict.fromkeys(r["hardware"] for r in rows))
+    nets = list(dict.fromkeys(r["network"] for r in rows))
+    cell = {(r["network"], r["hardware"]): r for r in rows}
+    for key, label, kind, lower in COMPARE_METRICS:
+        table = Table(title=label + (" (best marked *)" if lower is not None else ""), title_justify="left")
+        table.add_column("network")
+        for chip in chip_names:
+            table.add_column(chip, justify="right")
+        for net in nets:
+            values = [cell[net, chip][key] for chip in chip_names]
+            best = min(values) if lower else None
+            shown = []
+            for value in values:
+                text = (
+                    ("yes" if value else "no")
+                    if isinstance(value, bool)
+                    else (f"{value:.1%}" if kind is None else format_si(value, kind))
+                )
+                shown.append(
+                    f"[bold green]{text} *[/]"
+                    if best is not None and value == best and len(chip_names) > 1
+                    else text
+                )
+            table.add_row(net, *shown)
+        console.print(table)
+
+
+def sweep_front(path: Path, frame: Any, front: Any, area: bool) -> None:
+    axes = frame.attrs["axes"]
+    counts = frame["status"].value_counts().to_dict()
+    console.print(
+        f"{path}: {len(frame)} rows ({', '.join(f'{n} {k}' for k, n in counts.items())}), "
+        f"axes: {', '.join(axes)}"
+    )
+    title = "Pareto front: energy per inference vs latency" + (" vs on-chip SRAM" if area else "")
+    table = Table(title=title, title_justify="left")
+    for column in ("network", "point", *axes, "fits", "latency", "energy", "on-chip"):
+        table.add_column(column, justify="left" if column == "network" else "right")
+    for _, row in front.iterrows():
+        table.add_row(
+            row["network"],
+            str(row["point_id"]),
+            *(str(row[a]) for a in axes),
+            "yes" if row["weights_fit_on_chip"] else "no",
+            format_si(row["latency_s"], TIME),
+            format_si(row["energy_j"], ENERGY),
+            f"{mb(row['onchip_bytes'])} MB",
+        )
+    console.print(table)
+
+
+def result(r: Result, show_layers: bool) -> None:
+    fit = "[bold green]yes[/]" if r.weights_fit_on_chip else "[bold red]no[/]"
+    compressed = f", compressed ({r.compression})" if r.compression else ""
+    console.print(
+        f"[bold]{r.network}[/] on [bold]{r.hardware}[/]: {r.mode} state, batch {r.batch}{compressed}"
+    )
+    console.print(
+        f"  weights fit on chip: {fit} — {mb(r.weight_bytes)} MB of weights + "
+        f"{mb(r.peak_activation_bytes)} MB peak activations, {mb(r.onchip_bytes)} MB on chip"
+    )
+    if not r.weights_fit_on_chip:
+        console.print(
+            f"    pinned {mb(r.pinned_weight_bytes)} MB (highest reuse first); "
+            f"{mb(r.dram_bytes['weights'])} MB of weights from DRAM per inference"
+        )
+    budget = "within" if r.within_budget else "[bold red]over[/]"
+    console.print(
+        f"  latency {format_si(r.latency_s, TIME)}, {r.throughput_fps:,.1f} fps; "
+        f"energy {format_si(r.energy_j, ENERGY)} per inference; "
+        f"power {format_si(r.power_w, POWER)} at {r.fps:,.1f} fps, "
+        f"{budget} the {format_si(r.power_budget_w, POWER)} budget"
+    )
+    console.print(
+        f"  memory share {r.memory_share:.1%} (register file + SRAM + DRAM); DRAM share {r.dram_share:.1%}"
+    )
+    table = Table(title="Energy per inference", title_justify="left")
+    table.add_column("component")
+    table.add_column("energy", justify="right")
+    table.add_column("share", justify="right")
+    table.add_column("", min_width=30)
+    for name in COMPONENTS:
+        value = r.energy_breakdown_j[name]
+        share = value / r.energy_j
+        table.add_row(name, format_si(value, ENERGY), f"{share:.1%}", "█" * round(share * 40))
+    console.print(table)
+    top = sorted(r.layers, key=lambda layer: -layer.energy_j)[:3]
+    console.print(
+        "  most expensive layers: "
+        + ", ".join(
+            f"{layer.name} ({format_si(layer.energy_j, ENERGY)}, {layer.energy_j / r.energy_j:.0%})"
+            for layer in top
+        )
+    )
+    if show_layers:
+        detail = Table(title="Per layer (energy excludes chip-wide static power)")
+        for column in (
+            "layer",
+            "kind",
+            "MACs (M)",
+            "cycles",
+            "util",
+            "start",
+            "end",
+            "energy",
+            "DRAM",
+            "pinned",
+        ):
+            detail.add_column(column, justify="left" if column in ("layer", "kind") else "right")
+        for layer in r.layers:
+            detail.add_row(
+                layer.name,
+                layer.kind,
+                f"{layer.macs / 1e6:,.2f}",
+                f"{layer.cycles:,}",
+                f"{layer.utilization:.0%}" if layer.engine != "none" else "-",
+                format_si(layer.start_s, TIME),
+                format_si(layer.end_s, TIME),
+                format_si(layer.energy_j, ENERGY),
+                f"{layer.dram_bytes / 1e3:,.1f} kB",
+                "yes" if layer.weights_pinned else "",
+            )
+        console.print(detail)
+
+
+@contextmanager
+def sweep_progress() -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on stderr (rows, rate, time left), fed by the sweep's on_progress(rows,
+    total): first the rows already done, then each chunk's."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        "[progress.percentage]{task.percentage:>3.0f}%",
+        "{task.fields[rate]}",
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as progress:
+        task = progress.add_task("sweep", total=None, rate="")
+        start: list[tuple[float, int]] = []
+
+        def on_progress(rows: int, total: int) -> None:
+            if not start:
+                start.append((time.perf_counter(), rows))
+                progress.update(task, total=total, completed=rows)
+                return
+            progress.advance(task, rows)
+            elapsed = time.perf_counter() - start[0][0]
+            done = progress.tasks[0].completed - start[0][1]
+            progress.update(task, rate=f"{done / max(elapsed, 1e-9):,.0f} rows/s")
+
+        yield on_progress
+
+
+def sweep_done(out: str, counts: dict[str, int]) -> None:
+    if counts["added"] == 0 and counts["before"] >= counts["total"]:
+        console.print(f"{out}: sweep already complete ({counts['total']} rows); nothing to do")
+    else:
+        console.print(
+            f"{out}: {counts['before'] + counts['added']} of {counts['total']} rows ({counts['added']} new)"
+        )

@@ -1,0 +1,322 @@
+"""Pictures: plotly figures built from results, and self-contained HTML reports.
+
+Every figure is a function of a Result (or a list of them, or a sweep's rows), so tests can
+check traces and values; writing files is `write_report`'s job alone. HTML reports inline
+plotly.js, so they open offline.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import plotly.graph_objects as go
+
+from accelsim.account.result import COMPONENTS, Result
+from accelsim.errors import AccelsimError
+from accelsim.present.files import write_output
+
+COLORS = {
+    "mac": "#4C78A8",
+    "register_file": "#F58518",
+    "sram": "#E45756",
+    "dram": "#72B7B2",
+    "vector": "#54A24B",
+    "static": "#B279A2",
+}
+
+
+# ---------------------------------------------------------------------------- one run
+
+
+def energy_breakdown(result: Result) -> go.Figure:
+    """Sunburst: energy per inference by component, memory components split by tensor kind."""
+    ids, labels, parents, values = ["total"], [f"{result.energy_j * 1e6:.3g} uJ"], [""], [result.energy_j]
+    for name in COMPONENTS:
+        ids.append(name)
+        labels.append(name)
+        parents.append("total")
+        values.append(result.energy_breakdown_j[name])
+    for comp, kinds in result.memory_energy_j.items():
+        for kind, value in kinds.items():
+            ids.append(f"{comp}/{kind}")
+            labels.append(kind)
+            parents.append(comp)
+            values.append(value)
+    fig = go.Figure(
+        go.Sunburst(
+            ids=ids,
+            labels=labels,
+            parents=parents,
+            values=values,
+            branchvalues="total",
+            marker={"colors": [None, *(COLORS[c] for c in COMPONENTS)]},
+            hovertemplate="%{id}: %{value:.3g} J<extra></extra>",
+        )
+    )
+    fig.update_layout(title="Energy per inference by component and tensor kind (J)", margin={"t": 50})
+    return fig
+
+
+def layer_energy(result: Result) -> go.Figure:
+    """Stacked bars: each layer's dynamic energy by component, layers in order."""
+    names = [layer.name for layer in result.layers]
+    fig = go.Figure()
+    for comp in ("mac", "register_file", "sram", "dram", "vector"):
+        fig.add_bar(
+            x=names,
+            y=[layer.energy_breakdown_j[comp] for layer in result.layers],
+            name=comp,
+            marker_color=COLORS[comp],
+        )
+    fig.update_layout(
+        barmode="stack",
+        title="Energy per layer (J, dynamic; static is chip-wide)",
+        xaxis={"title": "layer", "tickangle": -60},
+        yaxis={"title": "energy (J)"},
+    )
+    return fig
+
+
+def timeline(result: Result) -> go.Figure:
+    """Gantt chart of the simpy simulation: DMA and compute engines, one bar per busy interval."""
+    fig = go.Figure()
+    for engine, color in (("dma", "#72B7B2"), ("compute", "#4C78A8")):
+        spans = [(layer, start, end) for eng, layer, start, end in result.timeline if eng == engine]
+        fig.add_bar(
+            y=[engine] * len(spans),
+            x=[(end - start) * 1e6 for _, start, end in spans],
+            base=[start * 1e6 for _, start, _ in spans],
+            orientation="h",
+            name=engine,
+            marker_color=color,
+            customdata=[layer for layer, _, _ in spans],
+            hovertemplate="%{customdata}: %{base:.1f} to %{x:.1f} us later<extra>" + engine + "</extra>",
+        )
+    fig.update_layout(
+        title=f"Timeline (latency {result.latency_s * 1e6:,.1f} us): overlap and stalls",
+        barmode="overlay",
+        xaxis={"title": "time (us)"},
+        yaxis={"title": "engine"},
+    )
+    return fig
+
+
+def roofline(result: Result) -> go.Figure:
+    """The chip's roofline and each array layer at its DRAM arithmetic intensity. A layer that
+    moves no DRAM bytes has no finite intensity: it is drawn at the right edge, and says so."""
+    peak = 2 * result.peak_macs_per_s
+    bandwidth = result.dram_bandwidth_bytes_per_s
+    layers = [layer for layer in result.layers if layer.engine == "array" and layer.macs]
+    ridge = peak / bandwidth
+    finite = [2 * layer.macs / layer.dram_bytes for layer in layers if layer.dram_bytes]
+    low, high = min([*finite, ridge]) / 10, max([*finite, ridge]) * 10
+    xs = [2 * layer.macs / layer.dram_bytes if layer.dram_bytes else high for layer in layers]
+    ys = [2 * layer.macs * result.batch / max(layer.end_s - layer.start_s, 1e-12) for layer in layers]
+    labels = [layer.name + ("" if layer.dram_bytes else " (no DRAM traffic)") for layer in layers]
+    fig = go.Figure()
+    edges = [low, ridge, high]
+    fig.add_scatter(
+        x=edges,
+        y=[min(x * bandwidth, peak) for x in edges],
+        mode="lines",
+        name="roofline",
+        line={"color": "black"},
+    )
+    fig.add_scatter(
+        x=xs,
+        y=ys,
+        mode="markers",
+        name="layers",
+        text=labels,
+        hovertemplate="%{text}: %{x:.3g} ops/B, %{y:.3g} ops/s<extra></extra>",
+    )
+    fig.update_layout(
+        title="Roofline: ops per DRAM byte vs achieved ops/s",
+        xaxis={"type": "log", "title": "arithmetic intensity (ops per DRAM byte)"},
+        yaxis={"type": "log", "title": "ops/s"},
+    )
+    return fig
+
+
+def weight_fit(result: Result) -> go.Figure:
+    """Cumulative weight bytes along the network against the on-chip capacity for weights."""
+    names, cumulative, total = [], [], 0.0
+    for layer in result.layers:
+        if layer.weight_bytes:
+            total += layer.weight_bytes
+            names.append(layer.name)
+            cumulative.append(total)
+    fig = go.Figure()
+    fig.add_scatter(x=names, y=[c / 1e6 for c in cumulative], mode="lines+markers", name="weights so far")
+    fig.add_hline(
+        y=result.weight_capacity_bytes / 1e6,
+        line_dash="dash",
+        line_color="red",
+        annotation_text=f"on-chip for weights: {result.weight_capacity_bytes / 1e6:.3g} MB",
+    )
+    fig.update_layout(
+        title="Where the weights stop fitting: cumulative weights (MB)",
+        xaxis={"title": "layer", "tickangle": -60},
+        yaxis={"title": "MB"},
+    )
+    return fig
+
+
+def run_figures(result: Result) -> list[go.Figure]:
+    return [
+        energy_breakdown(result),
+        layer_energy(result),
+        timeline(result),
+        roofline(result),
+        weight_fit(result),
+    ]
+
+
+def run_header(result: Result) -> str:
+    fit = "yes" if result.weights_fit_on_chip else "no"
+    budget = "within" if result.within_budget else "over"
+    return (
+        f"<h1>{html.escape(result.network)} on {html.escape(result.hardware)}</h1>"
+        f"<p>{result.mode} state, batch {result.batch}"
+        f"{', compressed (' + html.escape(result.compression) + ')' if result.compression else ''}. "
+        f"Weights fit on chip: <b>{fit}</b> ({result.weight_bytes / 1e6:.3g} MB of weights + "
+        f"{result.peak_activation_bytes / 1e6:.3g} MB peak activations, "
+        f"{result.onchip_bytes / 1e6:.3g} MB on chip). "
+        f"Latency {result.latency_s * 1e3:.3g} ms ({result.throughput_fps:,.1f} fps); energy "
+        f"{result.energy_j * 1e6:,.1f} uJ per inference; power {result.power_w:.3g} W, {budget} the "
+        f"{result.power_budget_w:.3g} W budget. Memory share {result.memory_share:.1%}, DRAM share "
+        f"{result.dram_share:.1%}.</p>"
+    )
+
+
+# ---------------------------------------------------------------------------- compare and sweep
+
+
+def compare_figures(results: Sequence[Result]) -> list[go.Figure]:
+    chips = list(dict.fromkeys(r.hardware for r in results))
+    nets = list(dict.fromkeys(r.network for r in results))
+    by = {(r.hardware, r.network): r for r in results}
+    bars = go.Figure()
+    for chip in chips:
+        bars.add_bar(x=nets, y=[by[chip, n].energy_j for n in nets], name=chip)
+    bars.update_layout(barmode="group", title="Energy per inference (J)", yaxis={"title": "J"})
+    scatter = go.Figure()
+    for chip in chips:
+        scatter.add_scatter(
+            x=[by[chip, n].latency_s for n in nets],
+            y=[by[chip, n].energy_j for n in nets],
+            mode="markers+text",
+            text=nets,
+            textposition="top center",
+            name=chip,
+        )
+    scatter.update_layout(
+        title="Latency vs energy per inference",
+        xaxis={"title": "latency (s)", "type": "log"},
+        yaxis={"title": "energy (J)", "type": "log"},
+    )
+    matrix = go.Figure(
+        go.Heatmap(
+            z=[[int(by[c, n].weights_fit_on_chip) for c in chips] for n in nets],
+            x=chips,
+            y=nets,
+            zmin=0,
+            zmax=1,
+            colorscale=[[0, "#E45756"], [1, "#54A24B"]],
+            showscale=False,
+            text=[["fits" if by[c, n].weights_fit_on_chip else "does not fit" for c in chips] for n in nets],
+            texttemplate="%{text}",
+        )
+    )
+    matrix.update_layout(title="Do the weights fit on chip?")
+    return [bars, scatter, matrix]
+
+
+def sweep_figures(frame: Any, front: Any) -> list[go.Figure]:
+    axes = frame.attrs.get("axes", [])
+    ok = frame[frame["status"] == "ok"]
+    pareto = go.Figure()
+    for net, group in ok.groupby("network"):
+        pareto.add_scatter(
+            x=group["latency_s"], y=group["energy_j"], mode="markers", name=f"{net}: points", opacity=0.4
+        )
+        best = front[front["network"] == net]
+        pareto.add_scatter(
+            x=best["latency_s"], y=best["energy_j"], mode="lines+markers", name=f"{net}: Pareto front"
+        )
+    pareto.update_layout(
+        title="Energy per inference vs latency",
+        xaxis={"title": "latency (s)", "type": "log"},
+        yaxis={"title": "energy (J)", "type": "log"},
+    )
+    figures = [pareto]
+    if len(axes) >= 2:
+        x_axis, y_axis = axes[0], axes[1]
+        for net, group in ok.groupby("network"):
+            table = group.groupby([y_axis, x_axis])["energy_j"].min().unstack()
+            heat = go.Figure(
+                go.Heatmap(
+                    z=table.to_numpy(),
+                    x=[str(v) for v in table.columns],
+                    y=[str(v) for v in table.index],
+                    colorbar={"title": "J"},
+                )
+            )
+            heat.update_layout(
+                title=f"{net}: least energy per inference over {x_axis} x {y_axis}",
+                xaxis={"title": x_axis, "type": "category"},
+                yaxis={"title": y_axis, "type": "category"},
+            )
+            figures.append(heat)
+    return figures
+
+
+# ---------------------------------------------------------------------------- files
+
+
+def write_report(
+    figures: Sequence[go.Figure], path: str | Path, header: str = "", title: str = "accelsim"
+) -> None:
+    """One self-contained HTML file (plotly.js inlined once), or a static image of the first
+    figure when the path ends in .png or .svg. Written whole or not at all."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix in (".png", ".svg"):
+        write_output(path, _image(figures, path, suffix[1:]), "--report")
+        return
+    if suffix not in (".html", ".htm"):
+        raise AccelsimError(f"--report: expected a .html, .png or .svg file, got '{path.name}'")
+    parts = [fig.to_html(full_html=False, include_plotlyjs=(i == 0)) for i, fig in enumerate(figures)]
+    page = (
+        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+        "<style>body{font-family:sans-serif;margin:2em;max-width:1200px}</style></head><body>"
+        f"{header}{''.join(parts)}</body></html>"
+    )
+    write_output(path, page, "--report")
+
+
+def _image(figures: Sequence[go.Figure], path: Path, image_format: str) -> bytes:
+    try:
+        return figures[0].to_image(format=image_format)
+    except Exception as exc:  # noqa: BLE001 - kaleido fails in several ways without a browser
+        raise AccelsimError(
+            f"--report {path.name}: static images need plotly's kaleido and a Chrome/Chromium "
+            f"({type(exc).__name__}); write .html instead"
+        ) from None
+
+
+def run_report(result: Result, path: str | Path) -> None:
+    write_report(run_figures(result), path, run_header(result), f"{result.network} on {result.hardware}")
+
+
+def compare_report(results: Sequence[Result], path: str | Path) -> None:
+    write_report(compare_figures(results), path, "<h1>accelsim compare</h1>", "accelsim compare")
+
+
+def sweep_report(frame: Any, front: Any, path: str | Path) -> None:
+    write_report(
+        sweep_figures(frame, front), path, f"<h1>accelsim sweep: {len(frame)} rows</h1>", "accelsim sweep"
+    )

@@ -1,0 +1,142 @@
+"""From mappings to a schedule: the residency plan with the least DRAM traffic, each layer's
+DRAM tiling under it, the layer plans (all traffic, compute time), and the engine's jobs."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from accelsim.hw.chip import Accelerator
+from accelsim.hw.enums import Engine, Level, TensorKind
+from accelsim.ir.network import INPUT, Layer, Network
+from accelsim.map.array import ArrayMapping
+from accelsim.map.tiling import Tiling, pick_tiling, tile_options
+from accelsim.map.traffic import Traffic
+from accelsim.schedule.residency import Residency, candidate_plans
+from accelsim.sim.engine import Chunk, Job
+
+MAX_CHUNKS = 4  # tiles of a layer are coalesced into at most this many events
+
+
+@dataclass(frozen=True)
+class LayerPlan:
+    layer: Layer
+    macs: float  # MACs performed for the whole batch (fewer when a sparse array skips zeros)
+    stored: float  # the layer's weights as stored (bytes)
+    mapping: ArrayMapping
+    tiling: Tiling
+    traffic: Traffic  # everything the layer moves, DRAM included (whole batch)
+    compute_s: float
+    waits_for: tuple[str, ...]
+    pinned: bool
+
+
+@dataclass(frozen=True)
+class Schedule:
+    residency: Residency
+    plans: tuple[LayerPlan, ...]
+
+    def jobs(self) -> list[Job]:
+        """The engine's work: every layer that runs, in order."""
+        return [_job(p) for p in self.plans if p.mapping.engine != Engine.NONE]
+
+
+def schedule(
+    network: Network,
+    chip: Accelerator,
+    batch: int,
+    cold: bool,
+    stored: Mapping[str, float],
+    mappings: Sequence[ArrayMapping],
+    macs: Sequence[float],
+) -> Schedule:
+    """The residency plan with the least DRAM traffic (cold: counting the pinned weights'
+    first load) and every layer's plan under it."""
+    act_bytes = chip.activation_bits / 8
+    element_bytes = {INPUT: math.prod(network.input_shape) * batch * act_bytes}
+    element_bytes.update({layer.name: layer.output_elements * batch * act_bytes for layer in network.layers})
+    residency, tilings = _choose_residency(network, chip, batch, cold, stored, element_bytes, mappings)
+    plans = []
+    for layer, mapping, tiling, layer_macs in zip(network.layers, mappings, tilings, macs, strict=True):
+        spilled = [r for src in layer.inputs for r in residency.roots[src] if r in residency.spilled]
+        waits = tuple(dict.fromkeys(r for r in spilled if r != INPUT))
+        plans.append(
+            _plan_layer(
+                layer, mapping, tiling, chip, cold, residency, stored.get(layer.name, 0.0), layer_macs, waits
+            )
+        )
+    return Schedule(residency, tuple(plans))
+
+
+def _choose_residency(
+    network: Network,
+    chip: Accelerator,
+    batch: int,
+    cold: bool,
+    stored: Mapping[str, float],
+    element_bytes: Mapping[str, float],
+    mappings: Sequence[ArrayMapping],
+) -> tuple[Residency, list[Tiling]]:
+    """The residency plan with the least DRAM traffic, and each layer's tiling under it."""
+    consumed = {src for layer in network.layers for src in layer.inputs}
+    views = [mapping.engine == Engine.NONE for mapping in mappings]
+    options_cache: dict[tuple, tuple] = {}
+    best: tuple[float, Residency, list[Tiling]] | None = None
+    for residency in candidate_plans(network, chip, batch, stored):
+        sinks = {
+            r for layer in network.layers if layer.name not in consumed for r in residency.roots[layer.name]
+        }
+        tilings = []
+        for layer, is_view in zip(network.layers, views, strict=True):
+            spilled = [r for src in layer.inputs for r in residency.roots[src] if r in residency.spilled]
+            out = not is_view and (layer.name in residency.spilled or layer.name in sinks)
+            inputs = 0.0 if is_view else sum(element_bytes[r] for r in spilled)
+            weights = 0.0 if layer.name in residency.pinned else stored.get(layer.name, 0.0)
+            key = (layer.name, weights, inputs, out)
+            options = options_cache.get(key)
+            if options is None:
+                options = options_cache[key] = tile_options(layer, batch, chip, weights, inputs, out)
+            tilings.append(pick_tiling(options, residency.tile_bytes))
+        dram = sum(t.weight_bytes + t.input_bytes + t.output_bytes for t in tilings)
+        if cold:
+            dram += sum(stored[name] for name in residency.pinned)
+        if best is None or dram < best[0]:
+            best = (dram, residency, tilings)
+    assert best is not None
+    return best[1], best[2]
+
+
+def _plan_layer(
+    layer: Layer,
+    mapping: ArrayMapping,
+    tiling: Tiling,
+    chip: Accelerator,
+    cold: bool,
+    res: Residency,
+    stored: float,
+    macs: float,
+    waits: tuple[str, ...],
+) -> LayerPlan:
+    pinned = layer.name in res.pinned
+    weights, acts = TensorKind.WEIGHTS, TensorKind.ACTIVATIONS
+    weights_in = tiling.weight_bytes + (stored if pinned and cold else 0.0)
+    traffic = (
+        mapping.traffic.plus(Level.DRAM, weights, read=weights_in)
+        .plus(Level.SRAM, weights, write=weights_in)
+        .plus(Level.DRAM, acts, read=tiling.input_bytes, write=tiling.output_bytes)
+        .plus(Level.SRAM, acts, write=tiling.input_bytes, read=tiling.output_bytes)
+    )
+    compute_s = mapping.cycles / chip.clock_hz
+    if chip.sram_bandwidth_bytes_per_s:  # the array cannot run faster than its buffer feeds it
+        compute_s = max(compute_s, traffic.bytes(Level.SRAM) / chip.sram_bandwidth_bytes_per_s)
+    return LayerPlan(layer, macs, stored, mapping, tiling, traffic, compute_s, waits, pinned)
+
+
+def _job(plan: LayerPlan) -> Job:
+    dram, weights, acts = Level.DRAM, TensorKind.WEIGHTS, TensorKind.ACTIVATIONS
+    load = plan.traffic.read.get((dram, weights), 0.0) + plan.traffic.read.get((dram, acts), 0.0)
+    store = plan.traffic.write.get((dram, acts), 0.0)
+    n = max(1, min(MAX_CHUNKS, plan.tiling.tiles)) if load or store else 1
+    chunk = Chunk(load / n, plan.compute_s / n, store / n)
+    return Job(plan.layer.name, (chunk,) * n, plan.waits_for)
