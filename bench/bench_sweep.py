@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from accelsim.sweep import SweepSpec, evaluate_chunk, load_sweep, points, run_sweep
+from accelsim.apps.sweep import SweepSpec, evaluate_chunk, load_sweep, points, run_sweep
 
 SPEC = """\
 base: 2W_npu

@@ -20,7 +20,7 @@ import tempfile
 from pathlib import Path
 
 from accelsim import load_net
-from accelsim.network import Layer
+from accelsim.ir import Layer
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "fixtures" / "scalesim_v3_cycles.json"

@@ -10,6 +10,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data"  # reference figures, each with its source
+FIXTURES = Path(__file__).resolve().parent / "fixtures"  # peer simulators' outputs
 
 
 @pytest.fixture(scope="session")

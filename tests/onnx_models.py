@@ -9,10 +9,10 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-from accelsim.network import INPUT, Network, build_network
-from accelsim.resources import resolve
-from accelsim.workload import parse_workload
-from accelsim.yamlio import load_yaml_mapping
+from accelsim.ir import INPUT, Network, build_network
+from accelsim.load.resources import resolve
+from accelsim.load.workload import parse_workload
+from accelsim.load.yamlio import load_yaml_mapping
 
 
 def unfolded_zoo(name: str) -> Network:

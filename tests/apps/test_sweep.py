@@ -15,8 +15,9 @@ import pandas as pd
 import pytest
 
 from accelsim import AccelsimError
-from accelsim.compare import SUMMARY_FIELDS, compare
-from accelsim.sweep import SweepSpec, load_sweep, pareto_front, points, read_results, run_sweep
+from accelsim.account.result import SUMMARY_FIELDS
+from accelsim.apps.compare import compare
+from accelsim.apps.sweep import SweepSpec, load_sweep, pareto_front, points, read_results, run_sweep
 from tests.cli_runner import run_main
 from tests.conftest import run_cli
 

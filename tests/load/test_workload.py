@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from accelsim import AccelsimError, load_net
+from tests.conftest import ROOT
 
 TINY = """\
 name: tiny
@@ -103,7 +104,7 @@ def test_binary_and_missing_files(tmp_path: Path) -> None:
 
 
 def test_readme_example_workload_builds(tmp_path: Path) -> None:
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    readme = (ROOT / "README.md").read_text()
     example = readme.split("```yaml\n", 1)[1].split("```", 1)[0]
     net = load_net(write(tmp_path, example, "tiny_resnet.yaml"))
     assert net.name == "tiny_resnet"

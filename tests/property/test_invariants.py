@@ -9,7 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from accelsim import LayerSpec, build_network, load_hw, simulate
-from accelsim.hardware import HwConfig, resolve_accelerator
+from accelsim.hw.resolve import resolve_accelerator
+from accelsim.hw.schema import HwConfig
 
 BASE = load_hw("2W_npu").config.model_dump()
 

@@ -11,7 +11,7 @@ import pytest
 from onnx import TensorProto, helper, numpy_helper
 
 from accelsim import AccelsimError, load_net, simulate
-from accelsim.onnx_import import OnnxWarning
+from accelsim.load.onnx_model import OnnxWarning
 from tests.conftest import run_cli
 from tests.onnx_models import export, single_op, unfolded_zoo
 

@@ -12,9 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from accelsim import AccelsimError, simulate
-from accelsim.hardware import parse_hw
-from accelsim.network import ATTRS, INFER, build_network
-from accelsim.workload import parse_workload
+from accelsim.ir import OPS, build_network
+from accelsim.load.chip import parse_hw
+from accelsim.load.workload import parse_workload
 from tests.conftest import ROOT
 
 BASE_CHIP = yaml.safe_load((ROOT / "hw_configs" / "2W_npu.yaml").read_text())
@@ -88,9 +88,9 @@ def workloads(draw: st.DrawFn) -> dict[str, Any]:
     """Mostly plausible layers (an op's own attributes, small positive values), some wild."""
     entries = []
     for i in range(draw(st.integers(1, 5))):
-        op = draw(st.sampled_from(sorted(INFER)))
+        op = draw(st.sampled_from(sorted(OPS)))
         entry: dict[str, Any] = {"name": f"l{i}", "op": op}
-        keys = sorted(ATTRS.get(op, ())) if draw(st.integers(0, 5)) else ANY_ATTR
+        keys = sorted(OPS[op].attrs) if draw(st.integers(0, 5)) else ANY_ATTR
         for key in draw(st.lists(st.sampled_from(keys), max_size=3, unique=True)) if keys else []:
             if draw(st.integers(0, 5)) == 0:
                 entry[key] = draw(wild)

@@ -4,15 +4,17 @@ the exact config, topology and command), and on hand-checked cases."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
 from accelsim import load_hw, load_net
-from accelsim.hardware import HwConfig, resolve_accelerator
-from accelsim.mapper import as_gemm, fold_cycles, map_layer, spatial_extents
+from accelsim.hw.resolve import resolve_accelerator
+from accelsim.hw.schema import HwConfig
+from accelsim.map import map_layer
+from accelsim.map.array import as_gemm, fold_cycles, spatial_extents
+from tests.conftest import FIXTURES
 
-FIXTURE = json.loads((Path(__file__).parent / "fixtures" / "scalesim_v3_cycles.json").read_text())
+FIXTURE = json.loads((FIXTURES / "scalesim_v3_cycles.json").read_text())
 DATAFLOWS = {"ws": "weight_stationary", "os": "output_stationary", "is": "input_stationary"}
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from accelsim import AccelsimError, load_hw, load_net, simulate
-from accelsim.result import COMPONENTS
-from tests.conftest import run_cli
+from accelsim.account.result import COMPONENTS
+from tests.conftest import ROOT, run_cli
 
 
 @pytest.fixture(scope="module")
@@ -200,7 +200,7 @@ def test_run_cli_bad_input(tmp_path: Path) -> None:
 
 
 def test_readme_story_table_is_current() -> None:
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    readme = (ROOT / "README.md").read_text()
     rows = [
         line.split("|")[1:-1]
         for line in readme.splitlines()

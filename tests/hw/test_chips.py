@@ -10,10 +10,10 @@ import pytest
 import yaml
 
 from accelsim import AccelsimError, load_hw
-from accelsim import energy_table as table
-from accelsim.hardware import hw_schema
-from accelsim.resources import bundled_dir, bundled_names
-from tests.conftest import run_cli
+from accelsim.energy import default as table
+from accelsim.hw.schema import hw_schema
+from accelsim.load.resources import bundled_dir, bundled_names
+from tests.conftest import ROOT, run_cli
 
 BUNDLED = bundled_names("hw_configs")
 
@@ -189,7 +189,7 @@ def test_hw_cli(tmp_path: Path) -> None:
 
 
 def test_readme_annotated_example_is_the_2w_npu(tmp_path: Path) -> None:
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    readme = (ROOT / "README.md").read_text()
     example = next(block.split("```", 1)[0] for block in readme.split("```yaml\n")[1:] if "compute:" in block)
     mine, bundled = load_hw(write(tmp_path, example)), load_hw("2W_npu")
     assert mine.config.model_dump(exclude={"description", "source"}) == bundled.config.model_dump(

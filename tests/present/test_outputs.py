@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from accelsim.sweep import load_sweep, run_sweep
+from accelsim.apps.sweep import load_sweep, run_sweep
 from tests.cli_runner import run_main
 
 RUN = ("run", "--hw", "2W_npu", "--net", "squeezenet")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from accelsim import AccelsimError, LayerSpec, build_network, load_net
-from accelsim.transforms import scale_resolution, scale_width
+from accelsim.transform.scale import scale_resolution, scale_width
 
 
 def net(*specs: LayerSpec, shape: tuple[int, ...] = (3, 32, 32)):
@@ -159,7 +159,7 @@ def test_weight_and_activation_sizes() -> None:
 
 
 def test_output_layers_keep_their_width() -> None:
-    from accelsim.transforms import output_layers
+    from accelsim.transform.scale import output_layers
 
     assert output_layers(load_net("squeezenet").specs) == {"conv10"}  # conv10 -> relu -> gap -> softmax
     assert output_layers(load_net("resnet50").specs) == {"fc1000"}

@@ -9,17 +9,16 @@ from pathlib import Path
 import pytest
 
 from accelsim import AccelsimError, load_hw, load_net, simulate
-from accelsim.compression import (
+from accelsim.apps.fit import search
+from accelsim.ir import LayerSpec, build_network
+from accelsim.load.compression import load_preset, resolve_spec
+from accelsim.transform.compress import (
     DEEP_COMPRESSION_HUFFMAN,
     CompressionSpec,
     compress,
     layer_size,
-    load_preset,
     padding_per_nonzero,
-    resolve_spec,
 )
-from accelsim.fit import search
-from accelsim.network import LayerSpec, build_network
 from tests.conftest import run_cli, within
 
 ALEXNET_FP32 = 60_965_224 * 4
@@ -105,7 +104,8 @@ def test_compression_makes_alexnet_fit_and_cuts_dram() -> None:
 def test_sparse_compute_skips_macs() -> None:
     data = load_hw("2W_npu").config.model_dump()
     data["compute"] = {**data["compute"], "sparse": True}
-    from accelsim.hardware import HwConfig, resolve_accelerator
+    from accelsim.hw.resolve import resolve_accelerator
+    from accelsim.hw.schema import HwConfig
 
     sparse_chip = resolve_accelerator(HwConfig.model_validate(data))
     spec = CompressionSpec(prune=0.5)
@@ -213,7 +213,7 @@ def test_bad_specs(tmp_path: Path) -> None:
 
 
 def test_real_weights_from_onnx_are_measured(tmp_path: Path) -> None:
-    from accelsim.onnx_import import load_onnx_weights
+    from accelsim.load.onnx import load_onnx_weights
     from tests.onnx_models import export, unfolded_zoo
 
     path = export(unfolded_zoo("squeezenet_v1_1"), tmp_path / "sq.onnx", seed=0)

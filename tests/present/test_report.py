@@ -14,7 +14,8 @@ import pytest
 from nbclient import NotebookClient
 
 from accelsim import AccelsimError, simulate
-from accelsim.report import (
+from accelsim.apps.sweep import load_sweep, pareto_front, read_results, run_sweep
+from accelsim.present.report import (
     compare_figures,
     energy_breakdown,
     layer_energy,
@@ -25,10 +26,7 @@ from accelsim.report import (
     weight_fit,
     write_report,
 )
-from accelsim.sweep import load_sweep, pareto_front, read_results, run_sweep
-from tests.conftest import run_cli
-
-ROOT = Path(__file__).resolve().parents[1]
+from tests.conftest import ROOT, run_cli
 
 
 @pytest.fixture(scope="module")
