@@ -28,7 +28,7 @@ class Shaped:
 
 
 def is_int(value: Any, minimum: int) -> bool:
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= minimum
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool) and int(value) >= minimum
 
 
 def _pair(value: Any, what: str, layer: str, minimum: int = 1) -> tuple[int, int]:
@@ -114,7 +114,8 @@ def _feature_map(spec: LayerSpec, shape: Shape) -> tuple[int, int, int]:
         raise AccelsimError(
             f"layer '{spec.name}' ({spec.op}) needs a (C, H, W) feature map as input, got shape {shape}"
         )
-    return shape  # type: ignore[return-value]
+    c, h, w = shape
+    return c, h, w
 
 
 def _single(spec: LayerSpec, shapes: Sequence[Shape]) -> Shape:

@@ -21,6 +21,10 @@ class Tiling:
     tiles: int  # DRAM transfers come in this many pieces
 
 
+# (double-buffered working set, DRAM bytes, tiling), by working set, traffic falling
+TileOptions = tuple[tuple[float, float, Tiling], ...]
+
+
 def _candidates(n: int) -> list[int]:
     out, k = [], 1
     while k < n:
@@ -36,7 +40,7 @@ def tile_options(
     weights_from_dram: float,
     input_from_dram: float,
     output_to_dram: bool,
-) -> tuple[tuple[float, float, Tiling], ...]:
+) -> TileOptions:
     """Every tiling worth having, as (double-buffered working set, DRAM bytes, tiling), sorted
     by working set, each with less DRAM traffic than any smaller one: output-channel tiles x
     output-row tiles (powers of two) in two loop orders. Independent of the space on chip, so
@@ -79,7 +83,7 @@ def tile_options(
     return tuple(frontier)
 
 
-def pick_tiling(options: tuple[tuple[float, float, Tiling], ...], space: float) -> Tiling:
+def pick_tiling(options: TileOptions, space: float) -> Tiling:
     """The least-traffic option whose working set fits `space`; else the smallest one."""
     best = options[0][2]
     for working, _, tiling in options:  # sorted by working set, traffic falling

@@ -11,7 +11,7 @@ from accelsim.hw.chip import Accelerator
 from accelsim.hw.enums import Engine, Level, TensorKind
 from accelsim.ir.network import INPUT, Layer, Network
 from accelsim.map.array import ArrayMapping
-from accelsim.map.tiling import Tiling, pick_tiling, tile_options
+from accelsim.map.tiling import TileOptions, Tiling, pick_tiling, tile_options
 from accelsim.map.traffic import Traffic
 from accelsim.schedule.residency import Residency, candidate_plans
 from accelsim.sim.engine import Chunk, Job
@@ -81,7 +81,7 @@ def _choose_residency(
     """The residency plan with the least DRAM traffic, and each layer's tiling under it."""
     consumed = {src for layer in network.layers for src in layer.inputs}
     views = [mapping.engine == Engine.NONE for mapping in mappings]
-    options_cache: dict[tuple, tuple] = {}
+    options_cache: dict[tuple[str, float, float, bool], TileOptions] = {}
     best: tuple[float, Residency, list[Tiling]] | None = None
     for residency in candidate_plans(network, chip, batch, stored):
         sinks = {

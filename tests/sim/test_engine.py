@@ -1,0 +1,46 @@
+"""The simpy engine alone: jobs of chunks, a shared DRAM channel, double buffering, waits."""
+
+from __future__ import annotations
+
+import pytest
+
+from accelsim.sim.engine import Chunk, Job, run
+
+BW = 1e9  # bytes/s: 1 byte = 1 ns
+
+
+def test_one_chunk_loads_computes_and_stores_in_sequence() -> None:
+    timeline = run([Job("a", (Chunk(100, 50e-9, 30),))], BW)
+    assert timeline.latency_s == pytest.approx(180e-9)
+    assert timeline.dma_busy_s == pytest.approx(130e-9) and timeline.compute_busy_s == pytest.approx(50e-9)
+    span = timeline.layers["a"]
+    assert (span.start, span.end) == pytest.approx((0.0, 180e-9))
+
+
+def test_double_buffering_overlaps_the_next_load_with_compute() -> None:
+    chunk = Chunk(100, 100e-9, 0)
+    overlapped = run([Job("a", (chunk,) * 4)], BW).latency_s
+    # load 1, then each compute hides the next load: 100 + 4 x 100 ns, not 8 x 100 ns
+    assert overlapped == pytest.approx(500e-9)
+
+
+def test_a_job_waits_for_the_stores_it_reads() -> None:
+    producer = Job("p", (Chunk(0, 10e-9, 200),))
+    free = run([producer, Job("c", (Chunk(0, 10e-9, 0),))], BW)
+    waiting = run([producer, Job("c", (Chunk(50, 10e-9, 0),), waits_for=("p",))], BW)
+    assert free.layers["c"].start == pytest.approx(10e-9)  # right after p computes
+    assert waiting.layers["c"].end == pytest.approx(10e-9 + 200e-9 + 50e-9 + 10e-9)
+
+
+def test_loads_and_stores_share_one_dram_channel() -> None:
+    jobs = [Job("a", (Chunk(0, 0, 100),)), Job("b", (Chunk(100, 0, 0),))]
+    timeline = run(jobs, BW)
+    dma = sorted((start, end) for engine, _, start, end in timeline.intervals if engine == "dma")
+    assert all(earlier[1] <= later[0] + 1e-18 for earlier, later in zip(dma, dma[1:], strict=False))
+    assert timeline.latency_s == pytest.approx(200e-9)
+
+
+def test_more_bandwidth_is_never_slower() -> None:
+    jobs = [Job(f"l{i}", (Chunk(1000 * i, 300e-9, 500),) * 3) for i in range(1, 6)]
+    latencies = [run(jobs, bw).latency_s for bw in (1e8, 1e9, 1e10, 1e11)]
+    assert latencies == sorted(latencies, reverse=True)
