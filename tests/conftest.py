@@ -27,7 +27,9 @@ def within(measured: float, value: float | str, tol: float) -> bool:
     return abs(measured - float(printed)) <= allowed
 
 
-def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def run_process(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """`python -m accelsim ARGS` in a process of its own: for the few end-to-end checks (most
+    CLI tests run the entry point in-process, tests/cli_runner.py)."""
     return subprocess.run(
         [sys.executable, "-m", "accelsim", *args],
         capture_output=True,

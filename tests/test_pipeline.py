@@ -10,7 +10,8 @@ import pytest
 
 from accelsim import AccelsimError, load_hw, load_net, simulate
 from accelsim.account.result import COMPONENTS
-from tests.conftest import ROOT, run_cli
+from tests.cli_runner import run_main
+from tests.conftest import ROOT
 
 
 @pytest.fixture(scope="module")
@@ -160,7 +161,7 @@ def test_result_exports() -> None:
 
 
 def test_run_cli(tmp_path: Path) -> None:
-    out = run_cli("run", "--hw", "2W_npu.yaml", "--net", "squeezenet", cwd=tmp_path)
+    out = run_main("run", "--hw", "2W_npu.yaml", "--net", "squeezenet", cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     for text in (
         "weights fit on chip: yes",
@@ -173,12 +174,12 @@ def test_run_cli(tmp_path: Path) -> None:
         "most expensive layers",
     ):
         assert text in out.stdout
-    out = run_cli("run", "--hw", "2W_npu", "--net", "alexnet", "--layers", "--mode", "cold", cwd=tmp_path)
+    out = run_main("run", "--hw", "2W_npu", "--net", "alexnet", "--layers", "--mode", "cold", cwd=tmp_path)
     assert out.returncode == 0 and "fit on chip: no" in out.stdout and "fc6" in out.stdout
     target = tmp_path / "r.json"
-    out = run_cli("run", "--hw", "2W_npu", "--net", "mobilenet_v1", "--width", "0.5", "--json", str(target))
+    out = run_main("run", "--hw", "2W_npu", "--net", "mobilenet_v1", "--width", "0.5", "--json", str(target))
     assert out.returncode == 0 and json.loads(target.read_text())["network"] == "mobilenet_v1@w0.5"
-    data = json.loads(run_cli("run", "--hw", "2W_npu", "--net", "squeezenet", "--json", "-").stdout)
+    data = json.loads(run_main("run", "--hw", "2W_npu", "--net", "squeezenet", "--json", "-").stdout)
     assert data["weights_fit_on_chip"] is True
 
 
@@ -193,7 +194,7 @@ def test_run_cli_bad_input(tmp_path: Path) -> None:
         ),
     ]
     for args, message in cases:
-        out = run_cli(*args)
+        out = run_main(*args)
         assert out.returncode == 2 and message in out.stderr, (args, out.stderr)
         assert "Traceback" not in out.stderr
     assert not list(tmp_path.rglob("*.json"))

@@ -19,7 +19,6 @@ from accelsim.account.result import SUMMARY_FIELDS
 from accelsim.apps.compare import compare
 from accelsim.apps.sweep import SweepSpec, load_sweep, pareto_front, points, read_results, run_sweep
 from tests.cli_runner import run_main
-from tests.conftest import run_cli
 
 SPEC = """\
 base: 2W_npu
@@ -47,7 +46,7 @@ def test_compare_api_and_cli() -> None:
     assert isinstance(frame, pd.DataFrame) and len(frame) == 4
     fits = frame.set_index(["hardware", "network"])["weights_fit_on_chip"]
     assert fits["big_sram", "alexnet"] and not fits["2W_npu", "alexnet"]
-    out = run_cli("compare", "--hw", "2W_npu.yaml", "edge_tpu_like", "--net", "squeezenet", "alexnet")
+    out = run_main("compare", "--hw", "2W_npu.yaml", "edge_tpu_like", "--net", "squeezenet", "alexnet")
     assert out.returncode == 0, out.stderr
     for title in (
         "weights fit on chip",
@@ -59,9 +58,9 @@ def test_compare_api_and_cli() -> None:
     ):
         assert title in out.stdout
     assert "*" in out.stdout  # the best chip of each row is marked
-    data = json.loads(run_cli("compare", "--hw", "2W_npu", "--net", "squeezenet", "--json").stdout)
+    data = json.loads(run_main("compare", "--hw", "2W_npu", "--net", "squeezenet", "--json").stdout)
     assert data[0]["network"] == "squeezenet" and "energy_dram_j" in data[0]
-    bad = run_cli("compare", "--hw", "2W_npu", "--net", "squeezenett")
+    bad = run_main("compare", "--hw", "2W_npu", "--net", "squeezenett")
     assert bad.returncode == 2 and "did you mean 'squeezenet'" in bad.stderr
 
 
@@ -100,7 +99,7 @@ def test_local_and_dask_agree_and_rerun_is_noop(tmp_path: Path) -> None:
     run_sweep(spec, base, distributed, dask="local", workers=2)
     assert rows_of(local) == rows_of(distributed)
     assert run_sweep(spec, base, local) == {"total": 12, "before": 12, "added": 0}  # finished: no-op
-    out = run_cli("sweep", str(write_spec(tmp_path)), "--out", str(local))
+    out = run_main("sweep", str(write_spec(tmp_path)), "--out", str(local))
     assert out.returncode == 0 and "nothing to do" in out.stdout
 
 
@@ -187,12 +186,12 @@ def test_sweep_show_exports(tmp_path: Path) -> None:
     spec, base = load_sweep(write_spec(tmp_path))
     db = tmp_path / "r.db"
     run_sweep(spec, base, db, workers=1)
-    out = run_cli(
+    out = run_main(
         "sweep", "show", str(db), "--csv", str(tmp_path / "r.csv"), "--parquet", str(tmp_path / "r.pq")
     )
     assert out.returncode == 0 and "Pareto front" in out.stdout, out.stderr
     assert len(pd.read_csv(tmp_path / "r.csv")) == 12 and len(pd.read_parquet(tmp_path / "r.pq")) == 12
-    data = json.loads(run_cli("sweep", "show", str(db), "--json", "--area").stdout)
+    data = json.loads(run_main("sweep", "show", str(db), "--json", "--area").stdout)
     assert data["rows"] == 12 and data["pareto"]
 
 
@@ -209,7 +208,7 @@ def test_sweep_show_exports(tmp_path: Path) -> None:
     ],
 )
 def test_bad_sweep_specs(tmp_path: Path, text: str, message: str) -> None:
-    out = run_cli("sweep", str(write_spec(tmp_path, text)), "--out", str(tmp_path / "r.db"))
+    out = run_main("sweep", str(write_spec(tmp_path, text)), "--out", str(tmp_path / "r.db"))
     assert out.returncode == 2 and message in out.stderr and "Traceback" not in out.stderr
     assert not (tmp_path / "r.db").exists()
 

@@ -5,20 +5,21 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.conftest import run_cli
+from tests.cli_runner import run_main
+from tests.conftest import run_process
 
 
 def test_nets_lists_the_zoo_with_sizes() -> None:
-    out = run_cli("nets")
+    out = run_main("nets")
     assert out.returncode == 0, out.stderr
     assert "squeezenet" in out.stdout and "4.99" in out.stdout  # MB of fp32 weights
-    rows = json.loads(run_cli("nets", "--json").stdout)
+    rows = json.loads(run_main("nets", "--json").stdout)
     by_name = {row["name"]: row for row in rows}
     assert by_name["alexnet"]["params"] == 60_965_224
 
 
 def test_info_json_fields(tmp_path: Path) -> None:
-    out = run_cli(
+    out = run_main(
         "info", "--net", "mobilenet_v1", "--width", "0.5", "--resolution", "160", "--json", cwd=tmp_path
     )
     assert out.returncode == 0, out.stderr
@@ -37,7 +38,7 @@ def test_info_table_and_own_workload(tmp_path: Path) -> None:
         "name: mine\ninput: [1, 28, 28]\nlayers:\n"
         "  - {op: conv, out: 4, k: 3}\n  - {op: relu}\n  - {op: linear, out: 10}\n"
     )
-    out = run_cli("info", "--net", str(path))
+    out = run_main("info", "--net", str(path))
     assert out.returncode == 0, out.stderr
     assert "mine" in out.stdout and "27,050" in out.stdout  # 4*9+4 + 2704*10+10 parameters
 
@@ -55,8 +56,15 @@ def test_bad_input_exits_2_with_one_line_and_no_traceback(tmp_path: Path) -> Non
         (("info", "--net", "squeezenet", "--width", "-1"), "width multiplier must be"),
     ]
     for args, message in cases:
-        out = run_cli(*args)
+        out = run_main(*args)
         assert out.returncode == 2, (args, out.stdout, out.stderr)
         assert message in out.stderr, (args, out.stderr)
         assert "Traceback" not in out.stderr
         assert len(out.stderr.strip().splitlines()) == 1, out.stderr
+
+
+def test_the_main_command_end_to_end_from_another_folder(tmp_path: Path) -> None:
+    """The quick start's command in a process of its own, away from the checkout."""
+    out = run_process("run", "--hw", "2W_npu.yaml", "--net", "squeezenet", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert "squeezenet on 2W_npu" in out.stdout and "weights fit on chip: yes" in out.stdout

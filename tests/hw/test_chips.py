@@ -13,7 +13,8 @@ from accelsim import AccelsimError, load_hw
 from accelsim.energy import default as table
 from accelsim.hw.schema import hw_schema
 from accelsim.load.resources import bundled_dir, bundled_names
-from tests.conftest import ROOT, run_cli
+from tests.cli_runner import run_main
+from tests.conftest import ROOT
 
 BUNDLED = bundled_names("hw_configs")
 
@@ -167,24 +168,24 @@ def test_bad_files(tmp_path: Path, text: str, message: str) -> None:
 
 
 def test_hw_cli(tmp_path: Path) -> None:
-    out = run_cli("hw", "list", cwd=tmp_path)
+    out = run_main("hw", "list", cwd=tmp_path)
     assert out.returncode == 0 and "2W_npu" in out.stdout and "tpu_v1_like" in out.stdout
-    out = run_cli("hw", "show", "2W_npu.yaml", cwd=tmp_path)
+    out = run_main("hw", "show", "2W_npu.yaml", cwd=tmp_path)
     assert out.returncode == 0 and "Stillmaker" in out.stdout and "Horowitz" in out.stdout
     import json
 
-    data = json.loads(run_cli("hw", "show", "2W_npu", "--json").stdout)
+    data = json.loads(run_main("hw", "show", "2W_npu", "--json").stdout)
     assert data["derived"]["mac_tops_per_w"] > 1 and data["sources"]["compute.mac_energy"].startswith(
         "Horowitz"
     )
     assert data["derived"]["onchip_bytes_weights"] == 4 * 2**20
-    schema = json.loads(run_cli("hw", "schema").stdout)
+    schema = json.loads(run_main("hw", "schema").stdout)
     assert "compute" in schema["properties"]
     bad = write(tmp_path, config_text().replace("lanes: 64", "lanes: 64, lane: 2"))
-    out = run_cli("hw", "show", str(bad))
+    out = run_main("hw", "show", str(bad))
     assert out.returncode == 2 and "unknown field 'compute.vector.lane'" in out.stderr
     assert "Traceback" not in out.stderr and len(out.stderr.strip().splitlines()) == 1
-    out = run_cli("hw", "show", "2W_npux")
+    out = run_main("hw", "show", "2W_npux")
     assert out.returncode == 2 and "did you mean '2W_npu'" in out.stderr
 
 

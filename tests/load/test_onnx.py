@@ -12,7 +12,7 @@ from onnx import TensorProto, helper, numpy_helper
 
 from accelsim import AccelsimError, load_net, simulate
 from accelsim.load.onnx_model import OnnxWarning
-from tests.conftest import run_cli
+from tests.cli_runner import run_main
 from tests.onnx_models import export, single_op, unfolded_zoo
 
 
@@ -33,9 +33,9 @@ def test_onnx_runs_everywhere(tmp_path: Path) -> None:
     result = simulate(path, "2W_npu")
     assert result.weights_fit_on_chip and result.network == "model"
     assert simulate(path, "2W_npu", batch=2).batch == 2
-    out = run_cli("run", "--hw", "2W_npu.yaml", "--net", str(path))
+    out = run_main("run", "--hw", "2W_npu.yaml", "--net", str(path))
     assert out.returncode == 0 and "model on 2W_npu" in out.stdout, out.stderr
-    out = run_cli("info", "--net", str(path), "--json")
+    out = run_main("info", "--net", str(path), "--json")
     assert out.returncode == 0 and '"params": 1248424' in out.stdout
 
 
@@ -215,7 +215,7 @@ def test_dynamic_dims_need_input_shape(tmp_path: Path) -> None:
         load_net(path)
     assert load_net(path, input_shape="1x3x32x48").layers[0].output_shape == (3, 32, 48)
     assert load_net(path, input_shape="3x32x48").input_shape == (3, 32, 48)
-    out = run_cli("info", "--net", str(path))
+    out = run_main("info", "--net", str(path))
     assert out.returncode == 2 and "--input-shape" in out.stderr and "Traceback" not in out.stderr
 
 
@@ -237,7 +237,7 @@ def test_bad_files(tmp_path: Path, content: bytes, message: str) -> None:
     path.write_bytes(content)
     with pytest.raises(AccelsimError, match=message):
         load_net(path)
-    out = run_cli("run", "--hw", "2W_npu", "--net", str(path))
+    out = run_main("run", "--hw", "2W_npu", "--net", str(path))
     assert out.returncode == 2 and message in out.stderr and "Traceback" not in out.stderr
 
 

@@ -26,7 +26,8 @@ from accelsim.present.report import (
     weight_fit,
     write_report,
 )
-from tests.conftest import ROOT, run_cli
+from tests.cli_runner import run_main
+from tests.conftest import ROOT
 
 
 @pytest.fixture(scope="module")
@@ -103,7 +104,7 @@ def test_html_report_is_self_contained(result, tmp_path: Path) -> None:
     assert len(text) > 3_000_000  # the plotly.js bundle is inlined
     with pytest.raises(AccelsimError, match="expected a .html, .png or .svg"):
         write_report([], tmp_path / "run.pdf")
-    out = run_cli("run", "--hw", "2W_npu", "--net", "squeezenet", "--report", str(tmp_path / "cli.html"))
+    out = run_main("run", "--hw", "2W_npu", "--net", "squeezenet", "--report", str(tmp_path / "cli.html"))
     assert out.returncode == 0 and (tmp_path / "cli.html").stat().st_size > 3_000_000
 
 

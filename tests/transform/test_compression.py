@@ -19,7 +19,8 @@ from accelsim.transform.compress import (
     layer_size,
     padding_per_nonzero,
 )
-from tests.conftest import run_cli, within
+from tests.cli_runner import run_main
+from tests.conftest import within
 
 ALEXNET_FP32 = 60_965_224 * 4
 
@@ -156,23 +157,23 @@ def test_fit_search() -> None:
 
 
 def test_compress_and_fit_cli(tmp_path: Path) -> None:
-    out = run_cli("compress", "--net", "alexnet", "--preset", "deep_compression", "--link", "10Mbit/s")
+    out = run_main("compress", "--net", "alexnet", "--preset", "deep_compression", "--link", "10Mbit/s")
     assert out.returncode == 0 and "conv1" in out.stdout and "over-the-air" in out.stdout, out.stderr
     data = json.loads(
-        run_cli(
+        run_main(
             "compress", "--net", "squeezenet", "--preset", "deep_compression", "--json", "--link", "10Mbit/s"
         ).stdout
     )
     assert data["download_s"] == pytest.approx(data["bytes"]["coded"] / 1.25e6)
-    out = run_cli(
+    out = run_main(
         "run", "--hw", "2W_npu", "--net", "mobilenet_v1", "--wbits", "6", "--abits", "8", "--prune", "0.65"
     )
     assert out.returncode == 0 and "compressed (flags)" in out.stdout
     spec = tmp_path / "spec.yaml"
     spec.write_text("name: mine\nweight_bits: 4\nhuffman: true\nlayers:\n  linear: {weight_bits: 2}\n")
-    out = run_cli("run", "--hw", "2W_npu", "--net", "alexnet", "--compress", str(spec), "--json", "-")
+    out = run_main("run", "--hw", "2W_npu", "--net", "alexnet", "--compress", str(spec), "--json", "-")
     assert out.returncode == 0 and json.loads(out.stdout)["compression"] == "mine"
-    out = run_cli("fit", "--hw", "mcu_npu.yaml", "--net", "squeezenet")
+    out = run_main("fit", "--hw", "mcu_npu.yaml", "--net", "squeezenet")
     assert out.returncode == 0 and "Gentlest changes" in out.stdout
 
 
@@ -187,7 +188,7 @@ def test_compress_and_fit_cli(tmp_path: Path) -> None:
     ],
 )
 def test_bad_compression_input(args: tuple[str, ...], message: str) -> None:
-    out = run_cli("run", "--hw", "2W_npu", "--net", "squeezenet", *args)
+    out = run_main("run", "--hw", "2W_npu", "--net", "squeezenet", *args)
     assert out.returncode == 2 and message in out.stderr and "Traceback" not in out.stderr
 
 
@@ -208,7 +209,7 @@ def test_bad_specs(tmp_path: Path) -> None:
     bad.write_text("huffman: 1.5\n")
     with pytest.raises(AccelsimError, match="in \\(0, 1\\]"):
         resolve_spec(str(bad), "alexnet")
-    out = run_cli("compress", "--net", "squeezenet", "--link", "fast", "--wbits", "4")
+    out = run_main("compress", "--net", "squeezenet", "--link", "fast", "--wbits", "4")
     assert out.returncode == 2 and "--link: expected a bandwidth" in out.stderr
 
 
@@ -229,8 +230,8 @@ def test_real_weights_from_onnx_are_measured(tmp_path: Path) -> None:
     assert measured.coded < fixed.coded and measured.coded != pytest.approx(assumed.coded, rel=0.01)
     spec_file = tmp_path / "h.yaml"
     spec_file.write_text("weight_bits: 8\nprune: 0.67\nhuffman: true\n")
-    data = json.loads(run_cli("compress", "--net", str(path), "--preset", str(spec_file), "--json").stdout)
+    data = json.loads(run_main("compress", "--net", str(path), "--preset", str(spec_file), "--json").stdout)
     assert data["bytes"]["coded"] == pytest.approx(measured.coded)
     # `run` stores the weights at the same measured size
-    out = run_cli("run", "--hw", "2W_npu", "--net", str(path), "--compress", str(spec_file), "--json", "-")
+    out = run_main("run", "--hw", "2W_npu", "--net", str(path), "--compress", str(spec_file), "--json", "-")
     assert json.loads(out.stdout)["weight_bytes"] == pytest.approx(measured.coded)
