@@ -1,38 +1,29 @@
-"""A read-only mapping for values that must not change after they are built (layer attributes,
-traffic counts). Unlike types.MappingProxyType it pickles, so values can cross processes."""
+"""A read-only dict for values that must not change after they are built (layer attributes,
+traffic counts): reads at dict speed, every mutator refused. Unlike types.MappingProxyType it
+pickles, so values can cross processes."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 K = TypeVar("K")
 V = TypeVar("V")
 
 
-class FrozenMap(Mapping[K, V]):
-    __slots__ = ("_data",)
+class FrozenMap(dict[K, V]):
+    __slots__ = ()
 
-    def __init__(self, data: Mapping[K, V] | None = None) -> None:
-        self._data: dict[K, V] = dict(data or {})
+    def _refuse(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise TypeError(f"{type(self).__name__} is read-only")
 
-    def __getitem__(self, key: K) -> V:
-        return self._data[key]
+    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = _refuse  # type: ignore[assignment]
+    __ior__ = _refuse  # type: ignore[assignment]
 
-    def __iter__(self) -> Iterator[K]:
-        return iter(self._data)
+    def __hash__(self) -> int:  # type: ignore[override]
+        return hash(frozenset(self.items()))
 
-    def __len__(self) -> int:
-        return len(self._data)
+    def __reduce__(self) -> tuple[type[FrozenMap[K, V]], tuple[dict[K, V]]]:
+        return type(self), (dict(self),)
 
     def __repr__(self) -> str:
-        return f"FrozenMap({self._data!r})"
-
-    def __getstate__(self) -> dict[K, V]:
-        return self._data
-
-    def __setstate__(self, state: dict[K, V]) -> None:
-        self._data = state
-
-    def to_dict(self) -> dict[K, Any]:
-        return dict(self._data)
+        return f"FrozenMap({dict.__repr__(self)})"

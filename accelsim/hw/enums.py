@@ -7,6 +7,8 @@ from enum import Enum
 
 
 class _Name(str, Enum):
+    __hash__ = str.__hash__  # as its value: fast, and equal members and strings hash alike
+
     def __str__(self) -> str:
         return self.value
 
@@ -23,11 +25,15 @@ class Level(_Name):
 
 
 class TensorKind(_Name):
+    """What the bytes are: weights (parameters) or activations (feature maps, partial sums)."""
+
     WEIGHTS = "weights"
     ACTIVATIONS = "activations"
 
 
 class Dataflow(_Name):
+    """Which operand stays in the PEs while the others stream (SCALE-Sim's three)."""
+
     WEIGHT_STATIONARY = "weight_stationary"
     OUTPUT_STATIONARY = "output_stationary"
     INPUT_STATIONARY = "input_stationary"

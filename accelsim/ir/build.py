@@ -134,17 +134,11 @@ def build_network(
             shaped = op.rule(spec, in_shapes)
             layer = Layer(
                 name=spec.name,
-                kind=shaped.kind,
                 op=op.name,
                 engine=op.engine,
                 inputs=spec.inputs,
                 input_shapes=in_shapes,
-                output_shape=shaped.output_shape,
-                attrs=shaped.attrs,
-                weight_shape=shaped.weight_shape,
-                bias_size=shaped.bias_size,
-                macs=shaped.macs,
-                vector_ops=shaped.vector_ops,
+                **vars(shaped),
             )
             if layer.output_elements > MAX_ELEMENTS or layer.weight_count > MAX_ELEMENTS:
                 raise AccelsimError(

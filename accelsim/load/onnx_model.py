@@ -15,43 +15,6 @@ class OnnxWarning(UserWarning):
     """An ONNX model held ops accelsim costs only approximately."""
 
 
-def _load(path: Path) -> Any:
-    import onnx
-    from google.protobuf.message import DecodeError
-
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise AccelsimError(f"{path}: cannot read file ({exc.strerror})") from None
-    if not data:
-        raise AccelsimError(f"{path}: empty file; expected an ONNX model")
-    try:
-        model = onnx.load_from_string(data)
-    except (DecodeError, ValueError, RuntimeError) as exc:
-        raise AccelsimError(f"{path}: not a valid ONNX model ({type(exc).__name__})") from None
-    if not model.graph.node:
-        raise AccelsimError(f"{path}: the ONNX graph has no nodes")
-    newest = onnx.defs.onnx_opset_version()
-    for opset in model.opset_import:
-        if opset.domain in ("", "ai.onnx") and not 1 <= opset.version <= newest:
-            raise AccelsimError(
-                f"{path}: ONNX opset {opset.version} is outside what the installed onnx "
-                f"{onnx.__version__} supports; expected opset 1 to {newest} (upgrade onnx, or export "
-                "with an older opset)"
-            )
-    try:  # weights stored beside the model; absent files leave the shapes, which is all we need
-        from onnx.external_data_helper import load_external_data_for_model
-
-        load_external_data_for_model(model, str(path.parent))
-    except Exception:  # noqa: BLE001 - onnx raises OSError or its checker's ValidationError
-        warnings.warn(
-            f"{path}: external weight files not found; using initializer shapes only",
-            OnnxWarning,
-            stacklevel=3,
-        )
-    return model
-
-
 @dataclass(frozen=True)
 class OnnxGraph:
     path: Path

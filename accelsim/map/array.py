@@ -157,14 +157,13 @@ def _array_traffic(layer: Layer, hw: Accelerator, g: Gemm, batch: int, stored_we
     wb, ab, accb = hw.weight_bits / 8, hw.activation_bits / 8, hw.accumulator_bits / 8
     macs = layer.macs * batch
     rf, sram, acts = Level.REGISTER_FILE, Level.SRAM, TensorKind.ACTIVATIONS
-    traffic = Traffic()
+    moves = []
     # An activation x activation matmul has no weights: its second operand plays their part.
     second = acts if layer.op == "matmul" else TensorKind.WEIGHTS
     if second == acts:
         wb = ab
     if hw.register_file is not None:
-        traffic = traffic.plus(rf, second, read=macs * wb)
-        traffic = traffic.plus(rf, acts, read=macs * (ab + accb), write=macs * accb)
+        moves += [(rf, second, macs * wb, 0.0), (rf, acts, macs * (ab + accb), macs * accb)]
     weights = math.prod(layer.input_shapes[1]) * batch * ab if second == acts else stored_weights
     ifmap_stream = g.sr * g.t * g.groups * ab  # im2col operand, elements read per window
     outputs = layer.output_elements * batch * ab
@@ -181,6 +180,9 @@ def _array_traffic(layer: Layer, hw: Accelerator, g: Gemm, batch: int, stored_we
     else:
         w_reads, i_reads, reduction_folds = weights * math.ceil(g.sr / hw.cols), ifmap_stream, row_folds_t
     partial = (reduction_folds - 1) * layer.output_elements * batch * accb
-    traffic = traffic.plus(rf if hw.register_file else sram, acts, read=partial, write=partial)
-    traffic = traffic.plus(sram, second, read=w_reads)
-    return traffic.plus(sram, acts, read=i_reads, write=outputs)
+    moves += [
+        (rf if hw.register_file else sram, acts, partial, partial),
+        (sram, second, w_reads, 0.0),
+        (sram, acts, i_reads, outputs),
+    ]
+    return Traffic().moving(*moves)

@@ -20,11 +20,16 @@ class Traffic:
 
     def plus(self, level: Level, kind: TensorKind, read: float = 0.0, write: float = 0.0) -> Traffic:
         """This traffic and some more (zero amounts add no entry)."""
+        return self.moving((level, kind, read, write))
+
+    def moving(self, *moves: tuple[Level, TensorKind, float, float]) -> Traffic:
+        """This traffic and the (level, kind, read, write) moves, added in order."""
         reads, writes = dict(self.read), dict(self.write)
-        if read:
-            reads[level, kind] = reads.get((level, kind), 0.0) + read
-        if write:
-            writes[level, kind] = writes.get((level, kind), 0.0) + write
+        for level, kind, read, write in moves:
+            if read:
+                reads[level, kind] = reads.get((level, kind), 0.0) + read
+            if write:
+                writes[level, kind] = writes.get((level, kind), 0.0) + write
         return Traffic(FrozenMap(reads), FrozenMap(writes))
 
     def scaled(self, level: Level, factor: float) -> Traffic:

@@ -121,11 +121,11 @@ def _plan_layer(
     pinned = layer.name in res.pinned
     weights, acts = TensorKind.WEIGHTS, TensorKind.ACTIVATIONS
     weights_in = tiling.weight_bytes + (stored if pinned and cold else 0.0)
-    traffic = (
-        mapping.traffic.plus(Level.DRAM, weights, read=weights_in)
-        .plus(Level.SRAM, weights, write=weights_in)
-        .plus(Level.DRAM, acts, read=tiling.input_bytes, write=tiling.output_bytes)
-        .plus(Level.SRAM, acts, write=tiling.input_bytes, read=tiling.output_bytes)
+    traffic = mapping.traffic.moving(
+        (Level.DRAM, weights, weights_in, 0.0),
+        (Level.SRAM, weights, 0.0, weights_in),
+        (Level.DRAM, acts, tiling.input_bytes, tiling.output_bytes),
+        (Level.SRAM, acts, tiling.output_bytes, tiling.input_bytes),
     )
     compute_s = mapping.cycles / chip.clock_hz
     if chip.sram_bandwidth_bytes_per_s:  # the array cannot run faster than its buffer feeds it
