@@ -226,6 +226,8 @@ def test_dask_worker_dying_mid_sweep_loses_and_duplicates_nothing(tmp_path: Path
         Client(cluster) as client,
     ):
         killed = threading.Event()
+        # asked here, not in the thread: a dask client must not be used from two event loops
+        victim = next(iter(client.run(os.getpid).values()))
 
         def kill_a_worker() -> None:
             deadline = time.time() + 60
@@ -237,8 +239,7 @@ def test_dask_worker_dying_mid_sweep_loses_and_duplicates_nothing(tmp_path: Path
                             break
                 except sqlite3.OperationalError:
                     continue
-            pid = next(iter(client.run(os.getpid).values()))
-            os.kill(pid, signal.SIGKILL)  # a worker process dies mid-sweep; its nanny restarts it
+            os.kill(victim, signal.SIGKILL)  # a worker process dies mid-sweep; its nanny restarts it
             killed.set()
 
         thread = threading.Thread(target=kill_a_worker)
