@@ -216,18 +216,16 @@ def test_bad_sweep_specs(tmp_path: Path, text: str, message: str) -> None:
 def test_dask_worker_dying_mid_sweep_loses_and_duplicates_nothing(tmp_path: Path) -> None:
     import threading
 
-    from dask.distributed import Client, LocalCluster
+    from dask.distributed import LocalCluster
 
     text = SPEC.replace("rows: [16, 32]", "rows: [8, 12, 16, 24, 32, 48, 64]\n  compute.cols: [16, 32, 64]")
     spec, base = load_sweep(write_spec(tmp_path, text))
     db = tmp_path / "r.db"
-    with (
-        LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
-        Client(cluster) as client,
-    ):
+    # No dask Client of the test's own: the sweep's is the only one in this process (two
+    # clients in one process can trip over each other's event loops).
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
         killed = threading.Event()
-        # asked here, not in the thread: a dask client must not be used from two event loops
-        victim = next(iter(client.run(os.getpid).values()))
+        victim = next(iter(cluster.workers.values())).process.pid  # a worker process, via its nanny
 
         def kill_a_worker() -> None:
             deadline = time.time() + 60
