@@ -225,14 +225,28 @@ def fit_command(
     hw: HwOption,
     net: NetOption,
     top: Annotated[int, typer.Option("--top", help="How many fitting candidates to list.")] = 5,
+    sram: Annotated[
+        bool,
+        typer.Option(
+            "--sram", help="Instead: the smallest SRAM at which the weights, and the working set, fit."
+        ),
+    ] = False,
     json_out: JsonFlag = False,
 ) -> None:
-    """How small must a network get to fit the chip? Width, resolution, bits and pruning."""
+    """How small must a network get to fit the chip? Width, resolution, bits and pruning.
+    With --sram: how big must the chip's SRAM get for the network as it is?"""
     from accelsim.api import load_net
-    from accelsim.apps.fit import fit
+    from accelsim.apps.fit import fit, smallest_sram
     from accelsim.load.chip import load_hw
     from accelsim.present.documents import fit_document
 
+    if sram:
+        needed = smallest_sram(load_net(net), load_hw(hw))
+        if json_out:
+            show.print_json(needed.to_dict())
+        else:
+            show.sram_needed(needed)
+        return
     answer = fit(load_net(net), load_hw(hw))
     if json_out:
         show.print_json(fit_document(answer, top))

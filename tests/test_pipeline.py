@@ -205,14 +205,20 @@ def test_readme_story_table_is_current() -> None:
     rows = [
         line.split("|")[1:-1]
         for line in readme.splitlines()
-        if line.startswith("| ") and line.count("|") == 10 and ("2W_npu" in line or "big_sram" in line)
+        if line.startswith("| ") and line.count("|") == 12 and ("2W_npu" in line or "big_sram" in line)
     ]
     assert len(rows) == 6
     for cells in rows:
-        net, hw, weights, fits, _, energy, _, dram, memory = (c.strip() for c in cells)
+        net, hw, weights, fit, working, latency, energy, power, chip_power, dram, memory = (
+            c.strip() for c in cells
+        )
         r = simulate(net, hw)
-        assert fits == ("yes" if r.weights_fit_on_chip else "no")
+        assert fit == ("yes" if r.weights_fit_on_chip else "no")
+        assert working == ("yes" if r.working_set_fits_on_chip else "no")
         assert float(weights) == pytest.approx(r.weight_bytes / 1e6, abs=0.01)
+        assert float(latency.split()[0]) == pytest.approx(r.latency_s * 1e3, abs=0.01)
         assert float(energy.split()[0].replace(",", "")) == pytest.approx(r.energy_j * 1e6, rel=0.01)
+        assert float(power.split()[0]) == pytest.approx(r.power_w, abs=0.01)
+        assert float(chip_power.split()[0]) == pytest.approx(r.chip_power_w, abs=0.01)
         assert float(dram.rstrip("%")) == pytest.approx(r.dram_share * 100, abs=0.1)
         assert float(memory.rstrip("%")) == pytest.approx(r.memory_share * 100, abs=0.1)

@@ -97,7 +97,8 @@ def account(
         batch=batch,
         weight_bytes=residency.weight_bytes,
         onchip_bytes=chip.onchip_bytes,
-        weights_fit_on_chip=residency.weights_fit,
+        weights_fit_on_chip=residency.weight_bytes <= chip.capacity_for(TensorKind.WEIGHTS),
+        working_set_fits_on_chip=residency.all_resident,
         pinned_weight_bytes=residency.pinned_bytes,
         peak_activation_bytes=residency.peak_activation_bytes,
         latency_s=timeline.latency_s,
@@ -105,6 +106,7 @@ def account(
         fps=operating_fps,
         energy_j=energy,
         power_w=energy * operating_fps,
+        chip_power_w=(energy - breakdown["dram"]) * operating_fps,
         power_budget_w=chip.power_budget_w,
         energy_breakdown_j=breakdown,
         energy_by_tensor_j={

@@ -36,14 +36,16 @@ class Result:
     batch: int
     weight_bytes: float
     onchip_bytes: float
-    weights_fit_on_chip: bool
+    weights_fit_on_chip: bool  # all weights, as stored, fit the on-chip capacity that can hold weights
+    working_set_fits_on_chip: bool  # weights plus the peak live activations fit together
     pinned_weight_bytes: float
     peak_activation_bytes: float
     latency_s: float  # the whole batch
     throughput_fps: float
     fps: float  # the operating point for power: the simulated throughput unless given
     energy_j: float  # per inference
-    power_w: float
+    power_w: float  # system: chip and DRAM
+    chip_power_w: float  # the chip alone (what silicon papers report): without DRAM energy
     power_budget_w: float
     energy_breakdown_j: dict[str, float]  # per inference, by component; sums to energy_j
     energy_by_tensor_j: dict[str, float]  # memory energy per inference by tensor kind
@@ -89,12 +91,14 @@ SUMMARY_FIELDS = (
     "network",
     "hardware",
     "weights_fit_on_chip",
+    "working_set_fits_on_chip",
     "weight_bytes",
     "onchip_bytes",
     "latency_s",
     "throughput_fps",
     "energy_j",
     "power_w",
+    "chip_power_w",
     "power_budget_w",
     "memory_share",
     "dram_share",
@@ -110,12 +114,14 @@ def summary(result: Result) -> dict[str, Any]:
         "network": result.network,
         "hardware": result.hardware,
         "weights_fit_on_chip": result.weights_fit_on_chip,
+        "working_set_fits_on_chip": result.working_set_fits_on_chip,
         "weight_bytes": result.weight_bytes,
         "onchip_bytes": result.onchip_bytes,
         "latency_s": result.latency_s,
         "throughput_fps": result.throughput_fps,
         "energy_j": result.energy_j,
         "power_w": result.power_w,
+        "chip_power_w": result.chip_power_w,
         "power_budget_w": result.power_budget_w,
         "memory_share": result.memory_share,
         "dram_share": result.dram_share,

@@ -9,6 +9,7 @@ then by a severity score: (1 - width) + (1 - bits / chip bits) + pruned fraction
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import product
 
@@ -124,3 +125,79 @@ def fit(net: Network, chip: Accelerator) -> FitAnswer:
     best = next((c for c in candidates if c.fits), None)
     result = simulate(best.network(net), chip, compression=best.spec) if best else None
     return FitAnswer(net, chip, candidates, best, result)
+
+
+GRANULE = 1024  # bytes: `fit --sram` answers to the KiB
+MAX_SRAM = 2**40  # bytes: past 1 TiB of SRAM the answer is "no chip"
+
+
+@dataclass(frozen=True)
+class SramAnswer:
+    """The smallest capacity of the buffer that holds weights (`field`) at which all weights
+    fit, and at which weights plus the peak live activations fit; None when not even MAX_SRAM
+    does (or, with split buffers, when the activation buffer is the one too small)."""
+
+    network: Network
+    chip: Accelerator
+    field: str
+    weight_bytes: float
+    peak_activation_bytes: float
+    weights_fit_bytes: int | None
+    working_set_fits_bytes: int | None
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "network": self.network.name,
+            "hardware": self.chip.name,
+            "field": self.field,
+            "weight_bytes": self.weight_bytes,
+            "peak_activation_bytes": self.peak_activation_bytes,
+            "weights_fit_sram_bytes": self.weights_fit_bytes,
+            "working_set_fits_sram_bytes": self.working_set_fits_bytes,
+        }
+
+
+def smallest_sram(net: Network, chip: Accelerator) -> SramAnswer:
+    """Bisect the weight-holding buffer's capacity (to GRANULE) for the two fit answers. Each
+    probe is the chip with that capacity, validated again (a buffer smaller than the register
+    files is not a chip: those capacities count as not fitting)."""
+    from accelsim.api import variant
+    from accelsim.errors import AccelsimError
+    from accelsim.hw.enums import TensorKind
+    from accelsim.transform.compress import store
+
+    field = "memory.weight_sram.capacity" if chip.config.memory.weight_sram else "memory.sram.capacity"
+    weights = sum(store(net, chip.weight_bits).bytes.values())
+    peak = peak_activation_bytes(net, chip)
+
+    def probe(capacity: int) -> Accelerator | None:
+        try:
+            return variant(chip, {field: capacity, "name": chip.name})
+        except AccelsimError:
+            return None
+
+    def smallest(fits: Callable[[Accelerator], bool]) -> int | None:
+        high = GRANULE
+        while (sized := probe(high)) is None or not fits(sized):
+            if high >= MAX_SRAM:
+                return None
+            high *= 2
+        low = high // 2  # the answer lies in (low, high] granules
+        while high - low > GRANULE:
+            middle = (low + high) // 2 // GRANULE * GRANULE
+            sized = probe(middle)
+            if sized is not None and fits(sized):
+                high = middle
+            else:
+                low = middle
+        return high
+
+    return SramAnswer(
+        net,
+        chip,
+        field,
+        weights,
+        peak,
+        smallest(lambda c: weights <= c.capacity_for(TensorKind.WEIGHTS)),
+        smallest(lambda c: fits_on_chip(c, weights, peak)),
+    )

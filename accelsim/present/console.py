@@ -19,7 +19,7 @@ from rich.table import Table
 from accelsim import units
 from accelsim.account.result import COMPONENTS, Result
 from accelsim.apps.compress import CompressionReport
-from accelsim.apps.fit import FitAnswer
+from accelsim.apps.fit import FitAnswer, SramAnswer
 from accelsim.hw.chip import Accelerator
 from accelsim.hw.enums import TensorKind
 from accelsim.ir.network import Network, Shape
@@ -287,6 +287,21 @@ def fit(answer: FitAnswer, top: int) -> None:
         )
 
 
+def sram_needed(answer: SramAnswer) -> None:
+    def at(capacity: int | None) -> str:
+        return "no size up to 1 TiB" if capacity is None else f"{_bytes(capacity)} ({capacity:,} B)"
+
+    console.print(
+        f"[bold]{escape(answer.network.name)}[/] on [bold]{escape(answer.chip.name)}[/], sizing "
+        f"{answer.field} ({_bytes(answer.chip.capacity_for(TensorKind.WEIGHTS))} now):"
+    )
+    console.print(f"  weights ({mb(answer.weight_bytes)} MB) fit from {at(answer.weights_fit_bytes)}")
+    console.print(
+        f"  working set (weights + {mb(answer.peak_activation_bytes)} MB of peak live activations) fits "
+        f"from {at(answer.working_set_fits_bytes)}"
+    )
+
+
 def comparison(rows: Sequence[dict[str, Any]]) -> None:
     """One table per metric: networks down, chips across, the best of each row marked."""
     chip_names = list(dict.fromkeys(r["hardware"] for r in rows))
@@ -346,21 +361,26 @@ def result(r: Result, show_layers: bool) -> None:
     console.print(
         f"[bold]{r.network}[/] on [bold]{r.hardware}[/]: {r.mode} state, batch {r.batch}{compressed}"
     )
+    working = "[bold green]yes[/]" if r.working_set_fits_on_chip else "[bold red]no[/]"
     console.print(
-        f"  weights fit on chip: {fit} — {mb(r.weight_bytes)} MB of weights + "
-        f"{mb(r.peak_activation_bytes)} MB peak activations, {mb(r.onchip_bytes)} MB on chip"
+        f"  weights fit on chip: {fit} — {mb(r.weight_bytes)} MB of weights, "
+        f"{mb(r.weight_capacity_bytes)} MB on chip can hold weights"
     )
-    if not r.weights_fit_on_chip:
+    console.print(
+        f"  working set fits on chip: {working} — weights + {mb(r.peak_activation_bytes)} MB of peak live "
+        f"activations, {mb(r.onchip_bytes)} MB on chip"
+    )
+    if not r.working_set_fits_on_chip:
         console.print(
-            f"    pinned {mb(r.pinned_weight_bytes)} MB (highest reuse first); "
+            f"    pinned {mb(r.pinned_weight_bytes)} MB of weights (highest reuse first); "
             f"{mb(r.dram_bytes['weights'])} MB of weights from DRAM per inference"
         )
     budget = "within" if r.within_budget else "[bold red]over[/]"
     console.print(
         f"  latency {format_si(r.latency_s, TIME)}, {r.throughput_fps:,.1f} fps; "
         f"energy {format_si(r.energy_j, ENERGY)} per inference; "
-        f"power {format_si(r.power_w, POWER)} at {r.fps:,.1f} fps, "
-        f"{budget} the {format_si(r.power_budget_w, POWER)} budget"
+        f"power {format_si(r.power_w, POWER)} with DRAM ({format_si(r.chip_power_w, POWER)} the chip "
+        f"alone) at {r.fps:,.1f} fps, {budget} the {format_si(r.power_budget_w, POWER)} budget"
     )
     console.print(
         f"  memory share {r.memory_share:.1%} (register file + SRAM + DRAM); DRAM share {r.dram_share:.1%}"

@@ -34,7 +34,7 @@ SPLITS = tuple((w / 4, a / 4) for w in range(4) for a in range(4) if w + a <= 3)
 class Residency:
     weight_bytes: float  # the whole model as stored (precision, compression)
     peak_activation_bytes: float  # largest live activation working set (batch included)
-    weights_fit: bool  # everything fits: all resident
+    all_resident: bool  # weights and the peak live activations fit together: nothing streams
     pinned: frozenset[str]  # layers whose weights stay on chip
     pinned_bytes: float
     spilled: frozenset[str]  # storage roots (producer layer names or 'input') kept in DRAM

@@ -35,7 +35,7 @@ def test_peak_activations_follow_liveness_and_views_alias() -> None:
 def test_everything_resident_when_it_fits() -> None:
     net, chip = chain(), variant("2W_npu", {})
     (plan,) = candidate_plans(net, chip, 1, stored(net))
-    assert plan.weights_fit and plan.pinned == {"c1", "fc"} and plan.spilled == {"input"}
+    assert plan.all_resident and plan.pinned == {"c1", "fc"} and plan.spilled == {"input"}
     assert plan.pinned_bytes == sum(stored(net).values())
     assert plan.roots["f"] == ("c1",)  # the flatten is c1's storage
 
@@ -46,7 +46,7 @@ def test_too_small_a_buffer_pins_by_reuse_and_spills() -> None:
     chip = variant("2W_npu", {"memory.sram.capacity": "256 KiB"})
     assert not fits_on_chip(chip, sum(weights.values()), peak_activation_bytes(net, chip))
     plans = list(candidate_plans(net, chip, 1, weights))
-    assert plans and not any(p.weights_fit for p in plans)
+    assert plans and not any(p.all_resident for p in plans)
     # the conv (reuse 1024 MACs per weight) is pinned before the linear (1 MAC per weight)
     assert any(p.pinned == {"c1"} for p in plans)
     assert not any("fc" in p.pinned and "c1" not in p.pinned for p in plans)
