@@ -87,6 +87,11 @@ class MemoryConfig(_Strict):
     )
     weight_sram: BufferConfig | None = Field(None, description="a separate weight buffer")
     dram: DramConfig
+    tile_buffers: Literal[1, 2] = Field(
+        2,
+        description="copies of each streamed DRAM tile: 2 double-buffers (loads overlap compute), "
+        "1 loads then computes",
+    )
 
 
 class PrecisionConfig(_Strict):
@@ -109,6 +114,11 @@ class ComputeConfig(_Strict):
     precision: PrecisionConfig = PrecisionConfig()
     mac_energy: Energy | None = Field(None, description="one multiply-accumulate; default Horowitz, scaled")
     sparse: bool = Field(False, description="the array skips MACs with zero (pruned) weights")
+    fuse: Literal["none", "activation"] = Field(
+        "activation",
+        description="element-wise layers run on their producer's output path (activation) or on "
+        "their own (none)",
+    )
     vector: VectorConfig
 
 

@@ -1,10 +1,13 @@
 """DRAM tiling of one layer: for what streams from DRAM, the tile shapes and loop orders worth
-having, each as (double-buffered working set, DRAM bytes, tiling)."""
+having, each as (working set with its tile buffers, DRAM bytes, tiling)."""
 
 from __future__ import annotations
 
-import math
+import itertools
 from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
 
 from accelsim.hw.chip import Accelerator
 from accelsim.hw.enums import Engine
@@ -21,16 +24,29 @@ class Tiling:
     tiles: int  # DRAM transfers come in this many pieces
 
 
-# (double-buffered working set, DRAM bytes, tiling), by working set, traffic falling
+# (working set with its tile buffers, DRAM bytes, tiling), by working set, traffic falling
 TileOptions = tuple[tuple[float, float, Tiling], ...]
 
 
-def _candidates(n: int) -> list[int]:
+def _powers_of_two(n: int) -> list[int]:
+    """1, 2, 4, ... below n, and n itself: the tile counts tried along a dimension of size n."""
     out, k = [], 1
     while k < n:
         out.append(k)
         k *= 2
     return [*out, n]
+
+
+# The loop nest over DRAM tiles has four loops: output channels K, input channels C (the
+# reduction), output rows H and images B, in every order. Which loops index which tensor:
+K, C, H, B = range(4)
+_INDEXES = {"W": (K, C), "I": (C, H, B), "O": (K, H, B)}
+# _POSITION[o, d]: how deep loop d sits in order o (0 = outermost). Rows and images index the
+# same tensors, so only orders with the image loop outside the row loop are tried: the other
+# half would give the same traffic, less the line buffer's halo reuse.
+_POSITION = np.array(
+    [p for p in np.argsort(np.array(list(itertools.permutations(range(4)))), axis=1) if p[B] < p[H]]
+)
 
 
 def tile_options(
@@ -41,45 +57,129 @@ def tile_options(
     input_from_dram: float,
     output_to_dram: bool,
 ) -> TileOptions:
-    """Every tiling worth having, as (double-buffered working set, DRAM bytes, tiling), sorted
-    by working set, each with less DRAM traffic than any smaller one: output-channel tiles x
-    output-row tiles (powers of two) in two loop orders. Independent of the space on chip, so
-    one list answers every residency plan. `weights_from_dram` and `input_from_dram` are the
-    bytes of weights and inputs that live in DRAM."""
-    ab = hw.activation_bits / 8
-    weights = weights_from_dram
+    """Every DRAM tiling worth having, as (working set with its tile buffers, DRAM bytes, tiling),
+    sorted by working set, each with less DRAM traffic than any smaller one. Independent of the
+    space on chip, so one list answers every residency plan. `weights_from_dram` and
+    `input_from_dram` are the bytes of weights and inputs that live in DRAM.
+
+    The search covers the whole loop nest of an array layer: tile counts (powers of two) along
+    output channels, input channels, output rows and the batch, in every loop order. A tensor
+    is fetched again for each iteration of a loop that does not index it but runs outside the
+    innermost loop that does (the classic reuse rule, as in Timeloop or nn_dataflow); a tensor
+    all of whose loops are untiled is fetched once and kept. Partial sums stay on chip: when
+    the input channels are tiled, their loop must run inside every loop that indexes the
+    output, so each output is written to DRAM once (at activation precision; the partial sums
+    in the working set at accumulator precision). Input tiles carry their halo rows."""
+    ab, accb = hw.activation_bits / 8, hw.accumulator_bits / 8
     outputs = layer.output_elements * batch * ab if output_to_dram else 0.0
-    if layer.engine != Engine.ARRAY or not (weights or input_from_dram or outputs):
-        return (
-            (
-                0.0,
-                weights + input_from_dram + outputs,
-                Tiling(weights, input_from_dram, outputs, 1),
-            ),
-        )
+    if layer.engine != Engine.ARRAY or not (weights_from_dram or input_from_dram or outputs):
+        total = weights_from_dram + input_from_dram + outputs
+        return ((0.0, total, Tiling(weights_from_dram, input_from_dram, outputs, 1)),)
     channels = layer.output_shape[0]
+    in_channels = layer.input_shapes[0][0]
     out_rows = layer.output_shape[1] if len(layer.output_shape) == 3 else 1
     in_rows = layer.input_shapes[0][1] if len(layer.input_shapes[0]) == 3 else 1
-    kernel_h = layer.attrs.get("kernel", (1, 1))[0]
-    stride_h = layer.attrs.get("stride", (1, 1))[0]
-    options = []
-    for n_h in _candidates(out_rows):
-        rows_needed = min(in_rows, (math.ceil(out_rows / n_h) - 1) * stride_h + kernel_h)
-        in_tile = input_from_dram * rows_needed / in_rows
-        inputs_once = in_tile * n_h  # with the halo rows read twice
-        for n_k in _candidates(channels):
-            working = 2 * (weights / n_k + in_tile + outputs / (n_k * n_h))
-            # channels outer: weights once, inputs again per channel tile (unless one row tile)
-            i = inputs_once * (n_k if n_h > 1 else 1)
-            options.append((working, weights + i + outputs, n_k * n_h, weights, i))
-            # rows outer: inputs once, weights again per row tile (unless one channel tile)
-            w = weights * (n_h if n_k > 1 else 1)
-            options.append((working, w + inputs_once + outputs, n_k * n_h, w, inputs_once))
-    options.sort()
-    frontier: list[tuple[float, float, Tiling]] = []
-    for working, dram, tiles, w, i in options:
-        if not frontier or dram < frontier[-1][1]:
-            frontier.append((working, dram, Tiling(w, i, outputs, tiles)))
+    grouped = int(layer.attrs.get("groups", 1)) > 1  # each output channel reads its own inputs
+    return _search(
+        channels,
+        1 if grouped else in_channels,
+        out_rows,
+        in_rows,
+        layer.attrs.get("kernel", (1, 1))[0],
+        layer.attrs.get("stride", (1, 1))[0],
+        batch,
+        grouped,
+        weights_from_dram,
+        input_from_dram,
+        outputs,
+        accb / ab,
+        hw.config.memory.tile_buffers,
+    )
+
+
+@lru_cache(maxsize=65536)
+def _search(
+    channels: int,
+    in_channels: int,
+    out_rows: int,
+    in_rows: int,
+    kernel_h: int,
+    stride_h: int,
+    batch: int,
+    grouped: bool,
+    weights: float,
+    inputs: float,
+    outputs: float,
+    psum_scale: float,
+    buffers: int,
+) -> TileOptions:
+    """tile_options on plain numbers (cached: sweeps meet the same layer shapes again)."""
+    grids = np.meshgrid(
+        *(np.array(_powers_of_two(size), dtype=float) for size in (channels, in_channels, out_rows, batch)),
+        indexing="ij",
+    )
+    n = np.stack([g.ravel() for g in grids], axis=1)  # (combos, 4): tile counts along K, C, H, B
+    rows_needed = np.minimum(in_rows, (np.ceil(out_rows / n[:, H]) - 1) * stride_h + kernel_h)
+    input_pass = inputs * rows_needed * n[:, H] / in_rows  # one pass over the rows, halos included
+    psum = np.where(n[:, C] > 1, psum_scale, 1.0)
+    working = buffers * (
+        weights / (n[:, K] * n[:, C])
+        + input_pass / n[:, H] / (n[:, C] * n[:, B] * (n[:, K] if grouped else 1))
+        + outputs * psum / (n[:, K] * n[:, H] * n[:, B])
+    )
+    active = (n > 1).T  # (4, combos)
+    counts = n.T
+    depth = _POSITION.T[:, :, None]  # (4, orders, 1): how deep each loop sits in each order
+
+    def innermost(indexed: tuple[int, ...]) -> np.ndarray:
+        """(orders, combos): depth of the innermost tiled loop indexing a tensor (-1: none)."""
+        deepest = np.full((len(_POSITION), len(n)), -1)
+        for d in indexed:
+            deepest = np.maximum(deepest, np.where(active[d], depth[d], -1))
+        return deepest
+
+    def refetches(indexed: tuple[int, ...]) -> np.ndarray:
+        """(orders, combos): fetches of a tensor, from loops not indexing it that run outside
+        its innermost indexing loop."""
+        deepest = innermost(indexed)
+        factor = np.ones((len(_POSITION), len(n)))
+        for d in set(range(4)) - set(indexed):
+            factor = np.where(depth[d] < deepest, factor * counts[d], factor)
+        return factor
+
+    input_loops = _INDEXES["I"] + ((K,) if grouped else ())
+    w = weights * refetches(_INDEXES["W"])
+    # Rows visited one after another with the same input channels and images keep their
+    # halo rows on chip (a line buffer): the input is then read once per pass.
+    sliding = np.broadcast_to(active[H], (len(_POSITION), len(n)))
+    for d in input_loops:
+        if d != H:
+            sliding = sliding & ~(active[d] & (depth[d] > depth[H]))
+    i = np.where(sliding, np.minimum(inputs, input_pass), input_pass) * refetches(input_loops)
+    dram = w + i + outputs
+    if outputs:  # partial sums on chip: the reduction loop runs inside every loop of the output
+        inside = np.ones((len(_POSITION), len(n)), dtype=bool)
+        for d in _INDEXES["O"]:
+            inside &= ~(active[d] & (depth[d] > depth[C]))
+        dram = np.where(~active[C] | inside, dram, np.inf)
+    best = dram.argmin(axis=0)  # the best order for each tile-count combination
+    pick = (best, np.arange(len(n)))
+    best_dram, best_w, best_i = dram[pick], w[pick], i[pick]
+    tiles = n.prod(axis=1)
+    order = np.lexsort((best_dram, working))  # by working set, then traffic
+    ranked = best_dram[order]
+    # the frontier: options with less traffic than every smaller one
+    kept = order[
+        np.isfinite(ranked) & (ranked < np.minimum.accumulate(np.concatenate(([np.inf], ranked[:-1]))))
+    ]
+    frontier = [
+        (
+            float(working[k]),
+            float(best_dram[k]),
+            Tiling(float(best_w[k]), float(best_i[k]), outputs, int(tiles[k])),
+        )
+        for k in kept
+    ]
     return tuple(frontier)
 
 

@@ -50,13 +50,15 @@ def schedule(
     stored: Mapping[str, float],
     mappings: Sequence[ArrayMapping],
     macs: Sequence[float],
+    fused: frozenset[str] = frozenset(),
 ) -> Schedule:
     """The residency plan with the least DRAM traffic (cold: counting the pinned weights'
-    first load) and every layer's plan under it."""
+    first load) and every layer's plan under it. `fused` layers store and move nothing of
+    their own (their mappings already say so)."""
     act_bytes = chip.activation_bits / 8
     element_bytes = {INPUT: math.prod(network.input_shape) * batch * act_bytes}
     element_bytes.update({layer.name: layer.output_elements * batch * act_bytes for layer in network.layers})
-    residency, tilings = _choose_residency(network, chip, batch, cold, stored, element_bytes, mappings)
+    residency, tilings = _choose_residency(network, chip, batch, cold, stored, element_bytes, mappings, fused)
     plans = []
     for layer, mapping, tiling, layer_macs in zip(network.layers, mappings, tilings, macs, strict=True):
         spilled = [r for src in layer.inputs for r in residency.roots[src] if r in residency.spilled]
@@ -77,13 +79,18 @@ def _choose_residency(
     stored: Mapping[str, float],
     element_bytes: Mapping[str, float],
     mappings: Sequence[ArrayMapping],
+    fused: frozenset[str],
 ) -> tuple[Residency, list[Tiling]]:
     """The residency plan with the least DRAM traffic, and each layer's tiling under it."""
     consumed = {src for layer in network.layers for src in layer.inputs}
-    views = [mapping.engine == Engine.NONE for mapping in mappings]
+    # views and fused layers alias their input's storage: no DRAM traffic of their own
+    views = [
+        m.engine == Engine.NONE or layer.name in fused
+        for layer, m in zip(network.layers, mappings, strict=True)
+    ]
     options_cache: dict[tuple[str, float, float, bool], TileOptions] = {}
     best: tuple[float, Residency, list[Tiling]] | None = None
-    for residency in candidate_plans(network, chip, batch, stored):
+    for residency in candidate_plans(network, chip, batch, stored, fused):
         sinks = {
             r for layer in network.layers if layer.name not in consumed for r in residency.roots[layer.name]
         }

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from accelsim.hw.chip import Accelerator
 from accelsim.hw.enums import Engine, TensorKind
 from accelsim.ir.network import INPUT, Network
+from accelsim.schedule.fusion import fused_layers
 
 # (pinned-weight share, kept-activation share) of the buffer; the rest holds streaming tiles.
 SPLITS = tuple((w / 4, a / 4) for w in range(4) for a in range(4) if w + a <= 3)
@@ -50,12 +51,13 @@ class _Storage:
     peak: float
 
 
-def _storage(net: Network, act_bytes: float) -> _Storage:
+def _storage(net: Network, act_bytes: float, fused: frozenset[str]) -> _Storage:
+    """Storage roots (views and fused layers alias their inputs), sizes and live ranges."""
     roots: dict[str, tuple[str, ...]] = {INPUT: (INPUT,)}
     nbytes: dict[str, float] = {INPUT: math.prod(net.input_shape) * act_bytes}
     live: dict[str, tuple[int, int]] = {INPUT: (0, 0)}
     for step, layer in enumerate(net.layers):
-        if layer.engine == Engine.NONE:
+        if layer.engine == Engine.NONE or layer.name in fused:
             roots[layer.name] = tuple(dict.fromkeys(r for src in layer.inputs for r in roots[src]))
         else:
             roots[layer.name] = (layer.name,)
@@ -73,7 +75,7 @@ def _storage(net: Network, act_bytes: float) -> _Storage:
 
 def peak_activation_bytes(net: Network, hw: Accelerator, batch: int = 1) -> float:
     """The largest live activation working set (liveness over the graph), in bytes."""
-    return _storage(net, batch * hw.activation_bits / 8).peak
+    return _storage(net, batch * hw.activation_bits / 8, fused_layers(net, hw.config.compute.fuse)).peak
 
 
 def fits_on_chip(hw: Accelerator, weight_bytes: float, peak_activations: float) -> bool:
@@ -86,11 +88,18 @@ def fits_on_chip(hw: Accelerator, weight_bytes: float, peak_activations: float) 
 
 
 def candidate_plans(
-    net: Network, hw: Accelerator, batch: int, stored: Mapping[str, float]
+    net: Network,
+    hw: Accelerator,
+    batch: int,
+    stored: Mapping[str, float],
+    fused: frozenset[str] | None = None,
 ) -> Iterator[Residency]:
     """The residency plans the simulator chooses from (see module doc). `stored`: each
-    layer's weights as stored, in bytes."""
-    store = _storage(net, batch * hw.activation_bits / 8)
+    layer's weights as stored, in bytes; `fused`: the layers fused into their producers
+    (default: as the chip's fuse mode says)."""
+    if fused is None:
+        fused = fused_layers(net, hw.config.compute.fuse)
+    store = _storage(net, batch * hw.activation_bits / 8, fused)
     weight_bytes = sum(stored.values())
     cap_w, cap_a = hw.capacity_for(TensorKind.WEIGHTS), hw.capacity_for(TensorKind.ACTIVATIONS)
     fits = fits_on_chip(hw, weight_bytes, store.peak)

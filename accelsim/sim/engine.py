@@ -15,8 +15,6 @@ from typing import Any
 
 import simpy
 
-TILE_BUFFERS = 2  # double buffering
-
 
 @dataclass(frozen=True)
 class Chunk:
@@ -53,10 +51,12 @@ class Timeline:
     intervals: list[tuple[str, str, float, float]]  # (engine, job, start, end)
 
 
-def run(jobs: Sequence[Job], dram_bytes_per_s: float) -> Timeline:
+def run(jobs: Sequence[Job], dram_bytes_per_s: float, tile_buffers: int = 2) -> Timeline:
+    """Simulate the jobs in order; `tile_buffers` 2 double-buffers (a chunk loads while the one
+    before computes), 1 does not."""
     env = simpy.Environment()
     dram = simpy.Resource(env, capacity=1)
-    buffers = simpy.Container(env, capacity=TILE_BUFFERS, init=TILE_BUFFERS)
+    buffers = simpy.Container(env, capacity=tile_buffers, init=tile_buffers)
     ready: simpy.Store = simpy.Store(env)
     stored = {job.name: env.event() for job in jobs}
     spans = {job.name: Span() for job in jobs}

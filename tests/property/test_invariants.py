@@ -48,6 +48,7 @@ def chip(**changes: Any) -> Any:
     data["memory"]["sram"]["capacity"] = changes.get("sram", 64 * 1024)
     data["memory"]["dram"]["bandwidth"] = changes.get("bandwidth", 4e9)
     data["memory"]["register_file"] = {"capacity": 4}
+    data["compute"]["fuse"] = changes.get("fuse", "activation")
     return resolve_accelerator(HwConfig.model_validate(data))
 
 

@@ -1,0 +1,84 @@
+"""DRAM traffic against nn_dataflow 2.1 on the same Eyeriss-like chip (tests/validation/data/README.md)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from accelsim import load_net, simulate, variant
+
+DATA = Path(__file__).parent / "data" / "nn_dataflow"
+CHIP = {"memory.register_file.capacity": "512 B", "name": "eyeriss_nn_dataflow"}
+NN_DATAFLOW_ASSUMPTIONS = {**CHIP, "memory.tile_buffers": 1, "compute.precision.accumulators": 16}
+RUNS = [
+    ("alexnet", "alex_net", 1),
+    ("alexnet", "alex_net", 4),
+    ("squeezenet", "squeezenet1_0", 1),
+    ("vgg16", "vgg_net", 1),
+]
+WORD = 2  # bytes: 16-bit words on both sides
+
+
+def peer(name: str, batch: int) -> dict[str, Any]:
+    return json.loads((DATA / f"{name}_eyeriss_b{batch}.json").read_text())
+
+
+def words_per_mac(net: str, chip: Any, batch: int) -> float:
+    r = simulate(net, chip, batch=batch)
+    return sum(r.dram_bytes.values()) * batch / WORD / (load_net(net).macs * batch)
+
+
+def layer_name(net: str, peer_layer: str) -> str:
+    """accelsim's name for one of nn_dataflow's conv/FC layers."""
+    if net == "vgg16":
+        convs = [layer.name for layer in load_net("vgg16").layers if layer.kind == "conv"]
+        if peer_layer.startswith("conv"):
+            return convs[int(peer_layer[4:]) - 1]
+    if peer_layer.startswith("fc"):
+        return f"fc{int(peer_layer[2:]) + 5}"
+    return peer_layer.replace("_squeeze", "/squeeze1x1").replace("_expand", "/expand")
+
+
+@pytest.mark.parametrize(("net", "peer_net", "batch"), RUNS)
+@pytest.mark.parametrize(
+    "changes", [CHIP, NN_DATAFLOW_ASSUMPTIONS], ids=["as-modelled", "nn-dataflow-assumptions"]
+)
+def test_dram_words_per_mac_within_1_3x(net: str, peer_net: str, batch: int, changes: dict) -> None:
+    reference = peer(peer_net, batch)
+    theirs = reference["accesses_dram_gbuf_itcn_regf"][0] / reference["total_ops"]
+    ratio = words_per_mac(net, variant("eyeriss", changes), batch) / theirs
+    assert 1 / 1.3 <= ratio <= 1.3, ratio
+
+
+KNOWN = {("squeezenet", "conv10"): 1.4}  # the register files as tile storage: see data/README.md
+
+
+@pytest.mark.parametrize(("net", "peer_net", "batch"), RUNS)
+def test_the_largest_layers_within_1_3x(net: str, peer_net: str, batch: int) -> None:
+    reference = peer(peer_net, batch)
+    total = reference["accesses_dram_gbuf_itcn_regf"][0]
+    result = simulate(net, variant("eyeriss", NN_DATAFLOW_ASSUMPTIONS), batch=batch)
+    ours = {layer.name: layer for layer in result.layers}
+    checked = 0
+    for layer in reference["per_layer"]:
+        words = layer["access_dram_gbuf_itcn_regf"][0]
+        if words < 0.04 * total or not layer["layer"].startswith(("conv", "fc", "fire")):
+            continue
+        mine = ours[layer_name(net, layer["layer"])]
+        assert mine.macs * batch == pytest.approx(layer["ops"], rel=0.02)  # the same layer
+        ratio = mine.dram_bytes * batch / WORD / words
+        limit = KNOWN.get((net, layer["layer"]), 1.3)
+        assert 1 / 1.3 <= ratio <= limit, (layer["layer"], ratio)
+        checked += 1
+    assert checked >= 3
+
+
+def test_batch_reuse_of_weights() -> None:
+    """AlexNet's FC weights are read once for a batch of four, not once per image."""
+    chip = variant("eyeriss", CHIP)
+    one = simulate("alexnet", chip, batch=1).dram_bytes["weights"]
+    four = simulate("alexnet", chip, batch=4).dram_bytes["weights"]  # per inference
+    assert four == pytest.approx(one / 4, rel=0.05)
