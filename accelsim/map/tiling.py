@@ -75,10 +75,13 @@ def tile_options(
     if layer.engine != Engine.ARRAY or not (weights_from_dram or input_from_dram or outputs):
         total = weights_from_dram + input_from_dram + outputs
         return ((0.0, total, Tiling(weights_from_dram, input_from_dram, outputs, 1)),)
-    channels = layer.output_shape[0]
-    in_channels = layer.input_shapes[0][0]
-    out_rows = layer.output_shape[1] if len(layer.output_shape) == 3 else 1
-    in_rows = layer.input_shapes[0][1] if len(layer.input_shapes[0]) == 3 else 1
+    windowed = "kernel" in layer.attrs  # convolutions slide over rows; a linear layer reads it all
+    channels = layer.output_shape[0] if windowed or not layer.weight_shape else layer.weight_shape[0]
+    in_channels = (
+        layer.input_shapes[0][0] if windowed else layer.weight_shape[-1] if layer.weight_shape else 1
+    )
+    out_rows = layer.output_shape[1] if windowed else 1
+    in_rows = layer.input_shapes[0][1] if windowed else 1
     grouped = int(layer.attrs.get("groups", 1)) > 1  # each output channel reads its own inputs
     return _search(
         channels,
