@@ -87,6 +87,11 @@ class MemoryConfig(_Strict):
     )
     weight_sram: BufferConfig | None = Field(None, description="a separate weight buffer")
     dram: DramConfig
+    priority: Literal["activations", "weights"] = Field(
+        "activations",
+        description="what the buffer keeps first once the tiles have their reserve, when not everything "
+        "fits: activations (least DRAM traffic) or weights",
+    )
     tile_buffers: Literal[1, 2] = Field(
         2,
         description="copies of each streamed DRAM tile: 2 double-buffers (loads overlap compute), "

@@ -11,12 +11,13 @@ from accelsim.hw.chip import Accelerator
 from accelsim.hw.enums import Engine, Level, TensorKind
 from accelsim.ir.network import INPUT, Layer, Network
 from accelsim.map.array import ArrayMapping
-from accelsim.map.tiling import TileOptions, Tiling, pick_tiling, tile_options
+from accelsim.map.tiling import Tiling, pick_tiling, tile_options
 from accelsim.map.traffic import Traffic
-from accelsim.schedule.residency import Residency, candidate_plans
+from accelsim.schedule.residency import Residency, plan_residency
 from accelsim.sim.engine import Chunk, Job
 
 MAX_CHUNKS = 4  # tiles of a layer are coalesced into at most this many events
+RESERVE_SLACK = 0.05  # the tile reserve lets each layer move at most 5% more than its least traffic
 
 
 @dataclass(frozen=True)
@@ -52,13 +53,13 @@ def schedule(
     macs: Sequence[float],
     fused: frozenset[str] = frozenset(),
 ) -> Schedule:
-    """The residency plan with the least DRAM traffic (cold: counting the pinned weights'
-    first load) and every layer's plan under it. `fused` layers store and move nothing of
+    """The residency plan (README "Residency") and every layer's plan under it (cold: the pinned
+    weights' first load too). `fused` layers store and move nothing of
     their own (their mappings already say so)."""
     act_bytes = chip.activation_bits / 8
     element_bytes = {INPUT: math.prod(network.input_shape) * batch * act_bytes}
     element_bytes.update({layer.name: layer.output_elements * batch * act_bytes for layer in network.layers})
-    residency, tilings = _choose_residency(network, chip, batch, cold, stored, element_bytes, mappings, fused)
+    residency, tilings = _choose_residency(network, chip, batch, stored, element_bytes, mappings, fused)
     plans = []
     for layer, mapping, tiling, layer_macs in zip(network.layers, mappings, tilings, macs, strict=True):
         spilled = [r for src in layer.inputs for r in residency.roots[src] if r in residency.spilled]
@@ -71,47 +72,57 @@ def schedule(
     return Schedule(residency, tuple(plans))
 
 
+def tile_reserve(
+    network: Network,
+    chip: Accelerator,
+    batch: int,
+    stored: Mapping[str, float],
+    element_bytes: Mapping[str, float],
+    fused: frozenset[str],
+) -> float:
+    """The tile space the network streams well through: for each array layer with every
+    operand in DRAM, the smallest working set within RESERVE_SLACK of its least traffic; the
+    largest of these. It depends on the network and the chip's precisions, not on the buffer's
+    size, so the residency regions grow monotonically with the buffer."""
+    reserve = 0.0
+    for layer in network.layers:
+        if layer.engine != Engine.ARRAY or layer.name in fused:
+            continue
+        inputs = sum(element_bytes[src] for src in layer.inputs)
+        options = tile_options(layer, batch, chip, stored.get(layer.name, 0.0), inputs, True)
+        good_enough = options[-1][1] * (1 + RESERVE_SLACK)
+        reserve = max(reserve, next(working for working, dram, _ in options if dram <= good_enough))
+    return reserve
+
+
 def _choose_residency(
     network: Network,
     chip: Accelerator,
     batch: int,
-    cold: bool,
     stored: Mapping[str, float],
     element_bytes: Mapping[str, float],
     mappings: Sequence[ArrayMapping],
     fused: frozenset[str],
 ) -> tuple[Residency, list[Tiling]]:
-    """The residency plan with the least DRAM traffic, and each layer's tiling under it."""
+    """The residency plan and each layer's tiling under it."""
     consumed = {src for layer in network.layers for src in layer.inputs}
     # views and fused layers alias their input's storage: no DRAM traffic of their own
     views = [
         m.engine == Engine.NONE or layer.name in fused
         for layer, m in zip(network.layers, mappings, strict=True)
     ]
-    options_cache: dict[tuple[str, float, float, bool], TileOptions] = {}
-    best: tuple[float, Residency, list[Tiling]] | None = None
-    for residency in candidate_plans(network, chip, batch, stored, fused):
-        sinks = {
-            r for layer in network.layers if layer.name not in consumed for r in residency.roots[layer.name]
-        }
-        tilings = []
-        for layer, is_view in zip(network.layers, views, strict=True):
-            spilled = [r for src in layer.inputs for r in residency.roots[src] if r in residency.spilled]
-            out = not is_view and (layer.name in residency.spilled or layer.name in sinks)
-            inputs = 0.0 if is_view else sum(element_bytes[r] for r in spilled)
-            weights = 0.0 if layer.name in residency.pinned else stored.get(layer.name, 0.0)
-            key = (layer.name, weights, inputs, out)
-            options = options_cache.get(key)
-            if options is None:
-                options = options_cache[key] = tile_options(layer, batch, chip, weights, inputs, out)
-            tilings.append(pick_tiling(options, residency.tile_bytes))
-        dram = sum(t.weight_bytes + t.input_bytes + t.output_bytes for t in tilings)
-        if cold:
-            dram += sum(stored[name] for name in residency.pinned)
-        if best is None or dram < best[0]:
-            best = (dram, residency, tilings)
-    assert best is not None
-    return best[1], best[2]
+    reserve = tile_reserve(network, chip, batch, stored, element_bytes, fused)
+    residency = plan_residency(network, chip, batch, stored, fused, reserve)
+    sinks = {r for layer in network.layers if layer.name not in consumed for r in residency.roots[layer.name]}
+    tilings = []
+    for layer, is_view in zip(network.layers, views, strict=True):
+        spilled = [r for src in layer.inputs for r in residency.roots[src] if r in residency.spilled]
+        out = not is_view and (layer.name in residency.spilled or layer.name in sinks)
+        inputs = 0.0 if is_view else sum(element_bytes[r] for r in spilled)
+        weights = 0.0 if layer.name in residency.pinned else stored.get(layer.name, 0.0)
+        options = tile_options(layer, batch, chip, weights, inputs, out)
+        tilings.append(pick_tiling(options, residency.tile_bytes))
+    return residency, tilings
 
 
 def _plan_layer(

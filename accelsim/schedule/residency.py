@@ -4,31 +4,34 @@ Policy (README "Residency"):
 1. If all weights (as stored: precision, compression) plus the peak live activations fit on
    chip, everything stays resident: steady state reads no weights from DRAM and no
    activations but the network's input and output.
-2. Otherwise the on-chip buffer is split into three regions: pinned weights, kept
-   activations, and tiles for what streams. Weights are pinned layer by layer in order of
-   reuse (MACs per weight byte, highest first) until the next layer does not fit; activation
-   tensors are kept, smallest first, while every tensor live at the same time fits the
-   kept region; everything else streams from DRAM every inference (spilled activations
-   are written once by their producer and read by each consumer). The simulator tries the
-   splits in `SPLITS` and keeps the one with the least DRAM traffic. Every region grows with
-   the buffer, so a bigger buffer never moves more DRAM bytes.
+2. Otherwise the buffer is split into three regions, in this order of priority: tiles for
+   what streams (the tile reserve: what the network's layers need to stream well, found by
+   the tiling search and independent of the buffer's size), then kept activations up to the
+   peak live set, then pinned weights (`memory.priority: activations`, the default: a kept
+   activation byte saves its write and every read each inference, a pinned weight byte one
+   read, or one per batch), or weights before activations (`priority: weights`). With split
+   buffers each buffer keeps half the reserve and the rest for its own kind. Weights are
+   pinned layer by layer in order of reuse (MACs per weight byte, highest first) until the
+   next does not fit; activation
+   tensors are kept, smallest first, while every tensor live at the same time fits; the rest
+   streams from DRAM every inference (a spilled activation is written once by its producer
+   and read by each consumer). Every region, the pinned weights and the kept activations only
+   grow with the buffer, so a bigger buffer never pins fewer bytes nor moves more DRAM bytes,
+   for the network or for any layer.
 The network input comes from DRAM and the network's outputs go to DRAM. Views (flatten,
-dropout, concat, slice) alias their inputs' storage and move nothing.
+dropout, concat, slice) and fused layers alias their inputs' storage and move nothing.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from accelsim.hw.chip import Accelerator
 from accelsim.hw.enums import Engine, TensorKind
 from accelsim.ir.network import INPUT, Network
 from accelsim.schedule.fusion import fused_layers
-
-# (pinned-weight share, kept-activation share) of the buffer; the rest holds streaming tiles.
-SPLITS = tuple((w / 4, a / 4) for w in range(4) for a in range(4) if w + a <= 3)
 
 
 @dataclass(frozen=True)
@@ -87,64 +90,65 @@ def fits_on_chip(hw: Accelerator, weight_bytes: float, peak_activations: float) 
     return weight_bytes + peak_activations <= hw.capacity_for(TensorKind.WEIGHTS)
 
 
-def candidate_plans(
+def plan_residency(
     net: Network,
     hw: Accelerator,
     batch: int,
     stored: Mapping[str, float],
-    fused: frozenset[str] | None = None,
-) -> Iterator[Residency]:
-    """The residency plans the simulator chooses from (see module doc). `stored`: each
-    layer's weights as stored, in bytes; `fused`: the layers fused into their producers
-    (default: as the chip's fuse mode says)."""
-    if fused is None:
-        fused = fused_layers(net, hw.config.compute.fuse)
+    fused: frozenset[str],
+    tile_reserve: float,
+) -> Residency:
+    """What lives on chip (see module doc). `stored`: each layer's weights as stored, in bytes;
+    `fused`: the layers fused into their producers; `tile_reserve`: the tile space the
+    network's layers stream well through (the search's answer, independent of the buffer)."""
     store = _storage(net, batch * hw.activation_bits / 8, fused)
     weight_bytes = sum(stored.values())
-    cap_w, cap_a = hw.capacity_for(TensorKind.WEIGHTS), hw.capacity_for(TensorKind.ACTIVATIONS)
-    fits = fits_on_chip(hw, weight_bytes, store.peak)
     with_weights = [layer for layer in net.layers if layer.params]
-    if fits:
+    if fits_on_chip(hw, weight_bytes, store.peak):
         # the input image and the outputs have their place within the peak: no tiling needed
-        yield Residency(
+        everything = frozenset(lyr.name for lyr in with_weights)
+        return Residency(
             weight_bytes,
             store.peak,
             True,
-            frozenset(lyr.name for lyr in with_weights),
+            everything,
             weight_bytes,
             frozenset({INPUT}),
             store.roots,
             math.inf,
         )
-        return
-    by_reuse = sorted(with_weights, key=lambda lyr: (-lyr.macs / lyr.params, lyr.name))
-    by_size = sorted((r for r in store.live if r != INPUT), key=lambda r: (store.nbytes[r], store.live[r][0]))
-    plans: dict[tuple[frozenset[str], frozenset[str]], Residency] = {}
-    for w_share, a_share in SPLITS:
-        pinned, pinned_bytes = set(), 0.0
-        for layer in by_reuse:  # a prefix of the reuse order: grows with the region
-            if pinned_bytes + stored[layer.name] > w_share * cap_w:
-                break
-            pinned.add(layer.name)
-            pinned_bytes += stored[layer.name]
-        kept_at = [0.0] * len(net.layers)
-        kept: set[str] = set()
-        for root in by_size:  # a prefix of the size order: grows with the region
-            first, last = store.live[root]
-            if any(kept_at[s] + store.nbytes[root] > a_share * cap_a for s in range(first, last + 1)):
-                break
-            kept.add(root)
-            for s in range(first, last + 1):
-                kept_at[s] += store.nbytes[root]
-        if hw.split_buffers:
-            tiles = (1 - w_share) * cap_w + (1 - a_share) * cap_a
-        else:
-            tiles = (1 - w_share - a_share) * cap_w
-        spilled = frozenset({INPUT, *(r for r in store.live if r not in kept)})
-        key = (frozenset(pinned), spilled)
-        # the same residency with less tile space can only move more bytes: keep the roomiest
-        if key not in plans or plans[key].tile_bytes < tiles:
-            plans[key] = Residency(
-                weight_bytes, store.peak, False, key[0], pinned_bytes, spilled, store.roots, tiles
-            )
-    yield from plans.values()
+    cap_w, cap_a = hw.capacity_for(TensorKind.WEIGHTS), hw.capacity_for(TensorKind.ACTIVATIONS)
+    if hw.split_buffers:  # each buffer keeps half the reserve for its own tiles
+        tiles = min(cap_w, tile_reserve / 2) + min(cap_a, tile_reserve / 2)
+        weight_region = max(0.0, cap_w - tile_reserve / 2)
+        activation_region = max(0.0, cap_a - tile_reserve / 2)
+    else:
+        tiles = min(cap_w, tile_reserve)
+        rest = max(0.0, cap_w - tile_reserve)
+        if hw.config.memory.priority == "weights":
+            weight_region = min(rest, weight_bytes)
+            activation_region = rest - weight_region
+        else:  # a kept activation byte saves its write and every read, each inference
+            activation_region = min(rest, store.peak)
+            weight_region = rest - activation_region
+    pinned, pinned_bytes = set(), 0.0
+    for layer in sorted(with_weights, key=lambda lyr: (-lyr.macs / lyr.params, lyr.name)):
+        if pinned_bytes + stored[layer.name] > weight_region:
+            break  # a prefix of the reuse order: it only grows with the buffer
+        pinned.add(layer.name)
+        pinned_bytes += stored[layer.name]
+    kept_at = [0.0] * len(net.layers)
+    kept: set[str] = set()
+    for root in sorted(
+        (r for r in store.live if r != INPUT), key=lambda r: (store.nbytes[r], store.live[r][0])
+    ):
+        first, last = store.live[root]
+        if any(kept_at[s] + store.nbytes[root] > activation_region for s in range(first, last + 1)):
+            break  # a prefix of the size order: it only grows with the buffer
+        kept.add(root)
+        for s in range(first, last + 1):
+            kept_at[s] += store.nbytes[root]
+    spilled = frozenset({INPUT, *(r for r in store.live if r not in kept)})
+    return Residency(
+        weight_bytes, store.peak, False, frozenset(pinned), pinned_bytes, spilled, store.roots, tiles
+    )

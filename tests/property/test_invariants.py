@@ -98,6 +98,9 @@ def test_bigger_sram_never_increases_dram_traffic(net: Any, params: dict, mode: 
     small = simulate(net, chip(**params), mode=mode)
     big = simulate(net, chip(**{**params, "sram": params["sram"] * 2}), mode=mode)
     assert dram_total(big) <= dram_total(small) * (1 + 1e-9)
+    assert big.pinned_weight_bytes >= small.pinned_weight_bytes
+    for a, b in zip(small.layers, big.layers, strict=True):  # nor does any layer
+        assert b.dram_bytes <= a.dram_bytes * (1 + 1e-9) + 1e-9, (a.name, a.dram_bytes, b.dram_bytes)
 
 
 @SETTINGS

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from accelsim import LayerSpec, build_network, variant
+from typing import Any
+
+from accelsim import LayerSpec, build_network, simulate, variant
 from accelsim.hw.enums import TensorKind
-from accelsim.schedule.residency import candidate_plans, fits_on_chip, peak_activation_bytes
+from accelsim.schedule.residency import fits_on_chip, peak_activation_bytes, plan_residency
 
 S = LayerSpec
+NO_FUSION: frozenset[str] = frozenset()
 
 
-def chain():  # 3x32x32 input; int8 on the 2 W NPU
+def chain() -> Any:  # 3x32x32 input; int8 on the 2 W NPU
     return build_network(
         "chain",
         (3, 32, 32),
@@ -21,7 +24,7 @@ def chain():  # 3x32x32 input; int8 on the 2 W NPU
     )
 
 
-def stored(net, bits: int = 8) -> dict[str, float]:
+def stored(net: Any, bits: int = 8) -> dict[str, float]:
     return {layer.name: layer.params * bits / 8 for layer in net.layers if layer.params}
 
 
@@ -34,32 +37,35 @@ def test_peak_activations_follow_liveness_and_views_alias() -> None:
 
 def test_everything_resident_when_it_fits() -> None:
     net, chip = chain(), variant("2W_npu", {})
-    (plan,) = candidate_plans(net, chip, 1, stored(net))
+    plan = plan_residency(net, chip, 1, stored(net), NO_FUSION, 0.0)
     assert plan.all_resident and plan.pinned == {"c1", "fc"} and plan.spilled == {"input"}
     assert plan.pinned_bytes == sum(stored(net).values())
     assert plan.roots["f"] == ("c1",)  # the flatten is c1's storage
 
 
-def test_too_small_a_buffer_pins_by_reuse_and_spills() -> None:
+def test_regions_in_priority_order() -> None:
     net = chain()
     weights = stored(net)  # c1: 448 B, fc: 1,638,500 B
+    peak = peak_activation_bytes(net, variant("2W_npu", {}))
     chip = variant("2W_npu", {"memory.sram.capacity": "256 KiB"})
-    assert not fits_on_chip(chip, sum(weights.values()), peak_activation_bytes(net, chip))
-    plans = list(candidate_plans(net, chip, 1, weights))
-    assert plans and not any(p.all_resident for p in plans)
-    # the conv (reuse 1024 MACs per weight) is pinned before the linear (1 MAC per weight)
-    assert any(p.pinned == {"c1"} for p in plans)
-    assert not any("fc" in p.pinned and "c1" not in p.pinned for p in plans)
-    for plan in plans:
-        assert plan.pinned_bytes <= chip.capacity_for(TensorKind.WEIGHTS)
-        assert plan.pinned_bytes + plan.tile_bytes <= chip.onchip_bytes + 1e-6
+    assert not fits_on_chip(chip, sum(weights.values()), peak)
+    plan = plan_residency(net, chip, 1, weights, NO_FUSION, 64 * 1024)
+    assert plan.tile_bytes == 64 * 1024  # the reserve first
+    assert plan.spilled == {"input"}  # then every activation (the peak is 19 KiB)
+    assert plan.pinned == {"c1"}  # then weights by reuse: the conv's, not the 1.6 MB linear's
+    weights_first = variant("2W_npu", {"memory.sram.capacity": "256 KiB", "memory.priority": "weights"})
+    assert plan_residency(net, weights_first, 1, weights, NO_FUSION, 250 * 1024).spilled >= {"c1"}
+    tiny = variant("2W_npu", {"memory.sram.capacity": "192 KiB"})  # all reserve
+    assert plan_residency(net, tiny, 1, weights, NO_FUSION, 10**9).tile_bytes == tiny.onchip_bytes
+    assert plan.pinned_bytes <= chip.capacity_for(TensorKind.WEIGHTS) - plan.tile_bytes
 
 
-def test_pinned_weights_never_shrink_as_the_buffer_grows() -> None:
-    net = chain()
-    weights = stored(net)
-    best = []
-    for kib in (192, 256, 512, 1024, 1536, 2048):
-        chip = variant("2W_npu", {"memory.sram.capacity": f"{kib} KiB"})
-        best.append(max(p.pinned_bytes for p in candidate_plans(net, chip, 1, weights)))
-    assert best == sorted(best)
+def test_pinned_bytes_and_every_layers_traffic_are_monotone_in_sram() -> None:
+    previous = None
+    for mib in (0.25, 0.5, 1, 1.5, 2, 2.5, 3, 3.5, 4, 5, 6, 8):
+        r = simulate("mobilenet_v2", variant("2W_npu", {"memory.sram.capacity": int(mib * 2**20)}))
+        if previous is not None:
+            assert r.pinned_weight_bytes >= previous.pinned_weight_bytes
+            for before, now in zip(previous.layers, r.layers, strict=True):
+                assert now.dram_bytes <= before.dram_bytes * (1 + 1e-9) + 1e-9, (mib, now.name)
+        previous = r
