@@ -119,10 +119,10 @@ class ComputeConfig(_Strict):
     precision: PrecisionConfig = PrecisionConfig()
     mac_energy: Energy | None = Field(None, description="one multiply-accumulate; default Horowitz, scaled")
     sparse: bool = Field(False, description="the array skips MACs with zero (pruned) weights")
-    fuse: Literal["none", "activation"] = Field(
-        "activation",
-        description="element-wise layers run on their producer's output path (activation) or on "
-        "their own (none)",
+    fuse: Literal["none", "activation", "activation+pool"] = Field(
+        "activation+pool",
+        description="layers run on their producer's output path: element-wise ones (activation), "
+        "and pooling too (activation+pool), or none",
     )
     vector: VectorConfig
 

@@ -55,12 +55,13 @@ def tile_options(
     hw: Accelerator,
     weights_from_dram: float,
     input_from_dram: float,
-    output_to_dram: bool,
+    outputs_to_dram: float,
 ) -> TileOptions:
     """Every DRAM tiling worth having, as (working set with its tile buffers, DRAM bytes, tiling),
     sorted by working set, each with less DRAM traffic than any smaller one. Independent of the
     space on chip, so one list answers every residency plan. `weights_from_dram` and
-    `input_from_dram` are the bytes of weights and inputs that live in DRAM.
+    `input_from_dram` are the bytes of weights and inputs that live in DRAM, `outputs_to_dram`
+    those the layer writes there (its output, or what a fused pool makes of it).
 
     The search covers the whole loop nest of an array layer: tile counts (powers of two) along
     output channels, input channels, output rows and the batch, in every loop order. A tensor
@@ -70,8 +71,7 @@ def tile_options(
     the input channels are tiled, their loop must run inside every loop that indexes the
     output, so each output is written to DRAM once (at activation precision; the partial sums
     in the working set at accumulator precision). Input tiles carry their halo rows."""
-    ab, accb = hw.activation_bits / 8, hw.accumulator_bits / 8
-    outputs = layer.output_elements * batch * ab if output_to_dram else 0.0
+    outputs = outputs_to_dram
     if layer.engine != Engine.ARRAY or not (weights_from_dram or input_from_dram or outputs):
         total = weights_from_dram + input_from_dram + outputs
         return ((0.0, total, Tiling(weights_from_dram, input_from_dram, outputs, 1)),)
@@ -95,7 +95,7 @@ def tile_options(
         weights_from_dram,
         input_from_dram,
         outputs,
-        accb / ab,
+        hw.accumulator_bits / hw.activation_bits,
         hw.config.memory.tile_buffers,
     )
 

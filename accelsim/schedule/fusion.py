@@ -1,19 +1,27 @@
 """Layer fusion: which layers run on their producer's output path instead of as layers of
-their own. Eyeriss, the TPU and NVDLA apply activation functions, bias and batch-norm as
-outputs leave the array; a fused layer keeps its vector-unit cycles and energy but stores
-nothing and moves no bytes of its own: its output is its producer's storage.
+their own. Eyeriss, the TPU and NVDLA apply activation functions, bias and batch-norm, and
+often pooling, as outputs leave the array; a fused layer keeps its vector-unit cycles and
+energy but moves no bytes of its own.
 
-Chip field `compute.fuse`: `activation` (default) fuses every single-input element-wise layer
-(activation functions, an unfolded BatchNorm, element-wise math on one tensor such as a
-quantize or a scale) into its producer when that producer has no other consumer and is not a
-view; `none` runs every layer on its own (the world before fusion, for comparison)."""
+Chip field `compute.fuse`:
+- `activation`: every single-input element-wise layer (activation functions, an unfolded
+  BatchNorm, element-wise math on one tensor such as a quantize or a scale) fuses into its
+  producer when that producer has no other consumer and is not a view; its output is its
+  producer's storage.
+- `activation+pool` (the default): also a max or average pooling whose input has no other
+  consumer and comes from an array or vector layer (through fused element-wise layers): the
+  producer's full output never reaches the buffer, the pooled tensor is what it stores. The
+  output path holds the window's rows in a line buffer (assumed, not sized).
+- `none`: every layer on its own (the world before fusion, for comparison).
+"""
 
 from __future__ import annotations
 
 from accelsim.hw.enums import Engine
 from accelsim.ir.network import INPUT, Layer, Network
 
-FUSE_MODES = ("none", "activation")
+FUSE_MODES = ("none", "activation", "activation+pool")
+POOLS = ("maxpool", "avgpool")
 
 
 def _element_wise(layer: Layer) -> bool:
@@ -22,13 +30,12 @@ def _element_wise(layer: Layer) -> bool:
         and len(layer.inputs) == 1
         and layer.input_shapes[0] == layer.output_shape
         and not layer.weight_count
-        and layer.op
-        not in ("maxpool", "avgpool", "gap", "shuffle", "softmax", "lrn", "upsample", "maxunpool", "pad")
+        and layer.op not in (*POOLS, "gap", "shuffle", "softmax", "lrn", "upsample", "maxunpool", "pad")
     )
 
 
 def fused_layers(net: Network, mode: str) -> frozenset[str]:
-    """The layers that fuse into their producers under `mode`."""
+    """The layers that fuse into their producers under `mode` (element-wise ones and pools)."""
     if mode == "none":
         return frozenset()
     consumers: dict[str, int] = {}
@@ -37,10 +44,30 @@ def fused_layers(net: Network, mode: str) -> frozenset[str]:
             consumers[src] = consumers.get(src, 0) + 1
     by_name = {layer.name: layer for layer in net.layers}
     fused: set[str] = set()
+    root: dict[str, str] = {}  # a fused element-wise layer -> the layer whose storage it is
     for layer in net.layers:
-        if not _element_wise(layer) or layer.inputs[0] == INPUT:
+        if len(layer.inputs) != 1 or layer.inputs[0] == INPUT or consumers[layer.inputs[0]] != 1:
             continue
-        producer = by_name[layer.inputs[0]]
-        if producer.engine != Engine.NONE and consumers[producer.name] == 1:
+        source = layer.inputs[0]
+        producer = by_name[root.get(source, source)]
+        if producer.engine == Engine.NONE:
+            continue
+        if _element_wise(layer):
+            fused.add(layer.name)
+            root[layer.name] = producer.name
+        elif mode == "activation+pool" and layer.op in POOLS:
             fused.add(layer.name)
     return frozenset(fused)
+
+
+def pooled_producers(net: Network, fused: frozenset[str]) -> dict[str, str]:
+    """For each fused pool, the producer whose storage it replaces: producer -> pool."""
+    by_name = {layer.name: layer for layer in net.layers}
+    out = {}
+    for layer in net.layers:
+        if layer.name in fused and layer.op in POOLS:
+            source = layer.inputs[0]
+            while source in fused:  # back through the fused element-wise layers
+                source = by_name[source].inputs[0]
+            out[source] = layer.name
+    return out

@@ -13,6 +13,7 @@ from accelsim.ir.network import INPUT, Layer, Network
 from accelsim.map.array import ArrayMapping
 from accelsim.map.tiling import Tiling, pick_tiling, tile_options
 from accelsim.map.traffic import Traffic
+from accelsim.schedule.fusion import pooled_producers
 from accelsim.schedule.residency import Residency, plan_residency
 from accelsim.sim.engine import Chunk, Job
 
@@ -85,11 +86,13 @@ def tile_reserve(
     largest of these. It depends on the network and the chip's precisions, not on the buffer's
     size, so the residency regions grow monotonically with the buffer."""
     reserve = 0.0
+    pooled = pooled_producers(network, fused)
     for layer in network.layers:
         if layer.engine != Engine.ARRAY or layer.name in fused:
             continue
         inputs = sum(element_bytes[src] for src in layer.inputs)
-        options = tile_options(layer, batch, chip, stored.get(layer.name, 0.0), inputs, True)
+        outputs = element_bytes[pooled.get(layer.name, layer.name)]
+        options = tile_options(layer, batch, chip, stored.get(layer.name, 0.0), inputs, outputs)
         good_enough = options[-1][1] * (1 + RESERVE_SLACK)
         reserve = max(reserve, next(working for working, dram, _ in options if dram <= good_enough))
     return reserve
@@ -114,13 +117,15 @@ def _choose_residency(
     reserve = tile_reserve(network, chip, batch, stored, element_bytes, fused)
     residency = plan_residency(network, chip, batch, stored, fused, reserve)
     sinks = {r for layer in network.layers if layer.name not in consumed for r in residency.roots[layer.name]}
+    pooled = pooled_producers(network, fused)
     tilings = []
     for layer, is_view in zip(network.layers, views, strict=True):
         spilled = [r for src in layer.inputs for r in residency.roots[src] if r in residency.spilled]
-        out = not is_view and (layer.name in residency.spilled or layer.name in sinks)
+        written = pooled.get(layer.name, layer.name)  # a fused pool's output is its producer's to write
+        out = not is_view and (written in residency.spilled or written in sinks)
         inputs = 0.0 if is_view else sum(element_bytes[r] for r in spilled)
         weights = 0.0 if layer.name in residency.pinned else stored.get(layer.name, 0.0)
-        options = tile_options(layer, batch, chip, weights, inputs, out)
+        options = tile_options(layer, batch, chip, weights, inputs, element_bytes[written] if out else 0.0)
         tilings.append(pick_tiling(options, residency.tile_bytes))
     return residency, tilings
 

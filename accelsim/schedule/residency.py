@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from accelsim.hw.chip import Accelerator
 from accelsim.hw.enums import Engine, TensorKind
 from accelsim.ir.network import INPUT, Network
-from accelsim.schedule.fusion import fused_layers
+from accelsim.schedule.fusion import POOLS, fused_layers, pooled_producers
 
 
 @dataclass(frozen=True)
@@ -55,17 +55,23 @@ class _Storage:
 
 
 def _storage(net: Network, act_bytes: float, fused: frozenset[str]) -> _Storage:
-    """Storage roots (views and fused layers alias their inputs), sizes and live ranges."""
+    """Storage roots (views and fused element-wise layers alias their inputs; a fused pool's
+    producer stores nothing, the pool stores its output), sizes and live ranges."""
     roots: dict[str, tuple[str, ...]] = {INPUT: (INPUT,)}
     nbytes: dict[str, float] = {INPUT: math.prod(net.input_shape) * act_bytes}
     live: dict[str, tuple[int, int]] = {INPUT: (0, 0)}
+    pooled = pooled_producers(net, fused)  # producer -> the fused pool that stores instead
+    written_at: dict[str, int] = {}  # a fused pool's storage is written from its producer's step
     for step, layer in enumerate(net.layers):
-        if layer.engine == Engine.NONE or layer.name in fused:
+        if layer.name in pooled:  # its full output never reaches the buffer
+            roots[layer.name] = ()
+            written_at[pooled[layer.name]] = step
+        elif layer.engine == Engine.NONE or (layer.name in fused and layer.op not in POOLS):
             roots[layer.name] = tuple(dict.fromkeys(r for src in layer.inputs for r in roots[src]))
         else:
             roots[layer.name] = (layer.name,)
             nbytes[layer.name] = layer.output_elements * act_bytes
-            live[layer.name] = (step, step)
+            live[layer.name] = (written_at.get(layer.name, step), step)
         for src in layer.inputs:
             for root in roots[src]:
                 live[root] = (live[root][0], step)

@@ -32,7 +32,8 @@ def networks(draw: Any) -> Any:
         )
     specs += [
         LayerSpec("act", "relu", ("body",)),
-        LayerSpec("skip", "concat", ("act", "act")),
+        LayerSpec("pool", "maxpool", ("act",), {"k": 2, "ceil_mode": True}),  # fuses into body
+        LayerSpec("skip", "concat", ("pool", "pool")),
         LayerSpec("head", "linear", ("skip",), {"out": draw(st.integers(1, 64))}),
     ]
     return build_network("random", (draw(st.integers(1, 4)), size, size), specs)
@@ -48,7 +49,7 @@ def chip(**changes: Any) -> Any:
     data["memory"]["sram"]["capacity"] = changes.get("sram", 64 * 1024)
     data["memory"]["dram"]["bandwidth"] = changes.get("bandwidth", 4e9)
     data["memory"]["register_file"] = {"capacity": 4}
-    data["compute"]["fuse"] = changes.get("fuse", "activation")
+    data["compute"]["fuse"] = changes.get("fuse", "activation+pool")
     return resolve_accelerator(HwConfig.model_validate(data))
 
 

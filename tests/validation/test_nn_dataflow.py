@@ -12,7 +12,12 @@ from accelsim import load_net, simulate, variant
 
 DATA = Path(__file__).parent / "data" / "nn_dataflow"
 CHIP = {"memory.register_file.capacity": "512 B", "name": "eyeriss_nn_dataflow"}
-NN_DATAFLOW_ASSUMPTIONS = {**CHIP, "memory.tile_buffers": 1, "compute.precision.accumulators": 16}
+NN_DATAFLOW_ASSUMPTIONS = {
+    **CHIP,
+    "memory.tile_buffers": 1,
+    "compute.precision.accumulators": 16,
+    "compute.fuse": "activation",  # its pooling layers are layers of their own
+}
 RUNS = [
     ("alexnet", "alex_net", 1),
     ("alexnet", "alex_net", 4),
