@@ -77,9 +77,8 @@ def test_fusion_never_increases_dram_traffic(net: Any, params: dict, mode: str) 
     )
     assert dram_total(activation) <= dram_total(none) * (1 + 1e-9)
     # Fusing a pool shrinks what is stored, which can change which tensor the greedy residency
-    # spills (and so a tile's room for weights): activation bytes never grow, the total stays
-    # within 5% (hypothesis found 1.4% more on a 16 KiB chip with a 558 B tile reserve).
-    assert pool.dram_bytes["activations"] <= activation.dram_bytes["activations"] * (1 + 1e-9)
+    # spills and how a tile fits: a bound, not a strict order (hypothesis found +1.4% in total
+    # and +0.03% of activation bytes, on a 16 KiB chip whose tile reserve is 558 B).
     assert dram_total(pool) <= dram_total(activation) * 1.05
     assert pool.peak_activation_bytes <= activation.peak_activation_bytes <= none.peak_activation_bytes
 
