@@ -162,6 +162,12 @@ def chip(chip: Accelerator) -> None:
             f"{chip.vector_lanes} lanes, {format_si(chip.vector_op_j, ENERGY)}/op",
             src["compute.vector.op_energy"],
         ),
+        ("compute.fuse", chip.config.compute.fuse, "config"),
+        (
+            "memory.tile_buffers, priority",
+            f"{chip.config.memory.tile_buffers} per DRAM tile; keeps {chip.config.memory.priority} first",
+            "config",
+        ),
     ]
     for lvl in (chip.register_file, *chip.buffers, chip.dram):
         if lvl is None:

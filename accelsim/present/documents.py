@@ -37,6 +37,9 @@ def hw_document(chip: Accelerator) -> dict[str, Any]:
         },
         "mac_energy_j": chip.mac_j,
         "vector": {"lanes": chip.vector_lanes, "op_energy_j": chip.vector_op_j},
+        "fuse": chip.config.compute.fuse,
+        "tile_buffers": chip.config.memory.tile_buffers,
+        "priority": chip.config.memory.priority,
         "memory": [
             {
                 "name": lvl.name,
