@@ -1,35 +1,45 @@
-"""accelsim: energy and memory simulator for DNN accelerators."""
+"""accelsim: energy and memory simulator for DNN accelerators.
 
-from accelsim.account.result import LayerResult, Result
-from accelsim.api import load_net, simulate, variant, zoo_names
-from accelsim.apps.compare import compare
-from accelsim.energy.default import DefaultTable
-from accelsim.energy.table import EnergyTable, Estimate
-from accelsim.errors import AccelsimError
-from accelsim.hw.chip import Accelerator
-from accelsim.hw.schema import HwConfig
-from accelsim.ir import Layer, LayerSpec, Network, build_network
-from accelsim.load.chip import load_hw
+The names below load on first use (PEP 562), so `accelsim --version` and `--help` start
+without the simulator's imports (numpy, networkx, pydantic, simpy...)."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "Accelerator",
-    "AccelsimError",
-    "DefaultTable",
-    "EnergyTable",
-    "Estimate",
-    "HwConfig",
-    "Layer",
-    "LayerResult",
-    "LayerSpec",
-    "Network",
-    "Result",
-    "build_network",
-    "compare",
-    "load_hw",
-    "load_net",
-    "simulate",
-    "variant",
-    "zoo_names",
-]
+_HOME = {
+    "Accelerator": "accelsim.hw.chip",
+    "AccelsimError": "accelsim.errors",
+    "DefaultTable": "accelsim.energy.default",
+    "EnergyTable": "accelsim.energy.table",
+    "Estimate": "accelsim.energy.table",
+    "HwConfig": "accelsim.hw.schema",
+    "Layer": "accelsim.ir.network",
+    "LayerResult": "accelsim.account.result",
+    "LayerSpec": "accelsim.ir.network",
+    "Network": "accelsim.ir.network",
+    "Result": "accelsim.account.result",
+    "build_network": "accelsim.ir.build",
+    "compare": "accelsim.apps.compare",
+    "load_hw": "accelsim.load.chip",
+    "load_net": "accelsim.api",
+    "simulate": "accelsim.api",
+    "variant": "accelsim.api",
+    "zoo_names": "accelsim.api",
+}
+__all__ = sorted(_HOME)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOME:
+        raise AttributeError(f"module 'accelsim' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_HOME[name]), name)
+    globals()[name] = value  # once loaded, a plain attribute
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_HOME])

@@ -10,20 +10,23 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from accelsim import units
-from accelsim.account.result import COMPONENTS, Result
-from accelsim.apps.compress import CompressionReport
-from accelsim.apps.fit import FitAnswer, SramAnswer
-from accelsim.hw.chip import Accelerator
+from accelsim.account.result import COMPONENTS
 from accelsim.hw.enums import TensorKind
-from accelsim.ir.network import Network, Shape
 from accelsim.units import BANDWIDTH, BYTES, ENERGY, ENERGY_PER_BYTE, FREQUENCY, POWER, TIME, format_si
+
+if TYPE_CHECKING:  # annotations only: the commands import what they run
+    from accelsim.account.result import Result
+    from accelsim.apps.compress import CompressionReport
+    from accelsim.apps.fit import FitAnswer, SramAnswer
+    from accelsim.hw.chip import Accelerator
+    from accelsim.ir.network import Network, Shape
 
 # The metrics `compare` tabulates: (result field, label, unit kind or None for a flag or a
 # fraction, lower is better).

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 from tests.cli_runner import run_main
@@ -68,3 +70,18 @@ def test_the_main_command_end_to_end_from_another_folder(tmp_path: Path) -> None
     out = run_process("run", "--hw", "2W_npu.yaml", "--net", "squeezenet", cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     assert "squeezenet on 2W_npu" in out.stdout and "weights fit on chip: yes" in out.stdout
+
+
+def test_the_command_line_starts_without_the_simulator() -> None:
+    """`accelsim --version` and `--help` need none of the heavy libraries (they load lazily)."""
+    code = (
+        "import sys, accelsim.cli; "
+        "print(sorted(m for m in ('numpy', 'pandas', 'plotly', 'onnx', 'networkx', 'pydantic', 'simpy') "
+        "if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
+    import accelsim
+
+    assert accelsim.simulate.__module__ == "accelsim.api" and "simulate" in dir(accelsim)
