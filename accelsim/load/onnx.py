@@ -13,6 +13,7 @@ from __future__ import annotations
 import warnings
 from collections import Counter
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -62,7 +63,21 @@ def _pads(attrs: dict[str, Any], rank: int) -> list[int] | str:
 
 
 def load_onnx(path: str | Path, input_shape: str | None = None, strict: bool = False) -> Network:
-    """Import an ONNX model as an accelsim Network."""
+    """Import an ONNX model as an accelsim Network. Networks are immutable, so an unchanged
+    file imported again with the same options (a loop of simulate("model.onnx", ...)) is the
+    first import's network; a changed file (size or modification time) is read again."""
+    try:
+        stat = Path(path).stat()
+    except OSError as exc:
+        raise AccelsimError(f"{path}: cannot read file ({exc.strerror})") from None
+    resolved = str(Path(path).resolve())
+    return _imported(str(path), resolved, stat.st_size, stat.st_mtime_ns, input_shape, strict)
+
+
+@lru_cache(maxsize=32)
+def _imported(
+    path: str, resolved: str, size: int, stamp: int, input_shape: str | None, strict: bool
+) -> Network:
     return _Importer(read_graph(path, input_shape), strict).run()
 
 

@@ -102,10 +102,11 @@ def fold_cycles(
 @lru_cache(maxsize=4096)
 def _extents(size: int, limit: int) -> tuple[np.ndarray, np.ndarray]:
     """Balanced ways to spread `size` over at most `limit` PEs: (extent per fold, folds).
-    Only the smallest extent for each fold count matters; there are O(sqrt(size)) of them."""
-    folds = np.arange(1, size + 1)
-    extent = np.unique(-(-size // folds))
-    extent = extent[extent <= limit]
+    Only the smallest extent for each fold count matters. Candidates are the extents up to
+    `limit` (the array's side), so memory and time do not grow with the batch or the image."""
+    extent = np.arange(1, min(size, limit) + 1)
+    folds = -(-size // extent)
+    extent = extent[-(-size // folds) == extent]  # the smallest extent for its fold count
     return extent, -(-size // extent)
 
 

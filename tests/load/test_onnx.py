@@ -223,9 +223,10 @@ def test_external_data_and_absent_weights(tmp_path: Path) -> None:
     model = onnx.load(export(unfolded_zoo("squeezenet_v1_1"), tmp_path / "full.onnx"))
     onnx.save(model, tmp_path / "ext.onnx", save_as_external_data=True, location="ext.bin", size_threshold=0)
     assert load_net(tmp_path / "ext.onnx").params == 1_235_496
-    (tmp_path / "ext.bin").unlink()  # weights gone: shapes still import
+    (tmp_path / "ext.bin").unlink()  # weights gone: shapes still import (a copy: not the cached import)
+    (tmp_path / "again.onnx").write_bytes((tmp_path / "ext.onnx").read_bytes())
     with pytest.warns(OnnxWarning, match="external weight files not found"):
-        assert load_net(tmp_path / "ext.onnx").params == 1_235_496
+        assert load_net(tmp_path / "again.onnx").params == 1_235_496
 
 
 @pytest.mark.parametrize(
@@ -277,3 +278,12 @@ def test_width_and_resolution_on_an_imported_model(tmp_path: Path) -> None:
     assert half.macs == zoo_half.macs and half.params == zoo_half.params  # same transform as the zoo's
     assert half.output_shape == (1000,)  # the classifier keeps its classes
     assert load_net(path, resolution=160).macs == load_net("mobilenet_v2", resolution=160).macs
+
+
+def test_an_unchanged_file_is_imported_once(tmp_path: Path) -> None:
+    path = export(unfolded_zoo("squeezenet"), tmp_path / "s.onnx")
+    first = load_net(path)
+    assert load_net(path) is first  # the same network, not a second import
+    assert load_net(path, input_shape="1x3x227x227") is not first  # other options: imported again
+    export(unfolded_zoo("mobilenet_v1"), path)  # the file changes: read again
+    assert load_net(path).params != first.params
