@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from accelsim.errors import AccelsimError
+from accelsim.load.onnx_fold import fold
 
 
 class OnnxWarning(UserWarning):
@@ -108,6 +109,18 @@ def _fix_input(model: Any, path: Path, input_shape: str | None) -> tuple[str, li
     return graph_input.name, shape
 
 
+MAX_FOLD_ROUNDS = 8  # exported graphs fold in two or three rounds
+
+
+def _static_shapes(graph: Any) -> dict[str, list[int]]:
+    shapes: dict[str, list[int]] = {}
+    for value in [*graph.value_info, *graph.input, *graph.output]:
+        dims = value.type.tensor_type.shape.dim
+        if all(d.HasField("dim_value") for d in dims):  # a scalar (no dims) is static too
+            shapes[value.name] = [d.dim_value for d in dims]
+    return shapes
+
+
 def read_graph(path: str | Path, input_shape: str | None) -> OnnxGraph:
     """The model's graph with its input fixed and every shape inferred."""
     import onnx
@@ -115,18 +128,17 @@ def read_graph(path: str | Path, input_shape: str | None) -> OnnxGraph:
     path = Path(path)
     model = _load(path)
     input_name, _ = _fix_input(model, path, input_shape)
-    try:
-        inferred = onnx.shape_inference.infer_shapes(model, data_prop=True)
-    except Exception as exc:  # onnx raises several internal types here
-        raise AccelsimError(
-            f"{path}: ONNX shape inference failed: {str(exc).splitlines()[0][:200]}"
-        ) from None
-    graph = inferred.graph
-    shapes: dict[str, list[int]] = {}
-    for value in [*graph.value_info, *graph.input, *graph.output]:
-        dims = value.type.tensor_type.shape.dim
-        if dims and all(d.HasField("dim_value") for d in dims):
-            shapes[value.name] = [d.dim_value for d in dims]
+    for _ in range(MAX_FOLD_ROUNDS):  # infer, fold the shape arithmetic that became constant, again
+        try:
+            inferred = onnx.shape_inference.infer_shapes(model, data_prop=True)
+        except Exception as exc:  # onnx raises several internal types here
+            raise AccelsimError(
+                f"{path}: ONNX shape inference failed: {str(exc).splitlines()[0][:200]}"
+            ) from None
+        graph = inferred.graph
+        shapes = _static_shapes(graph)
+        if not fold(model, shapes):
+            break
     initializers = {t.name: list(t.dims) for t in graph.initializer}
     # small integer constants (axes, pads...) by value, from initializers and Constant nodes
     values = {

@@ -287,3 +287,61 @@ def test_an_unchanged_file_is_imported_once(tmp_path: Path) -> None:
     assert load_net(path, input_shape="1x3x227x227") is not first  # other options: imported again
     export(unfolded_zoo("mobilenet_v1"), path)  # the file changes: read again
     assert load_net(path).params != first.params
+
+
+def test_shape_arithmetic_of_an_exported_channel_split_folds(tmp_path: Path) -> None:
+    """The pattern torchvision's ShuffleNet v2 exports: the channel count read at run time
+    (Shape -> Gather -> Div) sizes two Slices; a flatten's target shape is computed the same way
+    (Shape -> Gather -> Unsqueeze -> Concat -> Reshape). onnx's shape inference alone leaves
+    the slices without a shape; folded, the import is exact."""
+
+    def const(name: str, value: object) -> onnx.TensorProto:
+        return numpy_helper.from_array(np.array(value, dtype=np.int64), name)
+
+    rng = np.random.default_rng(0)
+    weights = [
+        numpy_helper.from_array(rng.normal(size=s).astype(np.float32), n)
+        for n, s in (("w1", (24, 24, 1, 1)), ("b1", (24,)), ("w2", (12, 12, 1, 1)), ("b2", (12,)))
+    ]
+    weights += [
+        numpy_helper.from_array(rng.normal(size=(10, 24 * 16 * 16)).astype(np.float32), "wf"),
+        numpy_helper.from_array(np.zeros(10, np.float32), "bf"),
+    ]
+    consts = [
+        const("one", [1]),
+        const("zero", [0]),
+        const("two", 2),
+        const("big", [2**62]),
+        const("minus1", [-1]),
+    ]
+    nodes = [
+        helper.make_node("Conv", ["x", "w1", "b1"], ["c1"], name="conv1"),
+        helper.make_node("Relu", ["c1"], ["r1"], name="relu1"),
+        helper.make_node("Shape", ["r1"], ["s"]),
+        helper.make_node("Gather", ["s", "one"], ["channels"], axis=0),
+        helper.make_node("Div", ["channels", "two"], ["half"]),
+        helper.make_node("Slice", ["r1", "zero", "half", "one"], ["left"], name="left_half"),
+        helper.make_node("Slice", ["r1", "half", "big", "one"], ["right"], name="right_half"),
+        helper.make_node("Conv", ["right", "w2", "b2"], ["c2"], name="conv2"),
+        helper.make_node("Concat", ["left", "c2"], ["joined"], name="join", axis=1),
+        helper.make_node("Shape", ["joined"], ["js"]),
+        helper.make_node("Gather", ["js", "zero"], ["n"], axis=0),
+        helper.make_node("Concat", ["n", "minus1"], ["flat_shape"], axis=0),
+        helper.make_node("Reshape", ["joined", "flat_shape"], ["flat"], name="flatten"),
+        helper.make_node("Gemm", ["flat", "wf", "bf"], ["y"], name="fc", transB=1),
+    ]
+    graph = helper.make_graph(
+        nodes,
+        "split",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 24, 16, 16])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+        initializer=weights + consts,
+    )
+    path = tmp_path / "shufflenet_pattern.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), path)
+    net = load_net(path)
+    assert net.layer("left_half").output_shape == (12, 16, 16)
+    assert net.layer("right_half").output_shape == (12, 16, 16)
+    assert net.layer("join").output_shape == (24, 16, 16)
+    assert net.params == (24 * 24 + 24) + (12 * 12 + 12) + (6144 * 10 + 10)
+    assert net.macs == 24 * 24 * 256 + 12 * 12 * 256 + 6144 * 10
