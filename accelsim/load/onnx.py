@@ -87,7 +87,7 @@ def load_onnx_weights(path: str | Path, input_shape: str | None = None) -> dict[
     import numpy as np
     import onnx
 
-    importer = _Importer(read_graph(path, input_shape), strict=False)
+    importer = _Importer(read_graph(path, input_shape, weights=True), strict=False)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", OnnxWarning)
         importer.run()
@@ -96,7 +96,7 @@ def load_onnx_weights(path: str | Path, input_shape: str | None = None) -> dict[
     for layer, tensor_name in importer.weight_tensor.items():
         try:
             array = onnx.numpy_helper.to_array(tensors[tensor_name])
-        except (ValueError, OSError):
+        except Exception:  # noqa: BLE001 - absent external data: onnx's checker error, OSError...
             continue
         if array.size and np.issubdtype(array.dtype, np.floating):
             out[layer] = array

@@ -10,6 +10,7 @@ from typing import Any
 
 from accelsim.errors import AccelsimError
 from accelsim.load.onnx_fold import fold
+from accelsim.load.onnx_wire import read_without_weights
 
 
 class OnnxWarning(UserWarning):
@@ -26,20 +27,26 @@ class OnnxGraph:
     input_name: str
 
 
-def _load(path: Path) -> Any:
+def _load(path: Path, weights: bool) -> Any:
+    """The model; without `weights`, the data of its large initializers is never read (their
+    dims and types are all the network needs), and external weight files are not opened."""
     import onnx
     from google.protobuf.message import DecodeError
 
     try:
-        data = path.read_bytes()
+        empty = path.stat().st_size == 0
     except OSError as exc:
         raise AccelsimError(f"{path}: cannot read file ({exc.strerror})") from None
-    if not data:
+    if empty:
         raise AccelsimError(f"{path}: empty file; expected an ONNX model")
     try:
+        data = path.read_bytes() if weights else read_without_weights(path)
         model = onnx.load_from_string(data)
-    except (DecodeError, ValueError, RuntimeError) as exc:
+    except OSError as exc:
+        raise AccelsimError(f"{path}: cannot read file ({exc.strerror})") from None
+    except (DecodeError, ValueError, RuntimeError, IndexError) as exc:
         raise AccelsimError(f"{path}: not a valid ONNX model ({type(exc).__name__})") from None
+    del data
     if not model.graph.node:
         raise AccelsimError(f"{path}: the ONNX graph has no nodes")
     newest = onnx.defs.onnx_opset_version()
@@ -50,7 +57,9 @@ def _load(path: Path) -> Any:
                 f"{onnx.__version__} supports; expected opset 1 to {newest} (upgrade onnx, or export "
                 "with an older opset)"
             )
-    try:  # weights stored beside the model; absent files leave the shapes, which is all we need
+    if not weights:
+        return model
+    try:  # weights stored beside the model; absent files leave the shapes
         from onnx.external_data_helper import load_external_data_for_model
 
         load_external_data_for_model(model, str(path.parent))
@@ -121,12 +130,13 @@ def _static_shapes(graph: Any) -> dict[str, list[int]]:
     return shapes
 
 
-def read_graph(path: str | Path, input_shape: str | None) -> OnnxGraph:
-    """The model's graph with its input fixed and every shape inferred."""
+def read_graph(path: str | Path, input_shape: str | None, weights: bool = False) -> OnnxGraph:
+    """The model's graph with its input fixed and every shape inferred (with the weights'
+    values when `weights`: only compression's measured Huffman sizes need them)."""
     import onnx
 
     path = Path(path)
-    model = _load(path)
+    model = _load(path, weights)
     input_name, _ = _fix_input(model, path, input_shape)
     for _ in range(MAX_FOLD_ROUNDS):  # infer, fold the shape arithmetic that became constant, again
         try:

@@ -11,6 +11,7 @@ import pytest
 from onnx import TensorProto, helper, numpy_helper
 
 from accelsim import AccelsimError, load_net, simulate
+from accelsim.load.onnx import load_onnx_weights
 from accelsim.load.onnx_model import OnnxWarning
 from tests.cli_runner import run_main
 from tests.onnx_models import export, single_op, unfolded_zoo
@@ -223,10 +224,13 @@ def test_external_data_and_absent_weights(tmp_path: Path) -> None:
     model = onnx.load(export(unfolded_zoo("squeezenet_v1_1"), tmp_path / "full.onnx"))
     onnx.save(model, tmp_path / "ext.onnx", save_as_external_data=True, location="ext.bin", size_threshold=0)
     assert load_net(tmp_path / "ext.onnx").params == 1_235_496
-    (tmp_path / "ext.bin").unlink()  # weights gone: shapes still import (a copy: not the cached import)
-    (tmp_path / "again.onnx").write_bytes((tmp_path / "ext.onnx").read_bytes())
-    with pytest.warns(OnnxWarning, match="external weight files not found"):
+    (tmp_path / "ext.bin").unlink()  # weights gone: the network never needed them
+    (tmp_path / "again.onnx").write_bytes((tmp_path / "ext.onnx").read_bytes())  # not the cached import
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
         assert load_net(tmp_path / "again.onnx").params == 1_235_496
+    with pytest.warns(OnnxWarning, match="external weight files not found"):  # only their values do
+        assert load_onnx_weights(tmp_path / "again.onnx") == {}
 
 
 @pytest.mark.parametrize(
