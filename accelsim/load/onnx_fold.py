@@ -16,7 +16,8 @@ from typing import Any
 
 import numpy as np
 
-MAX_VALUES = 64  # a shape computation, not data: anything larger is left alone
+from accelsim.load.onnx_wire import SMALL  # a shape computation, not data: larger is left alone
+
 Values = dict[str, np.ndarray]
 
 
@@ -90,14 +91,14 @@ def _small_values(graph: Any) -> Values:
     values = {
         t.name: numpy_helper.to_array(t)
         for t in graph.initializer
-        if math.prod(t.dims) <= MAX_VALUES
+        if math.prod(t.dims) <= SMALL
         and t.data_type != onnx.TensorProto.STRING
         and t.data_location != onnx.TensorProto.EXTERNAL  # weights, maybe absent: never shapes
     }
     for node in graph.node:
         if node.op_type == "Constant" and node.attribute and node.attribute[0].name == "value":
             tensor = node.attribute[0].t
-            if math.prod(tensor.dims) <= MAX_VALUES:
+            if math.prod(tensor.dims) <= SMALL:
                 values[node.output[0]] = numpy_helper.to_array(tensor)
     return values
 
@@ -120,7 +121,7 @@ def fold(model: Any, shapes: Mapping[str, list[int]]) -> int:
                 result = np.asarray(_RULES[node.op_type](node, values))
         except (KeyError, IndexError, ValueError, TypeError, ZeroDivisionError):
             continue  # an input not known (yet), or not a shape computation
-        if result.size > MAX_VALUES or result.dtype == object:
+        if result.size > SMALL or result.dtype == object:
             continue
         values[node.output[0]] = result
         folded.append((node, result))

@@ -13,7 +13,7 @@ from pathlib import Path
 MODEL_GRAPH, GRAPH_INITIALIZER = 7, 5  # onnx.proto field numbers
 TENSOR_DIMS, TENSOR_EXTERNAL = 1, 14
 TENSOR_DATA = frozenset({4, 5, 6, 7, 9, 10, 11})  # float, int32, string, int64, raw, double, uint64
-KEEP_ELEMENTS = 64  # tensors this small keep their values (shape arithmetic, axes...)
+SMALL = 64  # elements: tensors this small keep their values (shape arithmetic, axes...)
 
 
 def _varint(buf: mmap.mmap | bytes, pos: int) -> tuple[int, int]:
@@ -75,7 +75,7 @@ def _elements(buf: mmap.mmap | bytes, start: int, end: int) -> int:
 
 
 def _tensor(buf: mmap.mmap | bytes, start: int, end: int) -> bytes:
-    if _elements(buf, start, end) <= KEEP_ELEMENTS:
+    if _elements(buf, start, end) <= SMALL:
         return bytes(buf[start:end])
     return b"".join(
         bytes(buf[head:after])
@@ -99,7 +99,7 @@ def _graph(buf: mmap.mmap | bytes, start: int, end: int) -> bytes:
 
 
 def read_without_weights(path: Path) -> bytes:
-    """The serialized model with the data of every initializer above KEEP_ELEMENTS left out."""
+    """The serialized model with the data of every initializer above SMALL left out."""
     with path.open("rb") as stream, mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ) as buf:
         out = []
         for field, wire, head, value, after in _fields(buf, 0, len(buf)):
