@@ -15,7 +15,7 @@ from accelsim.ir.network import Network
 from accelsim.map import map_layer
 from accelsim.map.array import ArrayMapping
 from accelsim.map.traffic import Traffic
-from accelsim.schedule.fusion import fused_layers, pooled_producers
+from accelsim.schedule.fusion import fuse
 from accelsim.schedule.plan import schedule
 from accelsim.sim import engine
 from accelsim.transform.compress import Stored
@@ -36,22 +36,23 @@ def run(
         chip = replace(chip, activation_bits=stored.activation_bits)
     mappings, macs = [], []
     sparse = chip.config.compute.sparse
-    fused = fused_layers(network, chip.config.compute.fuse)
-    pooled = pooled_producers(network, fused)
+    fusion = fuse(network, chip.config.compute.fuse)
     act_bytes = batch * chip.activation_bits / 8
     for layer in network.layers:
         mapping = map_layer(layer, chip, batch, stored.bytes.get(layer.name, 0.0))
-        if layer.name in fused:  # on the producer's output path: its cycles, none of its bytes
+        if layer.name in fusion.layers:  # on the producer's output path: its cycles, none of its bytes
             mapping = replace(mapping, traffic=Traffic())
-        elif layer.name in pooled:  # the buffer receives the pooled tensor, not the full output
-            smaller = (network.layer(pooled[layer.name]).output_elements - layer.output_elements) * act_bytes
+        elif layer.name in fusion.pooled:  # the buffer receives the pooled tensor, not the full output
+            smaller = (
+                network.layer(fusion.pooled[layer.name]).output_elements - layer.output_elements
+            ) * act_bytes
             mapping = replace(
                 mapping, traffic=mapping.traffic.moving((Level.SRAM, TensorKind.ACTIVATIONS, 0.0, smaller))
             )
         kept = stored.density.get(layer.name, 1.0) if sparse and layer.engine == Engine.ARRAY else 1.0
         mappings.append(_skip_zeros(mapping, kept) if kept < 1 else mapping)
         macs.append(layer.macs * batch * kept)
-    plan = schedule(network, chip, batch, mode == "cold", stored.bytes, mappings, macs, fused)
+    plan = schedule(network, chip, batch, mode == "cold", stored.bytes, mappings, macs, fusion)
     assert chip.dram.bandwidth_bytes_per_s is not None  # the schema requires it
     timeline = engine.run(plan.jobs(), chip.dram.bandwidth_bytes_per_s, chip.config.memory.tile_buffers)
     return account(network, chip, mode, batch, fps, plan, timeline, stored.compression)

@@ -17,6 +17,10 @@ Chip field `compute.fuse`:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from accelsim.frozen import FrozenMap
 from accelsim.hw.enums import Engine
 from accelsim.ir.network import INPUT, Layer, Network
 
@@ -34,10 +38,22 @@ def _element_wise(layer: Layer) -> bool:
     )
 
 
-def fused_layers(net: Network, mode: str) -> frozenset[str]:
+@dataclass(frozen=True)
+class Fusion:
+    """Which layers run on their producers' output paths."""
+
+    layers: frozenset[str] = frozenset()  # fused: they store and move nothing of their own
+    pooled: Mapping[str, str] = field(default_factory=dict)  # producer -> fused pool storing instead
+
+    def written(self, layer: str) -> str:
+        """The tensor a layer writes: its own output, or the pool fused into it."""
+        return self.pooled.get(layer, layer)
+
+
+def fuse(net: Network, mode: str) -> Fusion:
     """The layers that fuse into their producers under `mode` (element-wise ones and pools)."""
     if mode == "none":
-        return frozenset()
+        return Fusion()
     consumers: dict[str, int] = {}
     for layer in net.layers:
         for src in layer.inputs:
@@ -45,6 +61,7 @@ def fused_layers(net: Network, mode: str) -> frozenset[str]:
     by_name = {layer.name: layer for layer in net.layers}
     fused: set[str] = set()
     root: dict[str, str] = {}  # a fused element-wise layer -> the layer whose storage it is
+    pooled: dict[str, str] = {}
     for layer in net.layers:
         if len(layer.inputs) != 1 or layer.inputs[0] == INPUT or consumers[layer.inputs[0]] != 1:
             continue
@@ -55,19 +72,7 @@ def fused_layers(net: Network, mode: str) -> frozenset[str]:
         if _element_wise(layer):
             fused.add(layer.name)
             root[layer.name] = producer.name
-        elif mode == "activation+pool" and layer.op in POOLS:
-            fused.add(layer.name)
-    return frozenset(fused)
-
-
-def pooled_producers(net: Network, fused: frozenset[str]) -> dict[str, str]:
-    """For each fused pool, the producer whose storage it replaces: producer -> pool."""
-    by_name = {layer.name: layer for layer in net.layers}
-    out = {}
-    for layer in net.layers:
-        if layer.name in fused and layer.op in POOLS:
-            source = layer.inputs[0]
-            while source in fused:  # back through the fused element-wise layers
-                source = by_name[source].inputs[0]
-            out[source] = layer.name
-    return out
+        elif mode == "activation+pool" and layer.op in POOLS and producer.name not in fused | pooled.keys():
+            fused.add(layer.name)  # (not into a pool already fused: one output path, one pool)
+            pooled[producer.name] = layer.name
+    return Fusion(frozenset(fused), FrozenMap(pooled))

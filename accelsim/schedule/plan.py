@@ -13,7 +13,7 @@ from accelsim.ir.network import INPUT, Layer, Network
 from accelsim.map.array import ArrayMapping
 from accelsim.map.tiling import Tiling, pick_tiling, tile_options
 from accelsim.map.traffic import Traffic
-from accelsim.schedule.fusion import pooled_producers
+from accelsim.schedule.fusion import Fusion
 from accelsim.schedule.residency import Residency, plan_residency
 from accelsim.sim.engine import Chunk, Job
 
@@ -52,15 +52,15 @@ def schedule(
     stored: Mapping[str, float],
     mappings: Sequence[ArrayMapping],
     macs: Sequence[float],
-    fused: frozenset[str] = frozenset(),
+    fusion: Fusion,
 ) -> Schedule:
     """The residency plan (README "Residency") and every layer's plan under it (cold: the pinned
-    weights' first load too). `fused` layers store and move nothing of
-    their own (their mappings already say so)."""
+    weights' first load too). Fused layers store and move nothing of their own (their mappings
+    already say so)."""
     act_bytes = chip.activation_bits / 8
     element_bytes = {INPUT: math.prod(network.input_shape) * batch * act_bytes}
     element_bytes.update({layer.name: layer.output_elements * batch * act_bytes for layer in network.layers})
-    residency, tilings = _choose_residency(network, chip, batch, stored, element_bytes, mappings, fused)
+    residency, tilings = _choose_residency(network, chip, batch, stored, element_bytes, mappings, fusion)
     plans = []
     for layer, mapping, tiling, layer_macs in zip(network.layers, mappings, tilings, macs, strict=True):
         spilled = [r for src in layer.inputs for r in residency.roots[src] if r in residency.spilled]
@@ -79,19 +79,18 @@ def tile_reserve(
     batch: int,
     stored: Mapping[str, float],
     element_bytes: Mapping[str, float],
-    fused: frozenset[str],
+    fusion: Fusion,
 ) -> float:
     """The tile space the network streams well through: for each array layer with every
     operand in DRAM, the smallest working set within RESERVE_SLACK of its least traffic; the
     largest of these. It depends on the network and the chip's precisions, not on the buffer's
     size, so the residency regions grow monotonically with the buffer."""
     reserve = 0.0
-    pooled = pooled_producers(network, fused)
     for layer in network.layers:
-        if layer.engine != Engine.ARRAY or layer.name in fused:
+        if layer.engine != Engine.ARRAY or layer.name in fusion.layers:
             continue
         inputs = sum(element_bytes[src] for src in layer.inputs)
-        outputs = element_bytes[pooled.get(layer.name, layer.name)]
+        outputs = element_bytes[fusion.written(layer.name)]
         options = tile_options(layer, batch, chip, stored.get(layer.name, 0.0), inputs, outputs)
         good_enough = options[-1][1] * (1 + RESERVE_SLACK)
         reserve = max(reserve, next(working for working, dram, _ in options if dram <= good_enough))
@@ -105,23 +104,22 @@ def _choose_residency(
     stored: Mapping[str, float],
     element_bytes: Mapping[str, float],
     mappings: Sequence[ArrayMapping],
-    fused: frozenset[str],
+    fusion: Fusion,
 ) -> tuple[Residency, list[Tiling]]:
     """The residency plan and each layer's tiling under it."""
     consumed = {src for layer in network.layers for src in layer.inputs}
     # views and fused layers alias their input's storage: no DRAM traffic of their own
     views = [
-        m.engine == Engine.NONE or layer.name in fused
+        m.engine == Engine.NONE or layer.name in fusion.layers
         for layer, m in zip(network.layers, mappings, strict=True)
     ]
-    reserve = tile_reserve(network, chip, batch, stored, element_bytes, fused)
-    residency = plan_residency(network, chip, batch, stored, fused, reserve)
+    reserve = tile_reserve(network, chip, batch, stored, element_bytes, fusion)
+    residency = plan_residency(network, chip, batch, stored, fusion, reserve)
     sinks = {r for layer in network.layers if layer.name not in consumed for r in residency.roots[layer.name]}
-    pooled = pooled_producers(network, fused)
     tilings = []
     for layer, is_view in zip(network.layers, views, strict=True):
         spilled = [r for src in layer.inputs for r in residency.roots[src] if r in residency.spilled]
-        written = pooled.get(layer.name, layer.name)  # a fused pool's output is its producer's to write
+        written = fusion.written(layer.name)  # a fused pool's output is its producer's to write
         out = not is_view and (written in residency.spilled or written in sinks)
         inputs = 0.0 if is_view else sum(element_bytes[r] for r in spilled)
         weights = 0.0 if layer.name in residency.pinned else stored.get(layer.name, 0.0)

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from accelsim.hw.chip import Accelerator
 from accelsim.hw.enums import Engine, TensorKind
 from accelsim.ir.network import INPUT, Network
-from accelsim.schedule.fusion import POOLS, fused_layers, pooled_producers
+from accelsim.schedule.fusion import POOLS, Fusion, fuse
 
 
 @dataclass(frozen=True)
@@ -54,19 +54,18 @@ class _Storage:
     peak: float
 
 
-def _storage(net: Network, act_bytes: float, fused: frozenset[str]) -> _Storage:
+def _storage(net: Network, act_bytes: float, fusion: Fusion) -> _Storage:
     """Storage roots (views and fused element-wise layers alias their inputs; a fused pool's
     producer stores nothing, the pool stores its output), sizes and live ranges."""
     roots: dict[str, tuple[str, ...]] = {INPUT: (INPUT,)}
     nbytes: dict[str, float] = {INPUT: math.prod(net.input_shape) * act_bytes}
     live: dict[str, tuple[int, int]] = {INPUT: (0, 0)}
-    pooled = pooled_producers(net, fused)  # producer -> the fused pool that stores instead
     written_at: dict[str, int] = {}  # a fused pool's storage is written from its producer's step
     for step, layer in enumerate(net.layers):
-        if layer.name in pooled:  # its full output never reaches the buffer
+        if layer.name in fusion.pooled:  # its full output never reaches the buffer
             roots[layer.name] = ()
-            written_at[pooled[layer.name]] = step
-        elif layer.engine == Engine.NONE or (layer.name in fused and layer.op not in POOLS):
+            written_at[fusion.pooled[layer.name]] = step
+        elif layer.engine == Engine.NONE or (layer.name in fusion.layers and layer.op not in POOLS):
             roots[layer.name] = tuple(dict.fromkeys(r for src in layer.inputs for r in roots[src]))
         else:
             roots[layer.name] = (layer.name,)
@@ -84,7 +83,7 @@ def _storage(net: Network, act_bytes: float, fused: frozenset[str]) -> _Storage:
 
 def peak_activation_bytes(net: Network, hw: Accelerator, batch: int = 1) -> float:
     """The largest live activation working set (liveness over the graph), in bytes."""
-    return _storage(net, batch * hw.activation_bits / 8, fused_layers(net, hw.config.compute.fuse)).peak
+    return _storage(net, batch * hw.activation_bits / 8, fuse(net, hw.config.compute.fuse)).peak
 
 
 def fits_on_chip(hw: Accelerator, weight_bytes: float, peak_activations: float) -> bool:
@@ -101,13 +100,13 @@ def plan_residency(
     hw: Accelerator,
     batch: int,
     stored: Mapping[str, float],
-    fused: frozenset[str],
+    fusion: Fusion,
     tile_reserve: float,
 ) -> Residency:
     """What lives on chip (see module doc). `stored`: each layer's weights as stored, in bytes;
-    `fused`: the layers fused into their producers; `tile_reserve`: the tile space the
+    `fusion`: the layers fused into their producers; `tile_reserve`: the tile space the
     network's layers stream well through (the search's answer, independent of the buffer)."""
-    store = _storage(net, batch * hw.activation_bits / 8, fused)
+    store = _storage(net, batch * hw.activation_bits / 8, fusion)
     weight_bytes = sum(stored.values())
     with_weights = [layer for layer in net.layers if layer.params]
     if fits_on_chip(hw, weight_bytes, store.peak):

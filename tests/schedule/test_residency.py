@@ -6,10 +6,11 @@ from typing import Any
 
 from accelsim import LayerSpec, build_network, simulate, variant
 from accelsim.hw.enums import TensorKind
+from accelsim.schedule.fusion import Fusion
 from accelsim.schedule.residency import fits_on_chip, peak_activation_bytes, plan_residency
 
 S = LayerSpec
-NO_FUSION: frozenset[str] = frozenset()
+NO_FUSION = Fusion()
 
 
 def chain() -> Any:  # 3x32x32 input; int8 on the 2 W NPU
