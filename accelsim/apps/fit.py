@@ -14,11 +14,13 @@ from dataclasses import dataclass
 from itertools import product
 
 from accelsim.account.result import Result
-from accelsim.api import load_net, simulate
+from accelsim.api import load_net, simulate, variant
+from accelsim.errors import AccelsimError
 from accelsim.hw.chip import Accelerator
+from accelsim.hw.enums import TensorKind
 from accelsim.ir.network import Network
 from accelsim.schedule.residency import fits_on_chip, peak_activation_bytes
-from accelsim.transform.compress import CompressionSpec, compress
+from accelsim.transform.compress import CompressionSpec, compress, store
 
 WIDTHS = (1.0, 0.75, 0.5, 0.35, 0.25)
 PRUNES = (0.0, 0.5, 0.67, 0.8, 0.9)
@@ -161,11 +163,6 @@ def smallest_sram(net: Network, chip: Accelerator) -> SramAnswer:
     """Bisect the weight-holding buffer's capacity (to GRANULE) for the two fit answers. Each
     probe is the chip with that capacity, validated again (a buffer smaller than the register
     files is not a chip: those capacities count as not fitting)."""
-    from accelsim.api import variant
-    from accelsim.errors import AccelsimError
-    from accelsim.hw.enums import TensorKind
-    from accelsim.transform.compress import store
-
     field = "memory.weight_sram.capacity" if chip.config.memory.weight_sram else "memory.sram.capacity"
     weights = sum(store(net, chip.weight_bits).bytes.values())
     peak = peak_activation_bytes(net, chip)

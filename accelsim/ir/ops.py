@@ -95,7 +95,6 @@ ALIASES = {
     "h_sigmoid": "hsigmoid",
     "hardsigmoid": "hsigmoid",
 }
-rules.NAMED_OPS.update(OPS, ALIASES)
 
 FLAGS = frozenset({"bias", "ceil_mode", "last_axis", "keep_width"})  # attributes that are true or false
 
@@ -122,4 +121,10 @@ def attribute_problems(spec: LayerSpec) -> list[str]:
             )
         elif key in FLAGS and not isinstance(value, bool):
             problems.append(f"layer '{spec.name}': {key} must be true or false, got {value!r}")
+    fn = spec.attrs.get("fn")
+    if spec.op == "eltwise" and isinstance(fn, str) and (fn.lower() in OPS or fn.lower() in ALIASES):
+        problems.append(
+            f"layer '{spec.name}' (eltwise): fn must name the function (e.g. erf) and not a modelled op "
+            f"('{fn}' is one: use op: {fn.lower()})"
+        )
     return problems

@@ -365,19 +365,14 @@ def part(spec: LayerSpec, shapes: Sequence[Shape]) -> Shaped:
     )
 
 
-# The names a generic function may not take: every op and alias (set by the registry).
-NAMED_OPS: set[str] = set()
-
-
 def generic(spec: LayerSpec, shapes: Sequence[Shape]) -> Shaped:
     """An element-wise function accelsim has no op of its own for (erf, sqrt, div... or an
     imported op it cannot model), kept under its own name `fn`: one vector op per output element
     and per extra input. Its output shape is `shape` if given, else its inputs' broadcast."""
     fn = spec.attrs.get("fn")
-    if not isinstance(fn, str) or not fn.isidentifier() or fn.lower() in NAMED_OPS:
+    if not isinstance(fn, str) or not fn.isidentifier():
         raise AccelsimError(
-            f"layer '{spec.name}' (eltwise): fn must name the function (e.g. erf) and not a modelled op, "
-            f"got {fn!r}"
+            f"layer '{spec.name}' (eltwise): fn must name the function (e.g. erf), got {fn!r}"
         )
     if "shape" in spec.attrs:
         out = _explicit_shape(spec, None)
