@@ -60,6 +60,9 @@ def _problem(err: Mapping[str, Any], model: Any) -> str:
     loc = tuple(err["loc"])
     path = ".".join(str(p) for p in loc)
     if err["type"] == "extra_forbidden":
+        moved = getattr(model, "moved_fields", {}).get(path)
+        if moved:
+            return f"field '{path}' is now {moved}"
         return f"unknown field '{path}'{closest(str(loc[-1]), _model_fields(model, loc))}"
     if err["type"] == "missing":
         return f"missing required field '{path}'"

@@ -59,12 +59,6 @@ def run(
 
 
 def _skip_zeros(mapping: ArrayMapping, density: float) -> ArrayMapping:
-    """A sparse array skips MACs with pruned weights: cycles and per-MAC register-file
-    traffic shrink with the density (ideal skipping: no load imbalance modeled)."""
-    return ArrayMapping(
-        mapping.engine,
-        math.ceil(mapping.cycles * density),
-        mapping.scalesim_cycles,
-        mapping.utilization,
-        mapping.traffic.scaled(Level.REGISTER_FILE, density),
-    )
+    """A sparse array skips MACs with pruned weights: cycles and the traffic inside the array
+    shrink with the density (ideal skipping: no load imbalance modeled)."""
+    return replace(mapping, cycles=math.ceil(mapping.cycles * density), pe=mapping.pe.scaled(density))

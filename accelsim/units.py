@@ -50,8 +50,9 @@ ENERGY_PER_BYTE = Kind(
 FREQUENCY = Kind("frequency", "Hz", "800 MHz", _prefixed({"Hz": 1.0}, _DECIMAL))
 POWER = Kind("power", "W", "1.5 W", _prefixed({"W": 1.0}, {**_SMALL, **_DECIMAL}))
 TIME = Kind("time", "s", "10 ms", _prefixed({"s": 1.0}, _SMALL))
+LENGTH = Kind("length", "m", "250 um", _prefixed({"m": 1.0}, _SMALL))
 
-KINDS = (BYTES, BANDWIDTH, ENERGY, ENERGY_PER_BYTE, FREQUENCY, POWER, TIME)
+KINDS = (BYTES, BANDWIDTH, ENERGY, ENERGY_PER_BYTE, FREQUENCY, POWER, TIME, LENGTH)
 _NUMBER = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([^\d\s].*?)?\s*$")
 
 
@@ -92,7 +93,7 @@ def format_si(value: float, kind: Kind) -> str:
             if abs(value) >= scale:
                 return f"{value / scale:.4g} {prefix}{base}"
         return f"{value / 1e-15:.4g} f{base}"
-    unit = {"bandwidth": "B/s", "frequency": "Hz", "power": "W", "time": "s"}[kind.name]
+    unit = kind.unit
     prefixes = {(p, v) for p, v in (*_DECIMAL.items(), *_SMALL.items()) if p + unit in kind.units}
     for prefix, scale in sorted(prefixes, key=lambda item: -item[1]):
         if abs(value) >= scale:

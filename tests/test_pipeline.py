@@ -140,7 +140,9 @@ def test_result_exports() -> None:
         "layers",
     }
     assert required <= set(data)
-    assert {"mac", "register_file", "sram", "dram", "vector", "static"} == set(data["energy_breakdown_j"])
+    assert {"mac", "register_file", "array_bus", "sram", "dram", "vector", "static"} == set(
+        data["energy_breakdown_j"]
+    )
     assert {"weights", "activations"} == set(data["dram_bytes"])
     assert {
         "name",

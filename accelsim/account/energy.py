@@ -3,7 +3,7 @@ become the Result (energy by component and tensor kind, power, shares, per-layer
 
 from __future__ import annotations
 
-from accelsim.account.result import LayerResult, Result
+from accelsim.account.result import COMPONENTS, LayerResult, Result
 from accelsim.errors import AccelsimError
 from accelsim.hw.chip import Accelerator
 from accelsim.hw.enums import MEMORY_LEVELS, TENSOR_KINDS, Level, TensorKind
@@ -44,7 +44,7 @@ def account(
             f"--fps {fps:g} exceeds what {network.name} reaches on {chip.name} ({throughput:.4g} fps)"
         )
     operating_fps = fps if fps is not None else throughput
-    totals = dict.fromkeys(("mac", *(level.value for level in MEMORY_LEVELS), "vector"), 0.0)
+    totals = dict.fromkeys(COMPONENTS[:-1], 0.0)
     memory_by_kind = {(level, kind): 0.0 for level in MEMORY_LEVELS for kind in TENSOR_KINDS}
     dram_bytes = dict.fromkeys(TENSOR_KINDS, 0.0)
     layers = []
@@ -52,9 +52,17 @@ def account(
     for layer_plan in plan.plans:
         layer = layer_plan.layer
         memory = memory_energy(layer_plan.traffic, chip)
+        pe = layer_plan.mapping.pe
+        stores, wires = pe.energy(chip.pe)
+        for operand, joules in stores.items():
+            memory[Level.REGISTER_FILE, pe.kind(operand)] += joules
+        memory[Level.SRAM, TensorKind.ACTIVATIONS] += (
+            layer_plan.mapping.accumulated * chip.accumulator_j_per_byte
+        )
         parts = {
             "mac": layer_plan.macs * chip.mac_j,
             **{level.value: sum(memory[level, kind] for kind in TENSOR_KINDS) for level in MEMORY_LEVELS},
+            "array_bus": sum(wires.values()),
             "vector": layer.vector_ops * batch * chip.vector_op_j,
         }
         for key, value in parts.items():
@@ -82,6 +90,9 @@ def account(
                 dram_bytes=layer_plan.traffic.bytes(Level.DRAM) / batch,
                 weight_bytes=layer_plan.stored,
                 weights_pinned=layer_plan.pinned,
+                bypassed=tuple(op.value for op in layer_plan.bypassed),
+                pe_bytes=pe.accesses() / batch,
+                array_bus_bytes=sum(pe.bus.values()) / batch,
             )
         )
     breakdown = {k: v / batch for k, v in totals.items()}

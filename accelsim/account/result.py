@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-COMPONENTS = ("mac", "register_file", "sram", "dram", "vector", "static")
+COMPONENTS = ("mac", "register_file", "array_bus", "sram", "dram", "vector", "static")
 MEMORY_COMPONENTS = ("register_file", "sram", "dram")
 
 
@@ -25,6 +25,9 @@ class LayerResult:
     dram_bytes: float  # per inference
     weight_bytes: float  # the layer's weights as stored on this chip
     weights_pinned: bool
+    bypassed: tuple[str, ...]  # operands streamed between DRAM and the array past the buffer
+    pe_bytes: float  # PE register and scratchpad bytes read and written, per inference
+    array_bus_bytes: float  # bytes moved over the array's wires, per inference
 
 
 @dataclass(frozen=True)

@@ -24,8 +24,17 @@ FP_ADD_PJ = {16: 0.4, 32: 0.9}
 FP_MULT_PJ = {16: 1.1, 32: 3.7}
 # SRAM read of 64 bits, by array size (Horowitz ISSCC 2014).
 SRAM_READ_64BIT_PJ = {8 * 1024: 10.0, 32 * 1024: 20.0, 1024 * 1024: 100.0}
-# Register file: 1 pJ per 32-bit access at 45 nm (Han et al., NIPS 2015, Fig. 1 energy table).
-REGISTER_FILE_PJ_PER_32BIT = 1.0
+# A flip-flop register: 0.009 pJ per bit per clocked update at 40 nm, 1 GHz (Shao et al.,
+# "Aladdin", ISCA 2014, power characterization of its 40 nm library; as tabulated by Accelergy's
+# Aladdin plug-in). Taken at 0.9 V and converted to the 45 nm reference with Stillmaker-Baas.
+ALADDIN = "Shao et al. (Aladdin) ISCA 2014: 0.009 pJ per register bit at 40 nm"
+FLIP_FLOP_PJ_PER_BIT_40NM = 0.009
+# On-chip wire: 310 pJ for 256 bits over 10 mm = 121 fJ per bit per mm on random data, 40 nm,
+# 0.9 V; wire capacitance per mm stays about constant across nodes, so only the supply scales it
+# (Keckler, Dally et al., "GPUs and the future of parallel computing", IEEE Micro 2011, Table 1).
+KECKLER = "Keckler et al. IEEE Micro 2011: 121 fJ per bit per mm at 0.9 V"
+WIRE_FJ_PER_BIT_MM = 121.0
+WIRE_VDD = 0.9
 
 # DRAM energy per bit transferred, by type. Firm anchors and documented derivations only.
 DRAM_PJ_PER_BIT: dict[str, tuple[float, str]] = {
@@ -147,8 +156,18 @@ def sram_energy_per_byte_45nm(capacity_bytes: float) -> float:
     return math.exp(log_a + k * math.log(capacity_bytes)) * PJ / 8
 
 
-def register_file_energy_per_byte_45nm() -> float:
-    return REGISTER_FILE_PJ_PER_32BIT * PJ / 4
+def flip_flop_energy_per_bit_45nm() -> float:
+    """One register bit clocked with new data, at the 45 nm / 0.9 V reference."""
+    at_40nm, _ = energy_factor(40, REFERENCE_VDD)
+    reference = _factor_at_table_node(REFERENCE_NODE_NM, REFERENCE_VDD, "hp")
+    return FLIP_FLOP_PJ_PER_BIT_40NM * PJ * reference / at_40nm
+
+
+def scratchpad_energy_per_byte_45nm(capacity_bytes: float) -> float:
+    """A PE scratchpad access: Horowitz's SRAM size fit at its capacity, never below the
+    flip-flops that would hold the same word (the fit drops under them below ~24 B). At 512 B
+    this is 0.34 pJ/B, near Han et al.'s (NIPS 2015) 1 pJ per 32-bit register-file access."""
+    return max(sram_energy_per_byte_45nm(capacity_bytes), 8 * flip_flop_energy_per_bit_45nm())
 
 
 def dram_energy_per_byte(dram_type: str) -> tuple[float, str]:
@@ -176,11 +195,19 @@ class DefaultTable:
         return self._scaled(tech, vector_op_energy_45nm(bits, floating), f"{HOROWITZ}: add")
 
     def register(self, tech: Technology, capacity_bytes: float) -> Estimate:
+        size = units.format_si(capacity_bytes, units.BYTES)
         return self._scaled(
             tech,
-            register_file_energy_per_byte_45nm(),
-            "Han et al. NIPS 2015: 1 pJ per 32-bit register file access at 45 nm",
+            scratchpad_energy_per_byte_45nm(capacity_bytes),
+            f"{HOROWITZ}: SRAM size fit at {size}, at least {ALADDIN}",
         )
+
+    def flip_flop(self, tech: Technology) -> Estimate:
+        return self._scaled(tech, flip_flop_energy_per_bit_45nm(), ALADDIN)
+
+    def wire(self, tech: Technology) -> Estimate:
+        scale = (tech.vdd / WIRE_VDD) ** 2
+        return Estimate(WIRE_FJ_PER_BIT_MM * 1e-15 / 1e-3 * scale, f"{KECKLER}; x{scale:.3g} for the supply")
 
     def sram(self, tech: Technology, capacity_bytes: float) -> Estimate:
         size = units.format_si(capacity_bytes, units.BYTES)

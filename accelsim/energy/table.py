@@ -49,7 +49,15 @@ class EnergyTable(Protocol):
         ...
 
     def register(self, tech: Technology, capacity_bytes: float) -> Estimate:
-        """A register-file access, J per byte."""
+        """A PE scratchpad (register file) of this size, J per byte read or written."""
+        ...
+
+    def flip_flop(self, tech: Technology) -> Estimate:
+        """A pipeline or stationary register, J per bit clocked with new data."""
+        ...
+
+    def wire(self, tech: Technology) -> Estimate:
+        """An on-chip wire, J per bit per metre travelled."""
         ...
 
     def sram(self, tech: Technology, capacity_bytes: float) -> Estimate:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from accelsim.hw.enums import Dataflow, Level, TensorKind
+from accelsim.hw.enums import Dataflow, Level, Operand, TensorKind
 from accelsim.hw.schema import HwConfig
 
 
@@ -24,6 +24,44 @@ class MemoryLevel:
     holds: tuple[TensorKind, ...]
 
 
+REGISTER_WORDS = 2  # a PE store of up to this many words is flip-flops; more is a scratchpad
+
+
+@dataclass(frozen=True)
+class PeStore:
+    """What each PE keeps of one operand. A register (flip-flops) costs energy when written
+    with new data and nothing to read (its output drives the datapath directly); a scratchpad
+    costs every read and every write."""
+
+    operand: Operand
+    words: int
+    word_bytes: float
+    j_per_byte: float
+
+    @property
+    def registers(self) -> bool:
+        return self.words <= REGISTER_WORDS
+
+    @property
+    def capacity_bytes(self) -> float:
+        return self.words * self.word_bytes
+
+
+@dataclass(frozen=True)
+class PeArray:
+    """The PEs' local storage and the wires between them."""
+
+    stores: Mapping[Operand, PeStore]
+    pitch_m: float  # PE to PE
+    hop_j_per_byte: float  # one byte over one pitch of wire
+    transfer_j_per_byte: float | None  # the config's flat price per byte moved, if it gives one
+
+    @property
+    def capacity_bytes(self) -> float:
+        """Bytes each PE holds."""
+        return sum(store.capacity_bytes for store in self.stores.values())
+
+
 @dataclass(frozen=True)
 class Accelerator:
     """A fully resolved chip: what the mapper and simulator consume."""
@@ -40,7 +78,8 @@ class Accelerator:
     mac_j: float
     vector_lanes: int
     vector_op_j: float
-    register_file: MemoryLevel | None  # capacity per PE
+    pe: PeArray
+    accumulator_j_per_byte: float  # the partial-sum SRAM beside the array
     buffers: tuple[MemoryLevel, ...]
     dram: MemoryLevel
     static_w: float
@@ -83,13 +122,10 @@ class Accelerator:
         )
 
     def memory(self, level: Level, kind: TensorKind) -> MemoryLevel:
-        """Where a tensor kind lives at a level: the register file, DRAM, or the SRAM buffer
-        that holds that kind (weights and activations may have buffers of their own). A chip
-        without a register file keeps its register traffic in the SRAM."""
+        """Where a tensor kind lives: DRAM, or the SRAM buffer that holds that kind (weights and
+        activations may have buffers of their own). PE-local storage is `pe`."""
         if level == Level.DRAM:
             return self.dram
-        if level == Level.REGISTER_FILE and self.register_file is not None:
-            return self.register_file
         return next(lvl for lvl in self.buffers if kind in lvl.holds)
 
     def capacity_for(self, kind: TensorKind) -> float:

@@ -32,11 +32,21 @@ class TensorKind(_Name):
 
 
 class Dataflow(_Name):
-    """Which operand stays in the PEs while the others stream (SCALE-Sim's three)."""
+    """Which operand stays in the PEs while the others stream: SCALE-Sim's three systolic
+    dataflows, and Eyeriss's row-stationary (Chen et al., ISCA 2016)."""
 
     WEIGHT_STATIONARY = "weight_stationary"
     OUTPUT_STATIONARY = "output_stationary"
     INPUT_STATIONARY = "input_stationary"
+    ROW_STATIONARY = "row_stationary"
+
+
+class Operand(_Name):
+    """What a PE holds or passes on: the two multiplicands and the partial sum."""
+
+    WEIGHTS = "weights"
+    INPUTS = "inputs"
+    PSUMS = "psums"
 
 
 class Engine(_Name):
@@ -48,4 +58,5 @@ class Engine(_Name):
 
 
 MEMORY_LEVELS = tuple(Level)
+OPERANDS = tuple(Operand)
 TENSOR_KINDS = tuple(TensorKind)

@@ -4,15 +4,97 @@ each with its source)."""
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 from accelsim.energy.default import DefaultTable, nominal_vdd
 from accelsim.energy.table import EnergyTable, Estimate, Precision, Technology
 from accelsim.errors import AccelsimError
-from accelsim.hw.chip import Accelerator, MemoryLevel
-from accelsim.hw.enums import TENSOR_KINDS, Dataflow, Level, TensorKind
+from accelsim.hw.chip import REGISTER_WORDS, Accelerator, MemoryLevel, PeArray, PeStore
+from accelsim.hw.enums import OPERANDS, TENSOR_KINDS, Dataflow, Level, Operand, TensorKind
 from accelsim.hw.schema import HwConfig
 
 DEFAULT_TABLE = DefaultTable()
+
+
+# Words each PE keeps of each operand when the config does not say (README "PE-local energy"):
+# systolic arrays hold their stationary operand in a register (double-buffered in weight- and
+# input-stationary arrays, as the TPU's weights: Jouppi et al. ISCA 2017) and pass the others
+# on through one pipeline register each; row-stationary PEs have Eyeriss v1's scratchpads,
+# 224 filter, 12 ifmap and 24 psum words (Chen et al., JSSC 2017).
+DEFAULT_PE_WORDS: dict[Dataflow, dict[Operand, int]] = {
+    Dataflow.WEIGHT_STATIONARY: {Operand.WEIGHTS: 2, Operand.INPUTS: 1, Operand.PSUMS: 1},
+    Dataflow.OUTPUT_STATIONARY: {Operand.WEIGHTS: 1, Operand.INPUTS: 1, Operand.PSUMS: 1},
+    Dataflow.INPUT_STATIONARY: {Operand.WEIGHTS: 1, Operand.INPUTS: 2, Operand.PSUMS: 1},
+    Dataflow.ROW_STATIONARY: {Operand.WEIGHTS: 224, Operand.INPUTS: 12, Operand.PSUMS: 24},
+}
+# TPU v1 (Jouppi et al., ISCA 2017): 65,536 8-bit MACs in 24% of a die of at most 331 mm^2 at
+# 28 nm, so about 35 um between PEs. Other chips scale it by node and by operand width (a
+# multiplier's area grows with the square of its width).
+TPU_PITCH_M = 34.8e-6
+TPU_NODE_NM = 28
+TPU_BITS = 8
+
+
+def _pe_array(
+    config: HwConfig,
+    table: EnergyTable,
+    tech: Technology,
+    pick: Callable[[str, float | None, Estimate], float],
+    sources: dict[str, str],
+) -> PeArray:
+    compute = config.compute
+    pe, prec = compute.pe, compute.precision
+    defaults = DEFAULT_PE_WORDS[Dataflow(compute.dataflow)]
+    bits = {Operand.WEIGHTS: prec.weights, Operand.INPUTS: prec.activations, Operand.PSUMS: prec.accumulators}
+    flip_flop = table.flip_flop(tech)
+    stores = {}
+    for operand in OPERANDS:
+        given = getattr(pe, operand.value)
+        words = given or defaults[operand]
+        sources[f"compute.pe.{operand}"] = "config" if given else f"default for {compute.dataflow}"
+        word_bytes = bits[operand] / 8
+        if words <= REGISTER_WORDS:
+            default = Estimate(flip_flop.value * 8, flip_flop.source)
+        else:
+            default = table.register(tech, words * word_bytes)
+        energy = pick(f"compute.pe.{operand}.energy", pe.energy, default)
+        stores[operand] = PeStore(operand, words, word_bytes, energy)
+    if pe.pitch is None:
+        widest = max(prec.weights, prec.activations)
+        pitch = TPU_PITCH_M * config.technology_nm / TPU_NODE_NM * widest / TPU_BITS
+        sources["compute.pe.pitch"] = (
+            "TPU v1's ~35 um at 28 nm, 8 bits (Jouppi et al. ISCA 2017), scaled by node and operand width"
+        )
+    else:
+        pitch = pe.pitch
+        sources["compute.pe.pitch"] = "config"
+    wire = table.wire(tech)
+    sources["compute.pe.array_bus_energy"] = "config" if pe.array_bus_energy else wire.source
+    return PeArray(stores, pitch, wire.value * 8 * pitch, pe.array_bus_energy)
+
+
+# TPU v1's accumulators: 4 MiB of 32-bit partial sums for 256 columns, 4096 per column
+# (Jouppi et al., ISCA 2017). Other arrays are given as many per column.
+ACCUMULATORS_PER_COLUMN = 4096
+
+
+def _accumulators(
+    config: HwConfig,
+    table: EnergyTable,
+    tech: Technology,
+    buffers: list[MemoryLevel],
+    sources: dict[str, str],
+) -> float:
+    """J per byte of the partial-sum SRAM beside a systolic array, priced by its size (no larger
+    than the activation buffer)."""
+    compute = config.compute
+    size = ACCUMULATORS_PER_COLUMN * compute.cols * compute.precision.accumulators / 8
+    size = min(size, next(b.capacity_bytes for b in buffers if TensorKind.ACTIVATIONS in b.holds))
+    estimate = table.sram(tech, size)
+    sources["accumulators"] = (
+        f"{estimate.source}; sized as TPU v1's 4096 per column (Jouppi et al. ISCA 2017)"
+    )
+    return estimate.value
 
 
 def resolve_accelerator(config: HwConfig, energy_table: EnergyTable | None = None) -> Accelerator:
@@ -44,20 +126,6 @@ def resolve_accelerator(config: HwConfig, energy_table: EnergyTable | None = Non
         compute.vector.op_energy,
         table.vector_op(tech, prec.activations, prec.floating_point),
     )
-    rf = None
-    if memory.register_file is not None:
-        rf_cfg = memory.register_file
-        rf_default = table.register(tech, rf_cfg.capacity)
-        rf = MemoryLevel(
-            "register_file",
-            Level.REGISTER_FILE,
-            rf_cfg.capacity,
-            pick("memory.register_file.read_energy", rf_cfg.read_energy, rf_default),
-            pick("memory.register_file.write_energy", rf_cfg.write_energy, rf_default),
-            None,
-            0.0,
-            TENSOR_KINDS,
-        )
     buffers = []
     for name, buf in (("sram", memory.sram), ("weight_sram", memory.weight_sram)):
         if buf is None:
@@ -93,12 +161,12 @@ def resolve_accelerator(config: HwConfig, energy_table: EnergyTable | None = Non
         TENSOR_KINDS,
     )
 
-    if rf is not None and rf.capacity_bytes * compute.rows * compute.cols > sum(
-        b.capacity_bytes for b in buffers
-    ):
+    pe = _pe_array(config, table, tech, pick, sources)
+    given = any(getattr(compute.pe, operand.value) for operand in OPERANDS)
+    if given and pe.capacity_bytes * compute.rows * compute.cols > sum(b.capacity_bytes for b in buffers):
         raise AccelsimError(
-            f"hardware '{config.name}': field 'memory.register_file.capacity': the register files "
-            "(per PE x PEs) hold more than the SRAM; expected a register file smaller than the SRAM"
+            f"hardware '{config.name}': field 'compute.pe': the PEs' stores (per PE x PEs) hold more "
+            "than the SRAM; expected PE storage smaller than the SRAM"
         )
     return Accelerator(
         name=config.name,
@@ -113,7 +181,8 @@ def resolve_accelerator(config: HwConfig, energy_table: EnergyTable | None = Non
         mac_j=mac_j,
         vector_lanes=compute.vector.lanes,
         vector_op_j=vector_j,
-        register_file=rf,
+        pe=pe,
+        accumulator_j_per_byte=_accumulators(config, table, tech, buffers, sources),
         buffers=tuple(buffers),
         dram=dram,
         static_w=config.static_power,

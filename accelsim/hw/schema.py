@@ -6,14 +6,15 @@ from __future__ import annotations
 import copy
 import math
 from collections.abc import Mapping
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any, ClassVar, Literal, get_args
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
 from accelsim import units
 from accelsim.errors import AccelsimError, closest
 
-DataflowName = Literal["weight_stationary", "output_stationary", "input_stationary"]
+DataflowName = Literal["weight_stationary", "output_stationary", "input_stationary", "row_stationary"]
+OperandName = Literal["weights", "inputs", "outputs"]
 DramType = Literal["ddr3", "ddr4", "lpddr4", "lpddr4x", "lpddr5", "hbm2"]
 MAX_PLAUSIBLE_ENERGY_J = 1e-6  # no single op or byte costs a microjoule: a bare number is a missing unit
 
@@ -49,18 +50,12 @@ Power = _quantity(units.POWER, positive=False)
 Energy = _quantity(units.ENERGY, plausible_max=MAX_PLAUSIBLE_ENERGY_J)
 EnergyPerByte = _quantity(units.ENERGY_PER_BYTE, plausible_max=MAX_PLAUSIBLE_ENERGY_J)
 Bits = Annotated[int, Field(ge=1, le=64)]
+Length = _quantity(units.LENGTH)
+Words = Annotated[int, Field(ge=1, le=1 << 20)]
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class RegisterFileConfig(_Strict):
-    """Per-PE register file (scratchpad). Energies per byte; default: Han et al. NIPS 2015."""
-
-    capacity: Bytes = Field(description="bytes per PE")
-    read_energy: EnergyPerByte | None = None
-    write_energy: EnergyPerByte | None = None
 
 
 class BufferConfig(_Strict):
@@ -81,7 +76,6 @@ class DramConfig(_Strict):
 
 
 class MemoryConfig(_Strict):
-    register_file: RegisterFileConfig | None = None
     sram: BufferConfig = Field(
         description="the global buffer; holds activations, and weights unless weight_sram is given"
     )
@@ -91,6 +85,11 @@ class MemoryConfig(_Strict):
         "activations",
         description="what the buffer keeps first once the tiles have their reserve, when not everything "
         "fits: activations (least DRAM traffic) or weights",
+    )
+    bypass: tuple[OperandName, ...] = Field(
+        (),
+        description="operands that move between DRAM and the array without staging in the SRAM "
+        "when the buffer would give them no reuse (weights, inputs, outputs)",
     )
     tile_buffers: Literal[1, 2] = Field(
         2,
@@ -111,6 +110,21 @@ class VectorConfig(_Strict):
     op_energy: Energy | None = None
 
 
+class PeConfig(_Strict):
+    """What each PE keeps, in words of the operand's precision (partial sums at accumulator
+    width). Up to 2 words are flip-flop registers (priced per bit written); more make a scratchpad
+    (priced per byte read or written, by its size). Default by dataflow: README "PE-local energy"."""
+
+    weights: Words | None = None
+    inputs: Words | None = None
+    psums: Words | None = None
+    energy: EnergyPerByte | None = Field(None, description="every PE store access, J per byte")
+    pitch: Length | None = Field(None, description="PE to PE distance; default scaled from the TPU v1")
+    array_bus_energy: EnergyPerByte | None = Field(
+        None, description="one byte moved over the array (one hop, or one bus transfer)"
+    )
+
+
 class ComputeConfig(_Strict):
     rows: int = Field(ge=1, le=4096)
     cols: int = Field(ge=1, le=4096)
@@ -125,10 +139,17 @@ class ComputeConfig(_Strict):
         "and pooling too (activation+pool), or none",
     )
     vector: VectorConfig
+    pe: PeConfig = PeConfig()
 
 
 class HwConfig(_Strict):
     """An accelerator as written in a hw_configs/*.yaml file."""
+
+    moved_fields: ClassVar[dict[str, str]] = {
+        "memory.register_file": "'compute.pe': words per PE of weights, inputs and psums "
+        '(README "PE-local energy")',
+        "memory.register_file.capacity": "'compute.pe': words per PE of weights, inputs and psums",
+    }
 
     name: str
     description: str = ""

@@ -27,14 +27,18 @@ array accelerators do for depthwise layers; `scalesim_cycles` keeps SCALE-Sim's 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
 
+from accelsim.frozen import FrozenMap
 from accelsim.hw.chip import Accelerator
-from accelsim.hw.enums import Dataflow, Engine, Level, TensorKind
+from accelsim.hw.enums import Dataflow, Engine, Level, Operand, TensorKind
 from accelsim.ir.network import Layer
+from accelsim.map.pe import PeTraffic, systolic_pe_traffic
+from accelsim.map.row_stationary import conv_shape, row_stationary, rs_pe_traffic
 from accelsim.map.traffic import Traffic
 
 
@@ -56,7 +60,10 @@ class ArrayMapping:
     cycles: int
     scalesim_cycles: int | None
     utilization: float
-    traffic: Traffic  # register file and SRAM bytes of the compute itself
+    traffic: Traffic  # SRAM bytes of the compute itself
+    pe: PeTraffic = PeTraffic()  # inside the array: PE stores and wires
+    fetched: Mapping[Operand, float] = field(default_factory=FrozenMap)  # buffer bytes the array reads
+    accumulated: float = 0.0  # partial-sum bytes read and written in the accumulators beside the array
 
 
 def as_gemm(layer: Layer, batch: int) -> Gemm:
@@ -123,6 +130,8 @@ def array_cycles(rows: int, cols: int, dataflow: Dataflow, a_r: int, a_c: int, t
 
 def map_array(layer: Layer, hw: Accelerator, batch: int, stored_weights: float) -> ArrayMapping:
     g = as_gemm(layer, batch)
+    if hw.dataflow == Dataflow.ROW_STATIONARY:
+        return _map_row_stationary(layer, hw, g, batch, stored_weights)
     rows, cols, df = hw.rows, hw.cols, hw.dataflow
     a_r, a_c, temporal = spatial_extents(df, g)
     scalesim = g.groups * fold_cycles(rows, cols, df, a_r, a_c, temporal)  # each group a layer
@@ -134,56 +143,99 @@ def map_array(layer: Layer, hw: Accelerator, batch: int, stored_weights: float) 
         fill_r = a_r * pack if df == Dataflow.OUTPUT_STATIONARY else 2 * a_r * pack
         packed = -(-g.groups // pack) * (fill_r + a_c * pack + temporal - 1) - 1
         cycles = min(cycles, int(packed.min()))
+    traffic, pe, fetched, accumulated = _systolic_traffic(layer, hw, g, batch, stored_weights)
     return ArrayMapping(
         engine=Engine.ARRAY,
         cycles=cycles,
         scalesim_cycles=scalesim,
         utilization=layer.macs * batch / (cycles * rows * cols),
-        traffic=_array_traffic(layer, hw, g, batch, stored_weights),
+        traffic=traffic,
+        pe=pe,
+        fetched=fetched,
+        accumulated=accumulated,
     )
 
 
-def _array_traffic(layer: Layer, hw: Accelerator, g: Gemm, batch: int, stored_weights: float) -> Traffic:
-    """Register-file and SRAM bytes of an array layer.
+def _operands(
+    layer: Layer, hw: Accelerator, batch: int, stored_weights: float
+) -> tuple[TensorKind, float, float]:
+    """(the second operand's kind, its bytes per element, its bytes in the buffer). An
+    activation x activation matmul has no weights: its second input plays their part."""
+    if layer.op == "matmul":
+        ab = hw.activation_bits / 8
+        return TensorKind.ACTIVATIONS, ab, math.prod(layer.input_shapes[1]) * batch * ab
+    return TensorKind.WEIGHTS, hw.weight_bits / 8, stored_weights
 
-    Register file: per MAC one weight read, one activation read, and one partial-sum read
-    and write at accumulator width (the per-PE accounting of Eyeriss, Chen et al. ISCA 2016).
+
+def _systolic_traffic(
+    layer: Layer, hw: Accelerator, g: Gemm, batch: int, stored_weights: float
+) -> tuple[Traffic, PeTraffic, FrozenMap[Operand, float], float]:
+    """SRAM and PE traffic of an array layer on a systolic array.
+
     SRAM: the operand streams of the dataflow, as SCALE-Sim counts them: the stationary
     operand is read once per layer; a streamed operand is read once per fold of the other
     spatial dimension; each output is written once. Partial sums that do not finish in one
     fold of the reduction make a round trip at accumulator width through the accumulators
-    beside the array (as the TPU's), charged at register-file energy, or at SRAM energy on a
-    chip without a register file.
+    beside the array (SRAM with ports of their own, as the TPU's; priced by hw/resolve.py).
+    PE traffic: map/pe.py.
     """
-    wb, ab, accb = hw.weight_bits / 8, hw.activation_bits / 8, hw.accumulator_bits / 8
+    second, wb, weights = _operands(layer, hw, batch, stored_weights)
+    ab, accb = hw.activation_bits / 8, hw.accumulator_bits / 8
     macs = layer.macs * batch
-    rf, sram, acts = Level.REGISTER_FILE, Level.SRAM, TensorKind.ACTIVATIONS
-    moves = []
-    # An activation x activation matmul has no weights: its second operand plays their part.
-    second = acts if layer.op == "matmul" else TensorKind.WEIGHTS
-    if second == acts:
-        wb = ab
-    if hw.register_file is not None:
-        moves += [(rf, second, macs * wb, 0.0), (rf, acts, macs * (ab + accb), macs * accb)]
-    weights = math.prod(layer.input_shapes[1]) * batch * ab if second == acts else stored_weights
+    acts = TensorKind.ACTIVATIONS
     ifmap_stream = g.sr * g.t * g.groups * ab  # im2col operand, elements read per window
     outputs = layer.output_elements * batch * ab
     row_folds_t = math.ceil(g.t / hw.rows)
     col_folds_sc = math.ceil(g.sc / hw.cols)
     if hw.dataflow == Dataflow.WEIGHT_STATIONARY:
-        w_reads, i_reads, reduction_folds = weights, ifmap_stream * col_folds_sc, row_folds_t
+        w_reads, i_reads, reduction_folds, loads = weights, ifmap_stream * col_folds_sc, row_folds_t, weights
     elif hw.dataflow == Dataflow.OUTPUT_STATIONARY:
         w_reads, i_reads, reduction_folds = (
             weights * math.ceil(g.sr / hw.rows),
             ifmap_stream * col_folds_sc,
             1,
         )
+        loads = 0.0
     else:
         w_reads, i_reads, reduction_folds = weights * math.ceil(g.sr / hw.cols), ifmap_stream, row_folds_t
+        loads = i_reads
     partial = (reduction_folds - 1) * layer.output_elements * batch * accb
-    moves += [
-        (rf if hw.register_file else sram, acts, partial, partial),
-        (sram, second, w_reads, 0.0),
-        (sram, acts, i_reads, outputs),
-    ]
-    return Traffic().moving(*moves)
+    traffic = Traffic().moving(
+        (Level.SRAM, second, w_reads, 0.0),
+        (Level.SRAM, acts, i_reads, outputs),
+    )
+    drained = layer.output_elements * batch * accb if hw.dataflow == Dataflow.OUTPUT_STATIONARY else 0.0
+    sizes = {Operand.WEIGHTS: wb, Operand.INPUTS: ab, Operand.PSUMS: accb}
+    pe = systolic_pe_traffic(hw.dataflow, macs, sizes, loads, drained, hw.rows, second)
+    return traffic, pe, FrozenMap({Operand.WEIGHTS: w_reads, Operand.INPUTS: i_reads}), 2 * partial
+
+
+def _map_row_stationary(
+    layer: Layer, hw: Accelerator, g: Gemm, batch: int, stored_weights: float
+) -> ArrayMapping:
+    """A layer on a row-stationary array (map/row_stationary.py)."""
+    stores = hw.pe.stores
+    words = (stores[Operand.WEIGHTS].words, stores[Operand.INPUTS].words, stores[Operand.PSUMS].words)
+    rs = row_stationary(conv_shape(layer, batch, (g.sr, g.t, g.sc, g.groups)), hw.rows, hw.cols, words)
+    second, wb, weights = _operands(layer, hw, batch, stored_weights)
+    ab, accb = hw.activation_bits / 8, hw.accumulator_bits / 8
+    # filters as stored (compression shrinks them), read once per strip and image block
+    filter_elements = max(1, layer.params if second == TensorKind.WEIGHTS else weights / wb)
+    w_reads = weights * rs.filter_reads / filter_elements
+    i_reads = rs.ifmap_reads * ab
+    partial = rs.psum_round_trips * accb
+    outputs = layer.output_elements * batch * ab
+    acts = TensorKind.ACTIVATIONS
+    traffic = Traffic().moving(
+        (Level.SRAM, second, w_reads, 0.0), (Level.SRAM, acts, i_reads + partial, outputs + partial)
+    )
+    macs = layer.macs * batch
+    return ArrayMapping(
+        engine=Engine.ARRAY,
+        cycles=rs.cycles,
+        scalesim_cycles=None,
+        utilization=macs / (rs.cycles * hw.rows * hw.cols),
+        traffic=traffic,
+        pe=rs_pe_traffic(rs, hw, macs, wb, second),
+        fetched=FrozenMap({Operand.WEIGHTS: w_reads, Operand.INPUTS: i_reads}),
+    )

@@ -19,7 +19,17 @@ from rich.table import Table
 from accelsim import units
 from accelsim.account.result import COMPONENTS
 from accelsim.hw.enums import TensorKind
-from accelsim.units import BANDWIDTH, BYTES, ENERGY, ENERGY_PER_BYTE, FREQUENCY, POWER, TIME, format_si
+from accelsim.units import (
+    BANDWIDTH,
+    BYTES,
+    ENERGY,
+    ENERGY_PER_BYTE,
+    FREQUENCY,
+    LENGTH,
+    POWER,
+    TIME,
+    format_si,
+)
 
 if TYPE_CHECKING:  # annotations only: the commands import what they run
     from accelsim.account.result import Result
@@ -172,17 +182,33 @@ def chip(chip: Accelerator) -> None:
             "config",
         ),
     ]
-    for lvl in (chip.register_file, *chip.buffers, chip.dram):
-        if lvl is None:
-            continue
-        per_pe = " per PE" if lvl.name == "register_file" else ""
+    for store in chip.pe.stores.values():
+        what = "registers, priced per write" if store.registers else "scratchpad, per read and write"
+        rows.append(
+            (
+                f"compute.pe.{store.operand}",
+                f"{store.words} x {store.word_bytes * 8:g} bits per PE ({what}), "
+                f"{format_si(store.j_per_byte, ENERGY_PER_BYTE)}",
+                f"{src[f'compute.pe.{store.operand}']}; {src[f'compute.pe.{store.operand}.energy']}",
+            )
+        )
+    wire = (
+        f"{format_si(chip.pe.transfer_j_per_byte, ENERGY_PER_BYTE)} per transfer"
+        if chip.pe.transfer_j_per_byte is not None
+        else f"{format_si(chip.pe.hop_j_per_byte, ENERGY_PER_BYTE)} per hop"
+    )
+    rows += [
+        ("compute.pe.pitch", format_si(chip.pe.pitch_m, LENGTH), src["compute.pe.pitch"]),
+        ("  array bus energy", wire, src["compute.pe.array_bus_energy"]),
+        ("accumulators", f"{format_si(chip.accumulator_j_per_byte, ENERGY_PER_BYTE)}", src["accumulators"]),
+        ("memory.bypass", ", ".join(chip.config.memory.bypass) or "none", "config"),
+    ]
+    for lvl in (*chip.buffers, chip.dram):
         capacity = "unbounded" if lvl.capacity_bytes == float("inf") else _bytes(lvl.capacity_bytes)
         bandwidth = (
             format_si(lvl.bandwidth_bytes_per_s, BANDWIDTH) if lvl.bandwidth_bytes_per_s else "not limiting"
         )
-        rows.append(
-            (f"memory.{lvl.name}", f"{capacity}{per_pe}, holds {'+'.join(lvl.holds)}, {bandwidth}", "config")
-        )
+        rows.append((f"memory.{lvl.name}", f"{capacity}, holds {'+'.join(lvl.holds)}, {bandwidth}", "config"))
         key = "memory.dram.energy" if lvl.name == "dram" else f"memory.{lvl.name}.read_energy"
         rows.append(
             (

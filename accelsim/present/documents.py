@@ -23,7 +23,7 @@ def hw_summary(chip: Accelerator) -> dict[str, Any]:
 
 def hw_document(chip: Accelerator) -> dict[str, Any]:
     """Every resolved value with its unit in the key, its source, and derived figures."""
-    levels = [lvl for lvl in (chip.register_file, *chip.buffers, chip.dram) if lvl is not None]
+    levels = [*chip.buffers, chip.dram]
     return {
         **hw_summary(chip),
         "technology_nm": chip.config.technology_nm,
@@ -40,6 +40,23 @@ def hw_document(chip: Accelerator) -> dict[str, Any]:
         "fuse": chip.config.compute.fuse,
         "tile_buffers": chip.config.memory.tile_buffers,
         "priority": chip.config.memory.priority,
+        "pe": {
+            "stores": [
+                {
+                    "operand": store.operand.value,
+                    "words": store.words,
+                    "bytes": store.capacity_bytes,
+                    "kind": "registers" if store.registers else "scratchpad",
+                    "energy_j_per_byte": store.j_per_byte,
+                }
+                for store in chip.pe.stores.values()
+            ],
+            "pitch_m": chip.pe.pitch_m,
+            "hop_energy_j_per_byte": chip.pe.hop_j_per_byte,
+            "transfer_energy_j_per_byte": chip.pe.transfer_j_per_byte,
+        },
+        "accumulator_energy_j_per_byte": chip.accumulator_j_per_byte,
+        "bypass": list(chip.config.memory.bypass),
         "memory": [
             {
                 "name": lvl.name,

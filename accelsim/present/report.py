@@ -21,6 +21,7 @@ from accelsim.present.files import write_output
 COLORS = {
     "mac": "#4C78A8",
     "register_file": "#F58518",
+    "array_bus": "#EECA3B",
     "sram": "#E45756",
     "dram": "#72B7B2",
     "vector": "#54A24B",
@@ -64,7 +65,7 @@ def layer_energy(result: Result) -> go.Figure:
     """Stacked bars: each layer's dynamic energy by component, layers in order."""
     names = [layer.name for layer in result.layers]
     fig = go.Figure()
-    for comp in ("mac", "register_file", "sram", "dram", "vector"):
+    for comp in COMPONENTS[:-1]:  # static power is chip-wide, not per layer
         fig.add_bar(
             x=names,
             y=[layer.energy_breakdown_j[comp] for layer in result.layers],

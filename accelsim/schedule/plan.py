@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from accelsim.hw.chip import Accelerator
-from accelsim.hw.enums import Engine, Level, TensorKind
+from accelsim.hw.enums import Engine, Level, Operand, TensorKind
 from accelsim.ir.network import INPUT, Layer, Network
 from accelsim.map.array import ArrayMapping
 from accelsim.map.tiling import Tiling, pick_tiling, tile_options
@@ -32,6 +32,7 @@ class LayerPlan:
     compute_s: float
     waits_for: tuple[str, ...]
     pinned: bool
+    bypassed: tuple[Operand, ...] = ()  # operands moved between DRAM and the array directly
 
 
 @dataclass(frozen=True)
@@ -142,16 +143,40 @@ def _plan_layer(
     pinned = layer.name in res.pinned
     weights, acts = TensorKind.WEIGHTS, TensorKind.ACTIVATIONS
     weights_in = tiling.weight_bytes + (stored if pinned and cold else 0.0)
+    bypassed = _bypassed(mapping, tiling, chip)
+    staged = {  # bytes the DMA writes into the buffer and the array then reads out of it
+        operand: min(mapping.fetched.get(operand, 0.0), loaded) if operand in bypassed else 0.0
+        for operand, loaded in ((Operand.WEIGHTS, tiling.weight_bytes), (Operand.INPUTS, tiling.input_bytes))
+    }
     traffic = mapping.traffic.moving(
         (Level.DRAM, weights, weights_in, 0.0),
-        (Level.SRAM, weights, 0.0, weights_in),
+        (Level.SRAM, weights, -staged[Operand.WEIGHTS], weights_in - staged[Operand.WEIGHTS]),
         (Level.DRAM, acts, tiling.input_bytes, tiling.output_bytes),
-        (Level.SRAM, acts, tiling.output_bytes, tiling.input_bytes),
+        (
+            Level.SRAM,
+            acts,
+            tiling.output_bytes - staged[Operand.INPUTS],
+            tiling.input_bytes - staged[Operand.INPUTS],
+        ),
     )
     compute_s = mapping.cycles / chip.clock_hz
     if chip.sram_bandwidth_bytes_per_s:  # the array cannot run faster than its buffer feeds it
         compute_s = max(compute_s, traffic.bytes(Level.SRAM) / chip.sram_bandwidth_bytes_per_s)
-    return LayerPlan(layer, macs, stored, mapping, tiling, traffic, compute_s, waits, pinned)
+    return LayerPlan(layer, macs, stored, mapping, tiling, traffic, compute_s, waits, pinned, bypassed)
+
+
+def _bypassed(mapping: ArrayMapping, tiling: Tiling, chip: Accelerator) -> tuple[Operand, ...]:
+    """The operands the chip may stream past its buffer (memory.bypass) that gain nothing from
+    it here: the array reads no more of them than comes from DRAM, so each byte would be written
+    into the buffer and read out once (nn_dataflow allows the same)."""
+    loaded = {Operand.WEIGHTS: tiling.weight_bytes, Operand.INPUTS: tiling.input_bytes}
+    return tuple(
+        operand
+        for operand in (Operand.WEIGHTS, Operand.INPUTS)
+        if operand.value in chip.config.memory.bypass
+        and loaded[operand] > 0
+        and mapping.fetched.get(operand, 0.0) <= loaded[operand] * (1 + 1e-9)
+    )
 
 
 def _job(plan: LayerPlan) -> Job:

@@ -182,9 +182,9 @@ CASES = [
     run_chip(chip("rows: 32", "rows: &r 32\n  cols_again: *r"), "alias", r"YAML aliases"),
     run_chip(b"\xff\xfe\x00garbage", "binary", r"chip.yaml: not a text \(UTF-8\) YAML file"),
     run_chip(
-        chip("capacity: 64 B", "capacity: 64 KiB"),
-        "rf-bigger-than-sram",
-        r"register files .* hold more than the SRAM",
+        chip("lanes: 64}", "lanes: 64}\n  pe: {weights: 4096}"),
+        "pe-bigger-than-sram",
+        r"the PEs' stores .* hold more than the SRAM",
     ),
     run_chip("a: " + "[" * 200 + "]" * 200 + "\n", "deep-nesting", r"nested more than 64 levels deep"),
     run_chip(chip("rows: 32", "rows: 32\n  rows: 1\n  cols: 2"), "two-duplicates", r"given twice"),

@@ -50,7 +50,7 @@ def test_the_default_table_sources_every_figure() -> None:
 def _check_doubled(base: object, doubled: object) -> None:
     b, d = base.energy_breakdown_j, doubled.energy_breakdown_j  # type: ignore[attr-defined]
     assert d["dram"] == pytest.approx(2 * b["dram"], rel=1e-12) and b["dram"] > 0
-    for component in ("mac", "register_file", "sram", "vector", "static"):
+    for component in ("mac", "register_file", "array_bus", "sram", "vector", "static"):
         assert d[component] == b[component]  # nothing else moves
     assert doubled.latency_s == base.latency_s  # type: ignore[attr-defined]
 

@@ -70,12 +70,18 @@ def test_gemm_shapes() -> None:
     assert (g.sr, g.t, g.sc) == (1, 9216, 4096)
 
 
-def test_register_file_and_sram_traffic_by_hand() -> None:
+def test_pe_and_sram_traffic_by_hand() -> None:
     hw = array(32, 32, "weight_stationary")
     layer = load_net("alexnet").layer("fc8")  # 4096 -> 1000, int8, batch 1
-    traffic = map_layer(layer, hw, 1).traffic
+    mapping = map_layer(layer, hw, 1)
+    traffic, pe = mapping.traffic, mapping.pe
     macs = 4096 * 1000
-    assert traffic.read["register_file", "weights"] == macs  # one byte per MAC
+    assert pe.reads["weights"] == macs  # each MAC reads its held weight
+    assert pe.writes["weights"] == 4096 * 1000 + 1000  # each weight (and bias) loaded once
+    assert pe.writes["inputs"] == pe.bus["inputs"] == macs  # passed on one PE per MAC
+    assert pe.writes["psums"] == pe.bus_pitches["psums"] == 4 * macs  # 32-bit, one pitch down
+    # 4096 rows of reduction on 32 rows: 128 folds, 127 round trips of 1000 32-bit sums
+    assert mapping.accumulated == 2 * 127 * 1000 * 4
     assert traffic.read["sram", "weights"] == 4096 * 1000 + 1000  # each weight (and bias) once
     # the input vector streams once per column fold: ceil(1000 / 32) = 32 folds
     assert traffic.read["sram", "activations"] == 4096 * 32

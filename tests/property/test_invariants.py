@@ -48,7 +48,6 @@ def chip(**changes: Any) -> Any:
     data["compute"]["dataflow"] = changes.get("dataflow", "weight_stationary")
     data["memory"]["sram"]["capacity"] = changes.get("sram", 64 * 1024)
     data["memory"]["dram"]["bandwidth"] = changes.get("bandwidth", 4e9)
-    data["memory"]["register_file"] = {"capacity": 4}
     data["compute"]["fuse"] = changes.get("fuse", "activation+pool")
     return resolve_accelerator(HwConfig.model_validate(data))
 
@@ -57,7 +56,9 @@ chips = st.fixed_dictionaries(
     {
         "rows": st.integers(1, 40),
         "cols": st.integers(1, 40),
-        "dataflow": st.sampled_from(["weight_stationary", "output_stationary", "input_stationary"]),
+        "dataflow": st.sampled_from(
+            ["weight_stationary", "output_stationary", "input_stationary", "row_stationary"]
+        ),
         "sram": st.integers(2**14, 2**21),
         "bandwidth": st.floats(1e8, 1e11),
     }
