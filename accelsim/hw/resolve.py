@@ -74,25 +74,16 @@ def _pe_array(
 
 
 # TPU v1's accumulators: 4 MiB of 32-bit partial sums for 256 columns, 4096 per column
-# (Jouppi et al., ISCA 2017). Other arrays are given as many per column.
+# (Jouppi et al., ISCA 2017). Each column adds into its own bank, so an access costs what one
+# bank of 4096 partial sums costs.
 ACCUMULATORS_PER_COLUMN = 4096
 
 
-def _accumulators(
-    config: HwConfig,
-    table: EnergyTable,
-    tech: Technology,
-    buffers: list[MemoryLevel],
-    sources: dict[str, str],
-) -> float:
-    """J per byte of the partial-sum SRAM beside a systolic array, priced by its size (no larger
-    than the activation buffer)."""
-    compute = config.compute
-    size = ACCUMULATORS_PER_COLUMN * compute.cols * compute.precision.accumulators / 8
-    size = min(size, next(b.capacity_bytes for b in buffers if TensorKind.ACTIVATIONS in b.holds))
-    estimate = table.sram(tech, size)
+def _accumulators(config: HwConfig, table: EnergyTable, tech: Technology, sources: dict[str, str]) -> float:
+    """J per byte of a column's partial-sum SRAM bank beside a systolic array."""
+    estimate = table.sram(tech, ACCUMULATORS_PER_COLUMN * config.compute.precision.accumulators / 8)
     sources["accumulators"] = (
-        f"{estimate.source}; sized as TPU v1's 4096 per column (Jouppi et al. ISCA 2017)"
+        f"{estimate.source}; a bank of 4096 per column as TPU v1's (Jouppi et al. ISCA 2017)"
     )
     return estimate.value
 
@@ -182,7 +173,7 @@ def resolve_accelerator(config: HwConfig, energy_table: EnergyTable | None = Non
         vector_lanes=compute.vector.lanes,
         vector_op_j=vector_j,
         pe=pe,
-        accumulator_j_per_byte=_accumulators(config, table, tech, buffers, sources),
+        accumulator_j_per_byte=_accumulators(config, table, tech, sources),
         buffers=tuple(buffers),
         dram=dram,
         static_w=config.static_power,

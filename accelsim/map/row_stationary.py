@@ -11,8 +11,9 @@ p*q*kw filter words), reusing each ifmap word p times and each filter word n*F t
 
 The mapping searches p, q, n and the replica split for the least buffer traffic among the
 mappings within 2% of the fewest cycles (p = q = n = 1 always has the fewest, so a larger
-scratchpad only adds choices and never adds buffer traffic). Linear, matmul and transposed-conv layers run as 1 x 1 convolutions over
-their GEMM (each output pixel a column of F). Per pass, every PE does p*q*n*F*kw MACs:
+scratchpad only adds choices and never adds buffer traffic). Linear, matmul and
+transposed-conv layers run as 1 x 1 convolutions over their GEMM (each output pixel a column
+of F). Per pass, every PE does p*q*n*F*kw MACs:
 
     cycles = groups * strips * row_folds * ceil(K/(p*r_k)) * ceil(C/(q*r_c)) * ceil(N/n) * p*q*n*F*kw
 
@@ -29,6 +30,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 
@@ -70,8 +72,9 @@ class RowStationary:
     psum_hops: float  # partial sums passed up a column
 
 
-def _pair(value: object) -> int:
-    return int(value[0]) if isinstance(value, (list, tuple)) else int(value)  # type: ignore[index,arg-type]
+def _pair(value: Any) -> int:
+    """The vertical part of an int or [h, w] attribute."""
+    return int(value[0]) if isinstance(value, (list, tuple)) else int(value)
 
 
 def conv_shape(layer: Layer, batch: int, gemm: tuple[int, int, int, int]) -> ConvShape:
@@ -132,8 +135,13 @@ def row_stationary(shape: ConvShape, rows: int, cols: int, pe_words: tuple[int, 
         s.groups * s.c * s.n * _used(s.in_rows, s.e, s.kh, s.stride) * _used(s.in_cols, s.f, s.kw, s.stride)
     )
     outputs = s.groups * s.k * s.n * s.e * s.f
-    rows_per_strip = (set_w - 1) * s.stride + (s.kh - 1) * s.dilation + 1
-    overlap = max(1.0, strips * rows_per_strip / s.in_rows)
+    # strips of set_w output rows (the last one shorter) each read their windows' rows
+    k_eff = (s.kh - 1) * s.dilation + 1
+    last = s.e - (strips - 1) * set_w
+    rows_read = (strips - 1) * _used(s.in_rows, set_w, k_eff, s.stride) + _used(
+        s.in_rows, last, k_eff, s.stride
+    )
+    overlap = max(1.0, rows_read / _used(s.in_rows, s.e, k_eff, s.stride))
     filter_reads = filters * strips * n_blocks
     ifmap_reads = ifmap * overlap * k_blocks
     round_trips = outputs * (c_blocks * row_folds - 1)
@@ -144,7 +152,7 @@ def row_stationary(shape: ConvShape, rows: int, cols: int, pe_words: tuple[int, 
         int(np.argmin(np.where(cycles <= cycles.min() * SPEED_SLACK, traffic, np.inf))), cycles.shape
     )
 
-    def at(values: np.ndarray | int) -> float:
+    def at(values: Any) -> float:
         return float(np.broadcast_to(values, cycles.shape)[best])
 
     return RowStationary(
