@@ -95,7 +95,8 @@ def format_si(value: float, kind: Kind) -> str:
         return f"{value / 1e-15:.4g} f{base}"
     unit = kind.unit
     prefixes = {(p, v) for p, v in (*_DECIMAL.items(), *_SMALL.items()) if p + unit in kind.units}
-    for prefix, scale in sorted(prefixes, key=lambda item: -item[1]):
+    # u and µ tie at 1e-6: ASCII 'u', whatever the set's order
+    for prefix, scale in sorted(prefixes, key=lambda item: (-item[1], item[0] == "µ")):
         if abs(value) >= scale:
             return f"{value / scale:.4g} {prefix}{unit}"
     return f"{value:.4g} {unit}"

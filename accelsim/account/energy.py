@@ -3,7 +3,7 @@ become the Result (energy by component and tensor kind, power, shares, per-layer
 
 from __future__ import annotations
 
-from accelsim.account.result import COMPONENTS, LayerResult, Result
+from accelsim.account.result import DYNAMIC_COMPONENTS, LayerResult, Result
 from accelsim.errors import AccelsimError
 from accelsim.hw.chip import Accelerator
 from accelsim.hw.enums import MEMORY_LEVELS, TENSOR_KINDS, Level, TensorKind
@@ -44,7 +44,7 @@ def account(
             f"--fps {fps:g} exceeds what {network.name} reaches on {chip.name} ({throughput:.4g} fps)"
         )
     operating_fps = fps if fps is not None else throughput
-    totals = dict.fromkeys(COMPONENTS[:-1], 0.0)
+    totals = dict.fromkeys(DYNAMIC_COMPONENTS, 0.0)
     memory_by_kind = {(level, kind): 0.0 for level in MEMORY_LEVELS for kind in TENSOR_KINDS}
     dram_bytes = dict.fromkeys(TENSOR_KINDS, 0.0)
     layers = []

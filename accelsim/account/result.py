@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-COMPONENTS = ("mac", "register_file", "array_bus", "sram", "dram", "vector", "static")
+DYNAMIC_COMPONENTS = ("mac", "register_file", "array_bus", "sram", "dram", "vector")  # per layer too
+COMPONENTS = (*DYNAMIC_COMPONENTS, "static")
 MEMORY_COMPONENTS = ("register_file", "sram", "dram")
 
 

@@ -148,7 +148,6 @@ class HwConfig(_Strict):
     moved_fields: ClassVar[dict[str, str]] = {
         "memory.register_file": "'compute.pe': words per PE of weights, inputs and psums "
         '(README "PE-local energy")',
-        "memory.register_file.capacity": "'compute.pe': words per PE of weights, inputs and psums",
     }
 
     name: str

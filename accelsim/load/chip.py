@@ -49,11 +49,7 @@ def load_energy_table(reference: str, base: Path | None = None) -> EnergyTable:
         ) from None
     table = found() if isinstance(found, type) else found
     if not isinstance(table, EnergyTable):
-        missing = [
-            m
-            for m in ("node_scale", "mac", "vector_op", "register", "flip_flop", "wire", "sram", "dram")
-            if not hasattr(table, m)
-        ]
+        missing = [m for m in vars(EnergyTable) if not m.startswith("_") and not hasattr(table, m)]
         raise AccelsimError(
             f"energy_table: '{reference}' lacks {', '.join(missing)}; expected an EnergyTable"
         )

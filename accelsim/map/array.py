@@ -143,6 +143,7 @@ def map_array(layer: Layer, hw: Accelerator, batch: int, stored_weights: float) 
         fill_r = a_r * pack if df == Dataflow.OUTPUT_STATIONARY else 2 * a_r * pack
         packed = -(-g.groups // pack) * (fill_r + a_c * pack + temporal - 1) - 1
         cycles = min(cycles, int(packed.min()))
+    cycles = max(cycles, 1)  # SCALE-Sim's count (less one per layer) says 0 for a single MAC
     traffic, pe, fetched, accumulated = _systolic_traffic(layer, hw, g, batch, stored_weights)
     return ArrayMapping(
         engine=Engine.ARRAY,
@@ -219,9 +220,8 @@ def _map_row_stationary(
     rs = row_stationary(conv_shape(layer, batch, (g.sr, g.t, g.sc, g.groups)), hw.rows, hw.cols, words)
     second, wb, weights = _operands(layer, hw, batch, stored_weights)
     ab, accb = hw.activation_bits / 8, hw.accumulator_bits / 8
-    # filters as stored (compression shrinks them), read once per strip and image block
-    filter_elements = max(1, layer.params if second == TensorKind.WEIGHTS else weights / wb)
-    w_reads = weights * rs.filter_reads / filter_elements
+    w_reads = weights * rs.filter_passes  # as stored (compression shrinks them), biases too
+    filters = math.prod(layer.weight_shape) if second == TensorKind.WEIGHTS else weights / wb
     i_reads = rs.ifmap_reads * ab
     partial = rs.psum_round_trips * accb
     outputs = layer.output_elements * batch * ab
@@ -236,6 +236,6 @@ def _map_row_stationary(
         scalesim_cycles=None,
         utilization=macs / (rs.cycles * hw.rows * hw.cols),
         traffic=traffic,
-        pe=rs_pe_traffic(rs, hw, macs, wb, second),
+        pe=rs_pe_traffic(rs, hw, macs, wb, filters, second),
         fetched=FrozenMap({Operand.WEIGHTS: w_reads, Operand.INPUTS: i_reads}),
     )

@@ -64,11 +64,11 @@ class RowStationary:
     """A layer's row-stationary mapping: cycles and element counts (whole batch)."""
 
     cycles: int
-    filter_reads: float  # buffer -> array, elements
-    ifmap_reads: float
+    filter_passes: int  # times each filter is read from the buffer: strips x image blocks
+    filter_fan_out: int  # PEs a filter row is written into (a row of its set)
+    ifmap_reads: float  # buffer -> array, elements
+    ifmap_fills: float  # scratchpad writes, elements
     psum_round_trips: float  # partial sums written to the buffer and read back
-    filter_fills: float  # scratchpad writes
-    ifmap_fills: float
     psum_hops: float  # partial sums passed up a column
 
 
@@ -129,20 +129,19 @@ def row_stationary(shape: ConvShape, rows: int, cols: int, pe_words: tuple[int, 
     n_blocks = -(-s.n // n)
     passes = s.groups * strips * row_folds * k_blocks * c_blocks * n_blocks
     cycles = passes * p * q * n * s.f * s.kw
-    filters = s.groups * s.k * s.c * s.kh * s.kw
+    k_eff = (s.kh - 1) * s.dilation + 1  # rows one window spans
     # the ifmap pixels some window uses (a stride wider than the kernel skips the others)
     ifmap = (
-        s.groups * s.c * s.n * _used(s.in_rows, s.e, s.kh, s.stride) * _used(s.in_cols, s.f, s.kw, s.stride)
+        s.groups * s.c * s.n * _used(s.in_rows, s.e, k_eff, s.stride) * _used(s.in_cols, s.f, s.kw, s.stride)
     )
     outputs = s.groups * s.k * s.n * s.e * s.f
     # strips of set_w output rows (the last one shorter) each read their windows' rows
-    k_eff = (s.kh - 1) * s.dilation + 1
     last = s.e - (strips - 1) * set_w
     rows_read = (strips - 1) * _used(s.in_rows, set_w, k_eff, s.stride) + _used(
         s.in_rows, last, k_eff, s.stride
     )
     overlap = max(1.0, rows_read / _used(s.in_rows, s.e, k_eff, s.stride))
-    filter_reads = filters * strips * n_blocks
+    filter_reads = s.groups * s.k * s.c * s.kh * s.kw * strips * n_blocks
     ifmap_reads = ifmap * overlap * k_blocks
     round_trips = outputs * (c_blocks * row_folds - 1)
     traffic = filter_reads + ifmap_reads + 2 * round_trips
@@ -157,30 +156,37 @@ def row_stationary(shape: ConvShape, rows: int, cols: int, pe_words: tuple[int, 
 
     return RowStationary(
         cycles=int(at(cycles)),
-        filter_reads=at(filter_reads),
+        filter_passes=strips * int(at(n_blocks)),
+        filter_fan_out=set_w,
         ifmap_reads=at(ifmap_reads),
-        psum_round_trips=at(round_trips),
-        filter_fills=at(filter_reads) * set_w,  # a filter row goes to every PE of its set row
         # an ifmap row reaches the PEs of its diagonal, in each replica working on other filters
         ifmap_fills=at(ifmap * overlap) * max(1.0, set_h / s.stride) * math.ceil(s.k / at(p)),
+        psum_round_trips=at(round_trips),
         psum_hops=at(c_blocks) * row_folds * outputs * (set_h - 1),
     )
 
 
 def rs_pe_traffic(
-    rs: RowStationary, hw: Accelerator, macs: float, weight_bytes: float, weights_kind: TensorKind
+    rs: RowStationary,
+    hw: Accelerator,
+    macs: float,
+    weight_bytes: float,
+    filters: float,
+    weights_kind: TensorKind,
 ) -> PeTraffic:
-    """PE store and array wire bytes of a row-stationary mapping (whole layer)."""
+    """PE store and array wire bytes of a row-stationary mapping (whole layer) whose filters
+    (or second matmul operand) have `filters` elements of `weight_bytes` each."""
     ab, accb = hw.activation_bits / 8, hw.accumulator_bits / 8
     span = hw.rows + hw.cols  # a bus transfer drives a column bus and a row bus
     reads = {Operand.WEIGHTS: macs * weight_bytes, Operand.INPUTS: macs * ab, Operand.PSUMS: macs * accb}
+    filter_bytes = filters * rs.filter_passes * weight_bytes
     writes = {
-        Operand.WEIGHTS: rs.filter_fills * weight_bytes,
+        Operand.WEIGHTS: filter_bytes * rs.filter_fan_out,
         Operand.INPUTS: rs.ifmap_fills * ab,
         Operand.PSUMS: macs * accb,
     }
     bus = {
-        Operand.WEIGHTS: rs.filter_reads * weight_bytes,
+        Operand.WEIGHTS: filter_bytes,
         Operand.INPUTS: rs.ifmap_reads * ab,
         Operand.PSUMS: (2 * rs.psum_round_trips + rs.psum_hops) * accb,
     }

@@ -14,7 +14,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from accelsim.account.result import COMPONENTS, Result
+from accelsim.account.result import COMPONENTS, DYNAMIC_COMPONENTS, Result
 from accelsim.errors import AccelsimError
 from accelsim.present.files import write_output
 
@@ -65,7 +65,7 @@ def layer_energy(result: Result) -> go.Figure:
     """Stacked bars: each layer's dynamic energy by component, layers in order."""
     names = [layer.name for layer in result.layers]
     fig = go.Figure()
-    for comp in COMPONENTS[:-1]:  # static power is chip-wide, not per layer
+    for comp in DYNAMIC_COMPONENTS:  # static power is chip-wide, not per layer
         fig.add_bar(
             x=names,
             y=[layer.energy_breakdown_j[comp] for layer in result.layers],

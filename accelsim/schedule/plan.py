@@ -64,8 +64,7 @@ def schedule(
     residency, tilings = _choose_residency(network, chip, batch, stored, element_bytes, mappings, fusion)
     plans = []
     for layer, mapping, tiling, layer_macs in zip(network.layers, mappings, tilings, macs, strict=True):
-        spilled = [r for src in layer.inputs for r in residency.roots[src] if r in residency.spilled]
-        waits = tuple(dict.fromkeys(r for r in spilled if r != INPUT))
+        waits = tuple(dict.fromkeys(r for r in residency.spilled_roots(layer.inputs) if r != INPUT))
         plans.append(
             _plan_layer(
                 layer, mapping, tiling, chip, cold, residency, stored.get(layer.name, 0.0), layer_macs, waits
@@ -119,7 +118,7 @@ def _choose_residency(
     sinks = {r for layer in network.layers if layer.name not in consumed for r in residency.roots[layer.name]}
     tilings = []
     for layer, is_view in zip(network.layers, views, strict=True):
-        spilled = [r for src in layer.inputs for r in residency.roots[src] if r in residency.spilled]
+        spilled = residency.spilled_roots(layer.inputs)
         written = fusion.written(layer.name)  # a fused pool's output is its producer's to write
         out = not is_view and (written in residency.spilled or written in sinks)
         inputs = 0.0 if is_view else sum(element_bytes[r] for r in spilled)
@@ -144,39 +143,31 @@ def _plan_layer(
     weights, acts = TensorKind.WEIGHTS, TensorKind.ACTIVATIONS
     weights_in = tiling.weight_bytes + (stored if pinned and cold else 0.0)
     bypassed = _bypassed(mapping, tiling, chip)
-    staged = {  # bytes the DMA writes into the buffer and the array then reads out of it
-        operand: min(mapping.fetched.get(operand, 0.0), loaded) if operand in bypassed else 0.0
-        for operand, loaded in ((Operand.WEIGHTS, tiling.weight_bytes), (Operand.INPUTS, tiling.input_bytes))
-    }
+    w_skip, i_skip = (bypassed.get(operand, 0.0) for operand in (Operand.WEIGHTS, Operand.INPUTS))
     traffic = mapping.traffic.moving(
         (Level.DRAM, weights, weights_in, 0.0),
-        (Level.SRAM, weights, -staged[Operand.WEIGHTS], weights_in - staged[Operand.WEIGHTS]),
+        (Level.SRAM, weights, -w_skip, weights_in - w_skip),
         (Level.DRAM, acts, tiling.input_bytes, tiling.output_bytes),
-        (
-            Level.SRAM,
-            acts,
-            tiling.output_bytes - staged[Operand.INPUTS],
-            tiling.input_bytes - staged[Operand.INPUTS],
-        ),
+        (Level.SRAM, acts, tiling.output_bytes - i_skip, tiling.input_bytes - i_skip),
     )
     compute_s = mapping.cycles / chip.clock_hz
     if chip.sram_bandwidth_bytes_per_s:  # the array cannot run faster than its buffer feeds it
         compute_s = max(compute_s, traffic.bytes(Level.SRAM) / chip.sram_bandwidth_bytes_per_s)
-    return LayerPlan(layer, macs, stored, mapping, tiling, traffic, compute_s, waits, pinned, bypassed)
+    return LayerPlan(layer, macs, stored, mapping, tiling, traffic, compute_s, waits, pinned, tuple(bypassed))
 
 
-def _bypassed(mapping: ArrayMapping, tiling: Tiling, chip: Accelerator) -> tuple[Operand, ...]:
+def _bypassed(mapping: ArrayMapping, tiling: Tiling, chip: Accelerator) -> dict[Operand, float]:
     """The operands the chip may stream past its buffer (memory.bypass) that gain nothing from
-    it here: the array reads no more of them than comes from DRAM, so each byte would be written
-    into the buffer and read out once (nn_dataflow allows the same)."""
+    it here, with the bytes not staged: the array reads no more of them than comes from DRAM,
+    so each byte would be written into the buffer and read out once (nn_dataflow allows the same)."""
     loaded = {Operand.WEIGHTS: tiling.weight_bytes, Operand.INPUTS: tiling.input_bytes}
-    return tuple(
-        operand
-        for operand in (Operand.WEIGHTS, Operand.INPUTS)
+    return {
+        operand: min(fetched, loaded[operand])
+        for operand in loaded
         if operand.value in chip.config.memory.bypass
         and loaded[operand] > 0
-        and mapping.fetched.get(operand, 0.0) <= loaded[operand] * (1 + 1e-9)
-    )
+        and (fetched := mapping.fetched.get(operand, 0.0)) <= loaded[operand] * (1 + 1e-9)
+    }
 
 
 def _job(plan: LayerPlan) -> Job:

@@ -25,7 +25,7 @@ dropout, concat, slice) and fused layers alias their inputs' storage and move no
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from accelsim.hw.chip import Accelerator
@@ -44,6 +44,10 @@ class Residency:
     spilled: frozenset[str]  # storage roots (producer layer names or 'input') kept in DRAM
     roots: dict[str, tuple[str, ...]]  # tensor -> the storage roots it aliases
     tile_bytes: float  # on-chip bytes for streaming tiles
+
+    def spilled_roots(self, tensors: Sequence[str]) -> list[str]:
+        """The DRAM-resident storage roots of these tensors, in order (a layer's inputs)."""
+        return [r for t in tensors for r in self.roots[t] if r in self.spilled]
 
 
 @dataclass(frozen=True)
