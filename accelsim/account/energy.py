@@ -3,6 +3,8 @@ become the Result (energy by component and tensor kind, power, shares, per-layer
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from accelsim.account.result import DYNAMIC_COMPONENTS, LayerResult, Result
 from accelsim.errors import AccelsimError
 from accelsim.hw.chip import Accelerator
@@ -12,14 +14,29 @@ from accelsim.map.traffic import Traffic
 from accelsim.schedule.plan import Schedule
 from accelsim.sim.engine import Timeline
 
+MEMORY_PAIRS = tuple((level, kind) for level in MEMORY_LEVELS for kind in TENSOR_KINDS)
 
-def memory_energy(traffic: Traffic, chip: Accelerator) -> dict[tuple[Level, TensorKind], float]:
+
+def prices(chip: Accelerator) -> dict[tuple[Level, TensorKind], tuple[float, float]]:
+    """(read, write) J per byte where each tensor kind lives, at each memory level (the PE
+    stores are priced per operand by PeTraffic.energy)."""
+    return {
+        (level, kind): (memory.read_j_per_byte, memory.write_j_per_byte)
+        for level in (Level.SRAM, Level.DRAM)
+        for kind in TENSOR_KINDS
+        for memory in (chip.memory(level, kind),)
+    }
+
+
+def memory_energy(
+    traffic: Traffic, price: Mapping[tuple[Level, TensorKind], tuple[float, float]]
+) -> dict[tuple[Level, TensorKind], float]:
     """Memory energy of a layer's traffic (J), by (level, tensor kind)."""
-    energy = {(level, kind): 0.0 for level in MEMORY_LEVELS for kind in TENSOR_KINDS}
-    for moved, is_read in ((traffic.read, True), (traffic.write, False)):
-        for (level, kind), nbytes in moved.items():
-            memory = chip.memory(level, kind)
-            energy[level, kind] += nbytes * (memory.read_j_per_byte if is_read else memory.write_j_per_byte)
+    energy = dict.fromkeys(MEMORY_PAIRS, 0.0)
+    for pair, nbytes in traffic.read.items():
+        energy[pair] += nbytes * price[pair][0]
+    for pair, nbytes in traffic.write.items():
+        energy[pair] += nbytes * price[pair][1]
     return energy
 
 
@@ -45,13 +62,15 @@ def account(
         )
     operating_fps = fps if fps is not None else throughput
     totals = dict.fromkeys(DYNAMIC_COMPONENTS, 0.0)
-    memory_by_kind = {(level, kind): 0.0 for level in MEMORY_LEVELS for kind in TENSOR_KINDS}
+    memory_by_kind = dict.fromkeys(MEMORY_PAIRS, 0.0)
     dram_bytes = dict.fromkeys(TENSOR_KINDS, 0.0)
+    price = prices(chip)
+    dram, weights, acts = Level.DRAM, TensorKind.WEIGHTS, TensorKind.ACTIVATIONS
     layers = []
     previous_end = 0.0
     for layer_plan in plan.plans:
         layer = layer_plan.layer
-        memory = memory_energy(layer_plan.traffic, chip)
+        memory = memory_energy(layer_plan.traffic, price)
         pe = layer_plan.mapping.pe
         stores, wires = pe.energy(chip.pe)
         for operand, joules in stores.items():
@@ -61,7 +80,7 @@ def account(
         )
         parts = {
             "mac": layer_plan.macs * chip.mac_j,
-            **{level.value: sum(memory[level, kind] for kind in TENSOR_KINDS) for level in MEMORY_LEVELS},
+            **{level.value: memory[level, weights] + memory[level, acts] for level in MEMORY_LEVELS},
             "array_bus": sum(wires.values()),
             "vector": layer.vector_ops * batch * chip.vector_op_j,
         }
@@ -69,8 +88,11 @@ def account(
             totals[key] += value
         for pair, value in memory.items():
             memory_by_kind[pair] += value
+        layer_dram, traffic = 0.0, layer_plan.traffic
         for kind in TENSOR_KINDS:
-            dram_bytes[kind] += layer_plan.traffic.bytes(Level.DRAM, kind)
+            moved = traffic.read.get((dram, kind), 0.0) + traffic.write.get((dram, kind), 0.0)
+            dram_bytes[kind] += moved
+            layer_dram += moved
         span = timeline.layers.get(layer.name)
         start, end = (span.start, span.end) if span else (previous_end, previous_end)
         previous_end = end
@@ -87,7 +109,7 @@ def account(
                 end_s=end,
                 energy_j=sum(parts.values()) / batch,
                 energy_breakdown_j={k: v / batch for k, v in parts.items()},
-                dram_bytes=layer_plan.traffic.bytes(Level.DRAM) / batch,
+                dram_bytes=layer_dram / batch,
                 weight_bytes=layer_plan.stored,
                 weights_pinned=layer_plan.pinned,
                 bypassed=tuple(op.value for op in layer_plan.bypassed),

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
-from accelsim.hw.enums import Dataflow, Level, Operand, TensorKind
+from accelsim.hw.enums import OPERANDS, Dataflow, Level, Operand, TensorKind
 from accelsim.hw.schema import HwConfig
 
 
@@ -63,6 +64,22 @@ class PeArray:
 
 
 @dataclass(frozen=True)
+class Datapath:
+    """The chip as the mapper sees it: every figure a layer's mapping depends on, and nothing
+    else, so mappings can be cached by it across chips that differ elsewhere (a sweep's SRAM
+    sizes, DRAM, energies)."""
+
+    rows: int
+    cols: int
+    dataflow: Dataflow
+    weight_bits: int
+    activation_bits: int
+    accumulator_bits: int
+    vector_lanes: int
+    pe_words: tuple[int, int, int]  # words per PE of weights, inputs, partial sums
+
+
+@dataclass(frozen=True)
 class Accelerator:
     """A fully resolved chip: what the mapper and simulator consume."""
 
@@ -87,6 +104,20 @@ class Accelerator:
     vdd: float
     energy_scale: float  # from 45 nm / 0.9 V to this node and supply
     sources: Mapping[str, str] = field(default_factory=dict)
+
+    @cached_property
+    def datapath(self) -> Datapath:
+        words = tuple(self.pe.stores[operand].words for operand in OPERANDS)
+        return Datapath(
+            self.rows,
+            self.cols,
+            self.dataflow,
+            self.weight_bits,
+            self.activation_bits,
+            self.accumulator_bits,
+            self.vector_lanes,
+            words,  # type: ignore[arg-type]
+        )
 
     @property
     def macs(self) -> int:

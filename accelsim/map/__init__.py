@@ -3,7 +3,9 @@ vector unit, and DRAM tiling."""
 
 from __future__ import annotations
 
-from accelsim.hw.chip import Accelerator
+from functools import lru_cache
+
+from accelsim.hw.chip import Accelerator, Datapath
 from accelsim.hw.enums import Engine
 from accelsim.ir.network import Layer
 from accelsim.map.array import ArrayMapping, map_array
@@ -15,5 +17,11 @@ def map_layer(layer: Layer, hw: Accelerator, batch: int, stored_weights: float |
     parameter at the chip's weight precision. Compression makes it smaller."""
     if stored_weights is None:
         stored_weights = layer.params * hw.weight_bits / 8
+    return _mapped(layer, hw.datapath, batch, stored_weights)
+
+
+@lru_cache(maxsize=16384)
+def _mapped(layer: Layer, datapath: Datapath, batch: int, stored_weights: float) -> ArrayMapping:
+    """Cached: a sweep meets the same layer on the same datapath at many buffer sizes."""
     mapper = map_array if layer.engine == Engine.ARRAY else map_vector
-    return mapper(layer, hw, batch, stored_weights)
+    return mapper(layer, datapath, batch, stored_weights)

@@ -34,7 +34,7 @@ from functools import lru_cache
 import numpy as np
 
 from accelsim.frozen import FrozenMap
-from accelsim.hw.chip import Accelerator
+from accelsim.hw.chip import Datapath
 from accelsim.hw.enums import Dataflow, Engine, Level, Operand, TensorKind
 from accelsim.ir.network import Layer
 from accelsim.map.pe import PeTraffic, systolic_pe_traffic
@@ -128,7 +128,7 @@ def array_cycles(rows: int, cols: int, dataflow: Dataflow, a_r: int, a_c: int, t
     return int(total.min()) - 1
 
 
-def map_array(layer: Layer, hw: Accelerator, batch: int, stored_weights: float) -> ArrayMapping:
+def map_array(layer: Layer, hw: Datapath, batch: int, stored_weights: float) -> ArrayMapping:
     g = as_gemm(layer, batch)
     if hw.dataflow == Dataflow.ROW_STATIONARY:
         return _map_row_stationary(layer, hw, g, batch, stored_weights)
@@ -158,7 +158,7 @@ def map_array(layer: Layer, hw: Accelerator, batch: int, stored_weights: float) 
 
 
 def _operands(
-    layer: Layer, hw: Accelerator, batch: int, stored_weights: float
+    layer: Layer, hw: Datapath, batch: int, stored_weights: float
 ) -> tuple[TensorKind, float, float]:
     """(the second operand's kind, its bytes per element, its bytes in the buffer). An
     activation x activation matmul has no weights: its second input plays their part."""
@@ -169,7 +169,7 @@ def _operands(
 
 
 def _systolic_traffic(
-    layer: Layer, hw: Accelerator, g: Gemm, batch: int, stored_weights: float
+    layer: Layer, hw: Datapath, g: Gemm, batch: int, stored_weights: float
 ) -> tuple[Traffic, PeTraffic, FrozenMap[Operand, float], float]:
     """SRAM and PE traffic of an array layer on a systolic array.
 
@@ -212,12 +212,10 @@ def _systolic_traffic(
 
 
 def _map_row_stationary(
-    layer: Layer, hw: Accelerator, g: Gemm, batch: int, stored_weights: float
+    layer: Layer, hw: Datapath, g: Gemm, batch: int, stored_weights: float
 ) -> ArrayMapping:
     """A layer on a row-stationary array (map/row_stationary.py)."""
-    stores = hw.pe.stores
-    words = (stores[Operand.WEIGHTS].words, stores[Operand.INPUTS].words, stores[Operand.PSUMS].words)
-    rs = row_stationary(conv_shape(layer, batch, (g.sr, g.t, g.sc, g.groups)), hw.rows, hw.cols, words)
+    rs = row_stationary(conv_shape(layer, batch, (g.sr, g.t, g.sc, g.groups)), hw.rows, hw.cols, hw.pe_words)
     second, wb, weights = _operands(layer, hw, batch, stored_weights)
     ab, accb = hw.activation_bits / 8, hw.accumulator_bits / 8
     w_reads = weights * rs.filter_passes  # as stored (compression shrinks them), biases too

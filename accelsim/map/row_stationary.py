@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from accelsim.frozen import FrozenMap
-from accelsim.hw.chip import Accelerator
+from accelsim.hw.chip import Datapath
 from accelsim.hw.enums import Operand, TensorKind
 from accelsim.ir.network import Layer
 from accelsim.map.pe import PeTraffic
@@ -168,7 +168,7 @@ def row_stationary(shape: ConvShape, rows: int, cols: int, pe_words: tuple[int, 
 
 def rs_pe_traffic(
     rs: RowStationary,
-    hw: Accelerator,
+    hw: Datapath,
     macs: float,
     weight_bytes: float,
     filters: float,

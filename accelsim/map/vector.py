@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import math
 
-from accelsim.hw.chip import Accelerator
+from accelsim.hw.chip import Datapath
 from accelsim.hw.enums import Engine, Level, TensorKind
 from accelsim.ir.network import Layer
 from accelsim.map.array import ArrayMapping
 from accelsim.map.traffic import Traffic
 
 
-def map_vector(layer: Layer, hw: Accelerator, batch: int, stored_weights: float) -> ArrayMapping:
+def map_vector(layer: Layer, hw: Datapath, batch: int, stored_weights: float) -> ArrayMapping:
     """A vector-unit layer: reads its inputs and writes its output once from SRAM."""
     if layer.engine == Engine.NONE:
         return ArrayMapping(Engine.NONE, 0, None, 0.0, Traffic())

@@ -4,14 +4,20 @@ with double buffering. It knows jobs, chunks, bytes and seconds; nothing of conv
 Each job (a layer) is a sequence of chunks (tiles, coalesced). A chunk's load (DRAM -> SRAM)
 must finish before its compute starts; with two tile buffers, the next chunk loads while the
 current one computes. A chunk's store (SRAM -> DRAM) follows its compute and shares the DRAM
-channel with loads. A job whose inputs were spilled by earlier jobs waits for their stores.
+channel with loads, which serves transfers in the order they were asked for. A job whose
+inputs were spilled by earlier jobs waits for their stores.
+
+Few events: simpy schedules one timeout per DMA transfer and one per run of chunks the compute
+engine does back to back; what the engines do when one ends (start the next transfer, ask for
+the next load, start computing) runs in that timeout's callback. Within one instant the DMA
+engine first takes its next transfer, then the loads and stores asked for are queued.
 """
 
 from __future__ import annotations
 
-from collections.abc import Generator, Sequence
+from collections import deque
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import simpy
 
@@ -54,57 +60,173 @@ class Timeline:
 def run(jobs: Sequence[Job], dram_bytes_per_s: float, tile_buffers: int = 2) -> Timeline:
     """Simulate the jobs in order; `tile_buffers` 2 double-buffers (a chunk loads while the one
     before computes), 1 does not."""
-    env = simpy.Environment()
-    dram = simpy.Resource(env, capacity=1)
-    buffers = simpy.Container(env, capacity=tile_buffers, init=tile_buffers)
-    ready: simpy.Store = simpy.Store(env)
-    stored = {job.name: env.event() for job in jobs}
-    spans = {job.name: Span() for job in jobs}
-    busy = {"dma": 0.0, "compute": 0.0}
-    intervals: list[tuple[str, str, float, float]] = []
+    return _Simulation(jobs, dram_bytes_per_s, tile_buffers).run()
 
-    def note(engine: str, job: str, start: float, end: float) -> None:
-        busy[engine] += end - start
-        spans[job].cover(start, end)
-        intervals.append((engine, job, start, end))
 
-    def transfer(job: str, nbytes: float) -> Generator[Any, Any, None]:
-        with dram.request() as slot:
-            yield slot
-            start = env.now
-            yield env.timeout(nbytes / dram_bytes_per_s)
-            note("dma", job, start, env.now)
+Done = Callable[[], None] | None  # what to do when a transfer has landed
 
-    def loader() -> Generator[Any, Any, None]:
-        for job in jobs:
-            for dependency in job.waits_for:
-                yield stored[dependency]
-            for chunk in job.chunks:
-                yield buffers.get(1)
-                if chunk.load_bytes:
-                    yield env.process(transfer(job.name, chunk.load_bytes))
-                yield ready.put((job, chunk))
 
-    def storer(job: Job, pending: list[Any]) -> Generator[Any, Any, None]:
-        yield env.all_of(pending)
-        stored[job.name].succeed()
+class _Simulation:
+    """The two engines' state; every change of it happens in a timeout's callback."""
 
-    def compute() -> Generator[Any, Any, None]:
-        for job in jobs:
-            pending = []
-            for chunk in job.chunks:
-                yield ready.get()
-                start = env.now
-                if chunk.compute_s:
-                    yield env.timeout(chunk.compute_s)
-                note("compute", job.name, start, env.now)
-                yield buffers.put(1)
-                if chunk.store_bytes:
-                    pending.append(env.process(transfer(job.name, chunk.store_bytes)))
-            env.process(storer(job, pending))
+    def __init__(self, jobs: Sequence[Job], dram_bytes_per_s: float, tile_buffers: int) -> None:
+        self.env = simpy.Environment()
+        self.jobs = jobs
+        self.bandwidth = dram_bytes_per_s
+        self.buffers = tile_buffers
+        self.chunks = [(k, job, chunk) for k, job in enumerate(jobs) for chunk in job.chunks]
+        self.ends_job = [
+            i + 1 == len(self.chunks) or self.chunks[i + 1][0] != k for i, (k, _, _) in enumerate(self.chunks)
+        ]
+        self.loads = [i for i, (_, _, chunk) in enumerate(self.chunks) if chunk.load_bytes]
+        self.load_set = set(self.loads)
+        self.awaited = {name for job in jobs for name in job.waits_for}
+        self.stored: set[str] = set()  # awaited jobs whose stores have landed
+        self.loaded: set[int] = set()  # chunks whose tile is in the buffer
+        self.next_load = 0  # index into self.loads
+        self.cleared = 0  # jobs before this one have all they wait for
+        self.loading = False
+        self.computed = 0  # chunks done (their buffers are free again)
+        self.computing = False
+        self.channel: deque[tuple[str, float, Done]] = deque()  # transfers asked for, in order
+        self.transferring = False
+        self.intervals: list[tuple[str, str, float, float]] = []
 
-    env.process(loader())
-    done = env.process(compute())
-    env.run(until=done)
-    env.run()  # let the last stores land
-    return Timeline(env.now, spans, busy["dma"], busy["compute"], intervals)
+    def run(self) -> Timeline:
+        self.ask_for_load()
+        self.compute()
+        self.env.run()  # until the last store has landed
+        intervals = sorted(self.intervals, key=lambda interval: (interval[2], interval[3], interval[0]))
+        spans = {job.name: Span() for job in self.jobs}
+        busy = {"dma": 0.0, "compute": 0.0}
+        for engine, job_name, start, end in intervals:
+            busy[engine] += end - start
+            spans[job_name].cover(start, end)
+        return Timeline(self.env.now, spans, busy["dma"], busy["compute"], intervals)
+
+    def after(self, durations: list[float], engine: str, names: list[str], then: Callable[[], None]) -> None:
+        """Run the durations back to back on an engine, noting each; then `then`. One timeout
+        for all, when its end lands exactly where the steps would (else one timeout each)."""
+        start = self.env.now
+        ends, t = [], start
+        for duration in durations:
+            t += duration
+            ends.append(t)
+        if len(durations) > 1 and start + (t - start) != t:  # rounding: one timeout each
+            first, *rest = durations
+            self.after([first], engine, names[:1], lambda: self.after(rest, engine, names[1:], then))
+            return
+
+        def finish(_: simpy.Event) -> None:
+            begin = start
+            for name, end in zip(names, ends, strict=True):
+                self.intervals.append((engine, name, begin, end))
+                begin = end
+            then()
+
+        delay = durations[0] if len(durations) == 1 else t - start  # now + delay == t, exactly
+        self.env.timeout(delay).callbacks.append(finish)  # type: ignore[union-attr]
+
+    # the DMA engine: the channel's transfers in the order asked for
+    def transfer(self, job: str, nbytes: float, done: Done) -> None:
+        self.channel.append((job, nbytes, done))
+        if not self.transferring:
+            self.serve()
+
+    def serve(self) -> None:
+        """Take the next transfers: those no one waits for run back to back with the one after."""
+        if not self.channel:
+            self.transferring = False
+            return
+        self.transferring = True
+        batch = [self.channel.popleft()]
+        while batch[-1][2] is None and self.channel:
+            batch.append(self.channel.popleft())
+        done = batch[-1][2]
+
+        def landed() -> None:
+            self.serve()
+            if done is not None:
+                done()
+
+        self.after(
+            [nbytes / self.bandwidth for _, nbytes, _ in batch], "dma", [job for job, _, _ in batch], landed
+        )
+
+    # loads: in order, each once its buffer is free and the stores every job up to its own
+    # waits for have landed; one at a time
+    def ask_for_load(self) -> None:
+        if self.loading or self.next_load == len(self.loads):
+            return
+        i = self.loads[self.next_load]
+        k, job, chunk = self.chunks[i]
+        if i - self.buffers >= self.computed or not self.ready(k):
+            return
+        self.loading = True
+        self.next_load += 1
+        self.transfer(job.name, chunk.load_bytes, lambda: self.landed(i))
+
+    def landed(self, i: int) -> None:
+        self.loaded.add(i)
+        self.loading = False
+        self.ask_for_load()
+        self.compute()
+
+    def ready(self, k: int) -> bool:
+        """The stores that jobs up to the k-th wait for have all landed."""
+        while self.cleared <= k and all(name in self.stored for name in self.jobs[self.cleared].waits_for):
+            self.cleared += 1
+        return self.cleared > k
+
+    # the compute engine: chunks in order; one that waits for nothing runs straight after one
+    # that tells no one it finished
+    def compute(self) -> None:
+        i = self.computed
+        if self.computing or i == len(self.chunks):
+            return
+        k, job, chunk = self.chunks[i]
+        if (chunk.load_bytes and i not in self.loaded) or not all(n in self.stored for n in job.waits_for):
+            return
+        j = i
+        while not self.signals(j) and j + 1 < len(self.chunks) and not self.waits(j + 1):
+            j += 1
+        self.computing = True
+        run = self.chunks[i : j + 1]
+        self.after(
+            [c.compute_s for _, _, c in run],
+            "compute",
+            [b.name for _, b, _ in run],
+            lambda: self.computed_to(j),
+        )
+
+    def waits(self, i: int) -> bool:
+        _, job, chunk = self.chunks[i]
+        return bool(chunk.load_bytes) or bool(job.waits_for)
+
+    def signals(self, i: int) -> bool:
+        """Someone waits for this chunk's end: a load for its buffer, its store, a later job."""
+        _, job, chunk = self.chunks[i]
+        return (
+            i + self.buffers in self.load_set
+            or bool(chunk.store_bytes)
+            or (self.ends_job[i] and job.name in self.awaited)
+        )
+
+    def computed_to(self, j: int) -> None:
+        self.computing = False
+        self.computed = j + 1
+        _, job, chunk = self.chunks[j]
+        tells = self.ends_job[j] and job.name in self.awaited
+        if chunk.store_bytes:
+            self.transfer(
+                job.name, chunk.store_bytes, (lambda: self.landed_store(job.name)) if tells else None
+            )
+        elif tells:
+            self.stored.add(job.name)
+        self.ask_for_load()
+        self.compute()
+
+    def landed_store(self, name: str) -> None:
+        self.stored.add(name)
+        self.ask_for_load()
+        self.compute()

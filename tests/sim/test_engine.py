@@ -44,3 +44,32 @@ def test_more_bandwidth_is_never_slower() -> None:
     jobs = [Job(f"l{i}", (Chunk(1000 * i, 300e-9, 500),) * 3) for i in range(1, 6)]
     latencies = [run(jobs, bw).latency_s for bw in (1e8, 1e9, 1e10, 1e11)]
     assert latencies == sorted(latencies, reverse=True)
+
+
+def test_a_job_without_loads_still_waits_for_the_stores_it_reads() -> None:
+    producer = Job("p", (Chunk(0, 10e-9, 200),))
+    timeline = run([producer, Job("c", (Chunk(0, 10e-9, 0),), waits_for=("p",))], BW)
+    assert timeline.layers["c"].start == pytest.approx(210e-9)  # p computes 10 ns, stores 200 ns
+
+
+def test_one_tile_buffer_serializes_load_and_compute() -> None:
+    chunk = Chunk(100, 100e-9, 0)
+    assert run([Job("a", (chunk,) * 4)], BW, tile_buffers=1).latency_s == pytest.approx(800e-9)
+
+
+def test_chunks_that_wait_for_nothing_share_one_event(monkeypatch: pytest.MonkeyPatch) -> None:
+    import simpy
+
+    timeouts = []
+    original = simpy.Environment.timeout
+
+    def counted(self: simpy.Environment, delay: float = 0, value: object = None) -> simpy.Timeout:
+        timeouts.append(delay)
+        return original(self, delay, value)
+
+    monkeypatch.setattr(simpy.Environment, "timeout", counted)
+    jobs = [Job(f"l{i}", (Chunk(0, 1e-9 * (i + 1), 0),) * 4) for i in range(50)]
+    timeline = run(jobs, BW)
+    assert len(timeouts) == 1  # 200 chunks, none of which anyone waits for
+    assert len(timeline.intervals) == 200
+    assert timeline.latency_s == pytest.approx(sum(4e-9 * (i + 1) for i in range(50)))
