@@ -125,7 +125,7 @@ class _Simulation:
             then()
 
         delay = durations[0] if len(durations) == 1 else t - start  # now + delay == t, exactly
-        self.env.timeout(delay).callbacks.append(finish)  # type: ignore[union-attr]
+        self.env.timeout(delay).callbacks.append(finish)
 
     # the DMA engine: the channel's transfers in the order asked for
     def transfer(self, job: str, nbytes: float, done: Done) -> None:
