@@ -337,3 +337,132 @@ def test_disk_full_is_one_clear_error_and_resume_completes(
     assert 0 < stored < total and all(status == "ok" for _, _, status in rows)
     counts = run_sweep(spec, base, db, resume=True, workers=1)
     assert counts["before"] == stored and counts["added"] == total - stored
+
+
+def test_workers_receive_the_networks_once_and_chunks_name_them(tmp_path: Path) -> None:
+    from accelsim.api import load_net, simulate
+    from accelsim.apps.sweep.evaluate import evaluate_chunk
+    from accelsim.apps.sweep.executors import local_executor
+
+    # a workload file removed once the worker has started: chunks must not need it
+    net_file = tmp_path / "tiny.yaml"
+    net_file.write_text(
+        "name: tiny\ninput: [3, 32, 32]\nlayers:\n"
+        "  - {name: c1, op: conv, out: 16, k: 3, pad: 1}\n"
+        "  - {name: fc, op: linear, out: 10}\n"
+    )
+    network = load_net(str(net_file))
+    submit, close, names = local_executor(1, {"tiny": network})
+    try:
+        net_file.unlink()
+        point: dict = {}  # the base chip itself
+        rows = submit(evaluate_chunk, _base(), [(0, point)], names, "steady", 1).result()
+    finally:
+        close()
+    assert names == ["tiny"] and rows[0]["status"] == "ok", rows
+    assert rows[0]["energy_j"] == pytest.approx(simulate(network, "2W_npu").energy_j)
+
+
+def _base() -> dict:
+    from accelsim.load.resources import resolve
+    from accelsim.load.yamlio import load_yaml_mapping
+
+    return dict(load_yaml_mapping(resolve("2W_npu", "hw_configs", "hardware config")))
+
+
+def test_points_are_made_lazily() -> None:
+    from accelsim.apps.sweep.spec import iter_points
+
+    huge = SweepSpec.model_validate(
+        {
+            "base": "2W_npu",
+            "networks": ["squeezenet"],
+            "axes": {"compute.rows": list(range(8, 1008))}
+            | {
+                "compute.cols": list(range(8, 1008)),
+                "memory.sram.capacity": list(range(1 << 16, 1 << 26, 1 << 16)),
+            },
+        }
+    )
+    first = next(iter_points(huge))  # 10^9 points: only the first is made
+    assert first == {"compute.rows": 8, "compute.cols": 8, "memory.sram.capacity": 1 << 16}
+    for method in ("grid", "random", "lhs"):
+        spec = SweepSpec.model_validate(
+            {
+                "base": "2W_npu",
+                "networks": ["squeezenet"],
+                "sample": {"method": method, "n": 7, "seed": 3},
+                "axes": {"compute.rows": [8, 16, 32], "compute.cols": [16, 32]},
+            }
+        )
+        assert list(iter_points(spec)) == points(spec)
+
+
+def test_sweep_on_a_dask_cluster_started_from_the_command_line(tmp_path: Path) -> None:
+    """`dask scheduler` + two `dask worker`s on 127.0.0.1, 2,000 points: the rows are those of
+    the local run."""
+    text = """\
+base: 2W_npu
+networks: [squeezenet]
+axes:
+  memory.sram.capacity: {log: ["128 KiB", "32 MiB"], points: 40}
+  compute.rows: [8, 16, 32, 64, 128]
+  compute.cols: [8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096]
+"""
+    spec_path = write_spec(tmp_path, text)
+    dask_cli = Path(sys.executable).with_name("dask")
+    scheduler_file = tmp_path / "scheduler.json"
+    common = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "start_new_session": True}
+    scheduler = subprocess.Popen(
+        [
+            str(dask_cli),
+            "scheduler",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--no-dashboard",
+            "--scheduler-file",
+            str(scheduler_file),
+        ],
+        **common,
+    )
+    workers = []
+    try:
+        deadline = time.time() + 60
+        while not scheduler_file.exists() and time.time() < deadline:
+            time.sleep(0.1)
+        address = json.loads(scheduler_file.read_text())["address"]
+        workers = [
+            subprocess.Popen(
+                [
+                    str(dask_cli),
+                    "worker",
+                    address,
+                    "--nthreads",
+                    "1",
+                    "--nworkers",
+                    "1",
+                    "--no-dashboard",
+                    "--host",
+                    "127.0.0.1",
+                ],
+                **common,
+            )
+            for _ in range(2)
+        ]
+        on_cluster = tmp_path / "cluster.db"
+        out = run_main("sweep", str(spec_path), "--out", str(on_cluster), "--dask", address)
+        assert out.returncode == 0, out.stderr
+    finally:
+        for proc in (*workers, scheduler):
+            os.killpg(proc.pid, signal.SIGTERM)
+        for proc in (*workers, scheduler):
+            proc.wait(timeout=30)
+    spec, base = load_sweep(spec_path)
+    local = tmp_path / "local.db"
+    run_sweep(spec, base, local, workers=2)
+    assert len(rows_of(local)) == 2000
+    with sqlite3.connect(on_cluster) as a, sqlite3.connect(local) as b:
+        query = "SELECT * FROM results ORDER BY point_id, network"
+        assert a.execute(query).fetchall() == b.execute(query).fetchall()

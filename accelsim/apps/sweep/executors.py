@@ -1,23 +1,31 @@
 """Where sweep chunks run: local worker processes (which end with the sweep that started
-them) or a Dask cluster."""
+them) or a Dask cluster. Either way each worker receives the built networks once, when it
+starts (local) or by a broadcast (Dask), and the chunks name them."""
 
 from __future__ import annotations
 
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any
 
+from accelsim.apps.sweep.evaluate import install_networks
 from accelsim.errors import AccelsimError
+from accelsim.ir.network import Network
 
 PARENT_CHECK_S = 0.5  # how often a worker checks that the sweep that started it is still alive
 
 
-def _exit_with_parent(parent: int) -> None:
-    """Runs in each local worker: end the worker when the sweep that started it has died (even
-    by SIGKILL, which leaves no chance to clean up), instead of waiting for work forever."""
+Executor = tuple[Callable[..., Any], Callable[[], None], Any]  # submit, close, networks for chunks
+
+
+def _start_worker(parent: int, networks: Mapping[str, Network]) -> None:
+    """Runs in each local worker as it starts: install the networks, and end the worker when
+    the sweep that started it has died (even by SIGKILL, which leaves no chance to clean up),
+    instead of waiting for work forever."""
+    install_networks(networks)
 
     def watch() -> None:
         while os.getppid() == parent:
@@ -27,14 +35,16 @@ def _exit_with_parent(parent: int) -> None:
     threading.Thread(target=watch, name="accelsim-parent-watch", daemon=True).start()
 
 
-def local_executor(workers: int | None) -> tuple[Callable[..., Future], Callable[[], None]]:
+def local_executor(workers: int | None, networks: Mapping[str, Network]) -> Executor:
     pool = ProcessPoolExecutor(
-        max_workers=workers or os.cpu_count() or 1, initializer=_exit_with_parent, initargs=(os.getpid(),)
+        max_workers=workers or os.cpu_count() or 1,
+        initializer=_start_worker,
+        initargs=(os.getpid(), dict(networks)),
     )
-    return pool.submit, lambda: pool.shutdown(wait=False, cancel_futures=True)
+    return pool.submit, lambda: pool.shutdown(wait=False, cancel_futures=True), list(networks)
 
 
-def dask_executor(address: str, workers: int | None) -> tuple[Callable[..., Any], Callable[[], None]]:
+def dask_executor(address: str, workers: int | None, networks: Mapping[str, Network]) -> Executor:
     try:
         from dask.distributed import Client, LocalCluster
     except ImportError:
@@ -56,6 +66,8 @@ def dask_executor(address: str, workers: int | None) -> tuple[Callable[..., Any]
             raise AccelsimError(f"--dask: cannot reach the scheduler at {address} ({exc})") from None
         cluster = None
 
+    shared = client.scatter(dict(networks), broadcast=True)  # each worker holds one copy
+
     def submit(fn: Callable[..., Any], *args: Any) -> Any:
         return client.submit(fn, *args, pure=False)
 
@@ -64,7 +76,7 @@ def dask_executor(address: str, workers: int | None) -> tuple[Callable[..., Any]
         if cluster is not None:
             cluster.close()
 
-    return submit, close
+    return submit, close, shared
 
 
 def wait_any(futures: set[Any]) -> tuple[set[Any], set[Any]]:

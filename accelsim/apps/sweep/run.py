@@ -11,17 +11,23 @@ from __future__ import annotations
 import itertools
 import os
 import sqlite3
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from accelsim.api import load_net
 from accelsim.apps.sweep.evaluate import evaluate_chunk
-from accelsim.apps.sweep.executors import dask_executor, local_executor, wait_any
-from accelsim.apps.sweep.spec import MAX_POINTS, SweepSpec, point_count, points
-from accelsim.apps.sweep.store import done_pairs, open_db, write_rows
+from accelsim.apps.sweep.executors import Executor, dask_executor, local_executor, wait_any
+from accelsim.apps.sweep.spec import MAX_POINTS, SweepSpec, iter_points, point_count
+from accelsim.apps.sweep.store import done_pairs, open_db, row_count, write_rows
 from accelsim.errors import AccelsimError
 
-CHUNK = 10  # points per task: small enough that a kill loses little, large enough to amortize
+MIN_CHUNK, MAX_CHUNK = 10, 200  # points per task: a kill loses little, a task amortizes its overhead
+
+
+def chunk_size(count: int) -> int:
+    """About 64 tasks in all, within MIN_CHUNK..MAX_CHUNK points each."""
+    return max(MIN_CHUNK, min(MAX_CHUNK, count // 64))
 
 
 def run_sweep(
@@ -36,37 +42,35 @@ def run_sweep(
 ) -> dict[str, int]:
     """Run (or resume) a sweep into `out`. Returns counts of rows: total, done before, added.
     `on_progress(rows, total)` is called with the rows already done, then with each chunk's.
-    A spec of more than `max_points` (default MAX_POINTS) points is refused before anything runs."""
+    A spec of more than `max_points` (default MAX_POINTS) points is refused before anything runs.
+    Points are made, sent and stored chunk by chunk: memory does not grow with the points."""
     count, limit = point_count(spec), max_points or MAX_POINTS
     if count > limit:
         raise AccelsimError(
             f"the sweep has {count:,} points, more than the limit of {limit:,}; "
             "expected fewer points, or raise the limit with --max-points"
         )
-    todo_points = points(spec)
-    total_rows = len(todo_points) * len(spec.networks)
+    total_rows = count * len(spec.networks)
     existed = out.exists()
-    db = open_db(out, spec, base, len(todo_points))
+    db = open_db(out, spec, base, count)
     try:
-        done = done_pairs(db)
+        before = row_count(db)
         if on_progress:
-            on_progress(len(done), total_rows)
-        if existed and done and not resume:
-            if len(done) >= total_rows:
-                return {"total": total_rows, "before": len(done), "added": 0}
+            on_progress(before, total_rows)
+        if existed and before and not resume:
+            if before >= total_rows:
+                return {"total": total_rows, "before": before, "added": 0}
             raise AccelsimError(
-                f"{out} holds {len(done)} of {total_rows} rows of this sweep; add --resume to continue"
+                f"{out} holds {before} of {total_rows} rows of this sweep; add --resume to continue"
             )
-        pending = [
-            (i, p) for i, p in enumerate(todo_points) if any((i, n) not in done for n in spec.networks)
-        ]
-        chunks = [pending[i : i + CHUNK] for i in range(0, len(pending), CHUNK)]
         added = 0
-        if chunks:
-            submit, close = dask_executor(dask, workers) if dask else local_executor(workers)
+        if before < total_rows:
+            networks = {name: load_net(name) for name in spec.networks}
+            executor = dask_executor(dask, workers, networks) if dask else local_executor(workers, networks)
             try:
+                chunks = _pending(spec, db, chunk_size(count))
                 added = _drain(
-                    submit, chunks, spec, base, db, lambda n: on_progress and on_progress(n, total_rows)
+                    executor, chunks, spec, base, db, lambda n: on_progress and on_progress(n, total_rows)
                 )
             except sqlite3.Error as exc:  # disk full, read-only, I/O error: stored chunks are whole
                 raise AccelsimError(
@@ -74,29 +78,41 @@ def run_sweep(
                     "make room and continue with --resume"
                 ) from None
             finally:
-                close()
-        return {"total": total_rows, "before": len(done), "added": added}
+                executor[1]()
+        return {"total": total_rows, "before": before, "added": added}
     finally:
         db.close()
 
 
+def _pending(
+    spec: SweepSpec, db: sqlite3.Connection, size: int
+) -> Iterator[list[tuple[int, dict[str, Any]]]]:
+    """Chunks of the points that still lack a row for some network, made as they are needed."""
+    numbered = enumerate(iter_points(spec))
+    while chunk := list(itertools.islice(numbered, size)):
+        done = done_pairs(db, chunk[0][0], chunk[-1][0])
+        todo = [(i, p) for i, p in chunk if any((i, n) not in done for n in spec.networks)]
+        if todo:
+            yield todo
+
+
 def _drain(
-    submit: Callable[..., Any],
-    chunks: Sequence[Any],
+    executor: Executor,
+    chunks: Iterator[Any],
     spec: SweepSpec,
     base: Mapping[str, Any],
     db: sqlite3.Connection,
     on_rows: Callable[[int], Any],
 ) -> int:
     """Keep the workers busy, write each finished chunk, stop cleanly on Ctrl-C."""
+    submit, _, networks = executor
     args = (dict(base),)
-    tail = (list(spec.networks), spec.mode, spec.batch)
-    queue: Iterator[Any] = iter(chunks)
+    tail = (networks, spec.mode, spec.batch)
     in_flight: set[Any] = set()
     added = 0
     window = 4 * (os.cpu_count() or 1)
     try:
-        for chunk in itertools.islice(queue, window):
+        for chunk in itertools.islice(chunks, window):
             in_flight.add(submit(evaluate_chunk, *args, chunk, *tail))
         while in_flight:
             finished, in_flight = wait_any(in_flight)
@@ -104,7 +120,7 @@ def _drain(
                 rows = future.result()
                 added += write_rows(db, rows, list(spec.axes))
                 on_rows(len(rows))
-                nxt = next(queue, None)
+                nxt = next(chunks, None)
                 if nxt is not None:
                     in_flight.add(submit(evaluate_chunk, *args, nxt, *tail))
     except KeyboardInterrupt:

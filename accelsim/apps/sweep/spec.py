@@ -7,7 +7,7 @@ from __future__ import annotations
 import itertools
 import math
 import random
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -100,23 +100,34 @@ def point_count(spec: SweepSpec) -> int:
 
 def points(spec: SweepSpec) -> list[dict[str, Any]]:
     """The sweep's points, in a deterministic order (point id = index)."""
+    return list(iter_points(spec))
+
+
+def iter_points(spec: SweepSpec) -> Iterator[dict[str, Any]]:
+    """The sweep's points one at a time, in the order of `points` (a grid or random sample
+    of any size in constant memory; a Latin hypercube keeps one shuffled column per axis)."""
     paths = list(spec.axes)
     grids = [spec.axes[p] for p in paths]
     if spec.sample.method == "grid":
-        return [dict(zip(paths, combo, strict=True)) for combo in itertools.product(*grids)]
+        for combo in itertools.product(*grids):
+            yield dict(zip(paths, combo, strict=True))
+        return
     if spec.sample.n is None:
         raise AccelsimError(f"sample method '{spec.sample.method}' needs n (the number of points)")
     rng = random.Random(spec.sample.seed)
     n = spec.sample.n
     if spec.sample.method == "random":
-        return [{p: rng.choice(g) for p, g in zip(paths, grids, strict=True)} for _ in range(n)]
+        for _ in range(n):
+            yield {p: rng.choice(g) for p, g in zip(paths, grids, strict=True)}
+        return
     # Latin hypercube over each axis's values: n equal strata, one draw per stratum, shuffled
     columns = []
     for grid in grids:
         strata = [grid[min(len(grid) - 1, int((i + rng.random()) * len(grid) / n))] for i in range(n)]
         rng.shuffle(strata)
         columns.append(strata)
-    return [dict(zip(paths, row, strict=True)) for row in zip(*columns, strict=True)]
+    for row in zip(*columns, strict=True):
+        yield dict(zip(paths, row, strict=True))
 
 
 def load_sweep(path: str | Path) -> tuple[SweepSpec, dict[str, Any]]:

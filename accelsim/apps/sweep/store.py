@@ -88,8 +88,15 @@ def _cell(value: Any) -> Any:
     return json.dumps(value, default=str)
 
 
-def done_pairs(db: sqlite3.Connection) -> set[tuple[int, str]]:
-    return set(db.execute("SELECT point_id, network FROM results"))
+def row_count(db: sqlite3.Connection) -> int:
+    return int(db.execute("SELECT COUNT(*) FROM results").fetchone()[0])
+
+
+def done_pairs(db: sqlite3.Connection, first: int, last: int) -> set[tuple[int, str]]:
+    """The (point, network) rows stored for points first..last."""
+    return set(
+        db.execute("SELECT point_id, network FROM results WHERE point_id BETWEEN ? AND ?", (first, last))
+    )
 
 
 def read_results(path: Path) -> Any:
