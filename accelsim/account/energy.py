@@ -8,13 +8,15 @@ from collections.abc import Mapping
 from accelsim.account.result import DYNAMIC_COMPONENTS, LayerResult, Result
 from accelsim.errors import AccelsimError
 from accelsim.hw.chip import Accelerator
-from accelsim.hw.enums import MEMORY_LEVELS, TENSOR_KINDS, Level, TensorKind
+from accelsim.hw.enums import MEMORY_LEVELS, TENSOR_KINDS, Engine, Level, Operand, TensorKind
 from accelsim.ir.network import Network
 from accelsim.map.traffic import Traffic
 from accelsim.schedule.plan import Schedule
 from accelsim.sim.engine import Timeline
 
 MEMORY_PAIRS = tuple((level, kind) for level in MEMORY_LEVELS for kind in TENSOR_KINDS)
+LEVEL_NAMES = tuple((level, level.value) for level in MEMORY_LEVELS)
+ENGINE_NAMES = {engine: engine.value for engine in Engine}
 
 
 def prices(chip: Accelerator) -> dict[tuple[Level, TensorKind], tuple[float, float]]:
@@ -68,27 +70,26 @@ def account(
     dram, weights, acts = Level.DRAM, TensorKind.WEIGHTS, TensorKind.ACTIVATIONS
     layers = []
     previous_end = 0.0
+    rf, sram = Level.REGISTER_FILE, Level.SRAM
     for layer_plan in plan.plans:
-        layer = layer_plan.layer
-        memory = memory_energy(layer_plan.traffic, price)
-        pe = layer_plan.mapping.pe
+        layer, mapping, traffic = layer_plan.layer, layer_plan.mapping, layer_plan.traffic
+        pe = mapping.pe
+        memory = memory_energy(traffic, price)
         stores, wires = pe.energy(chip.pe)
-        for operand, joules in stores.items():
-            memory[Level.REGISTER_FILE, pe.kind(operand)] += joules
-        memory[Level.SRAM, TensorKind.ACTIVATIONS] += (
-            layer_plan.mapping.accumulated * chip.accumulator_j_per_byte
-        )
-        parts = {
-            "mac": layer_plan.macs * chip.mac_j,
-            **{level.value: memory[level, weights] + memory[level, acts] for level in MEMORY_LEVELS},
-            "array_bus": sum(wires.values()),
-            "vector": layer.vector_ops * batch * chip.vector_op_j,
-        }
+        memory[rf, pe.weights_kind] += stores[Operand.WEIGHTS]
+        memory[rf, acts] += stores[Operand.INPUTS]
+        memory[rf, acts] += stores[Operand.PSUMS]
+        memory[sram, acts] += mapping.accumulated * chip.accumulator_j_per_byte
+        parts = {"mac": layer_plan.macs * chip.mac_j}
+        for level, name in LEVEL_NAMES:
+            parts[name] = memory[level, weights] + memory[level, acts]
+        parts["array_bus"] = sum(wires.values())
+        parts["vector"] = layer.vector_ops * batch * chip.vector_op_j
         for key, value in parts.items():
             totals[key] += value
         for pair, value in memory.items():
             memory_by_kind[pair] += value
-        layer_dram, traffic = 0.0, layer_plan.traffic
+        layer_dram = 0.0
         for kind in TENSOR_KINDS:
             moved = traffic.read.get((dram, kind), 0.0) + traffic.write.get((dram, kind), 0.0)
             dram_bytes[kind] += moved
@@ -100,11 +101,11 @@ def account(
             LayerResult(
                 name=layer.name,
                 kind=layer.kind,
-                engine=layer_plan.mapping.engine.value,
+                engine=ENGINE_NAMES[mapping.engine],
                 macs=layer.macs,
-                cycles=layer_plan.mapping.cycles,
-                scalesim_cycles=layer_plan.mapping.scalesim_cycles,
-                utilization=layer_plan.mapping.utilization,
+                cycles=mapping.cycles,
+                scalesim_cycles=mapping.scalesim_cycles,
+                utilization=mapping.utilization,
                 start_s=start,
                 end_s=end,
                 energy_j=sum(parts.values()) / batch,

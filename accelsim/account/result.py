@@ -10,7 +10,7 @@ COMPONENTS = (*DYNAMIC_COMPONENTS, "static")
 MEMORY_COMPONENTS = ("register_file", "sram", "dram")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LayerResult:
     name: str
     kind: str

@@ -145,7 +145,7 @@ class Accelerator:
         """Weights and activations live in separate on-chip buffers."""
         return any(TensorKind.ACTIVATIONS not in lvl.holds for lvl in self.buffers)
 
-    @property
+    @cached_property
     def sram_bandwidth_bytes_per_s(self) -> float | None:
         """The slowest buffer's bandwidth, or None when no buffer limits the array."""
         return min(

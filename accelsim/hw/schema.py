@@ -3,7 +3,6 @@ its JSON Schema for editors, and dotted-path edits (`memory.sram.capacity`)."""
 
 from __future__ import annotations
 
-import copy
 import math
 from collections.abc import Mapping
 from typing import Annotated, Any, ClassVar, Literal, get_args
@@ -195,16 +194,18 @@ def field_path_problem(path: str) -> str | None:
 
 
 def with_fields(base: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
-    """A copy of config data with each dotted path (`memory.sram.capacity`) set to a value."""
-    data = copy.deepcopy(dict(base))
+    """Config data with each dotted path (`memory.sram.capacity`) set to a value. The sections
+    on a path are copied; the rest is shared with `base`, which is left as it was."""
+    data = dict(base)
     for path, value in changes.items():
         node = data
         keys = path.split(".")
         for key in keys[:-1]:
             if node.get(key) is None:
                 node[key] = {}
-            if not isinstance(node[key], dict):
+            if not isinstance(node[key], Mapping):
                 raise AccelsimError(f"field '{path}': '{key}' is not a section of the config")
+            node[key] = dict(node[key])
             node = node[key]
         node[keys[-1]] = value
     return data

@@ -52,7 +52,7 @@ class Gemm:
     groups: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ArrayMapping:
     """How a layer runs on its engine, before any DRAM traffic is decided."""
 

@@ -29,7 +29,7 @@ STATIONARY = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PeTraffic:
     """Bytes per operand, whole layer: PE store reads and writes, bytes moved over the array's
     wires (`bus`), and those bytes times the PE pitches each travelled (`bus_pitches`)."""

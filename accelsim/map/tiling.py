@@ -14,7 +14,7 @@ from accelsim.hw.enums import Engine
 from accelsim.ir.network import Layer
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Tiling:
     """DRAM traffic of one layer and the tiling that gives it."""
 

@@ -11,7 +11,7 @@ from accelsim.hw.enums import TENSOR_KINDS, Level, TensorKind
 Key = tuple[Level, TensorKind]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Traffic:
     """Bytes read and written at each memory level, by tensor kind."""
 

@@ -21,7 +21,7 @@ MAX_CHUNKS = 4  # tiles of a layer are coalesced into at most this many events
 RESERVE_SLACK = 0.05  # the tile reserve lets each layer move at most 5% more than its least traffic
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LayerPlan:
     layer: Layer
     macs: float  # MACs performed for the whole batch (fewer when a sparse array skips zeros)
@@ -160,6 +160,8 @@ def _bypassed(mapping: ArrayMapping, tiling: Tiling, chip: Accelerator) -> dict[
     """The operands the chip may stream past its buffer (memory.bypass) that gain nothing from
     it here, with the bytes not staged: the array reads no more of them than comes from DRAM,
     so each byte would be written into the buffer and read out once (nn_dataflow allows the same)."""
+    if not chip.config.memory.bypass:
+        return {}
     loaded = {Operand.WEIGHTS: tiling.weight_bytes, Operand.INPUTS: tiling.input_bytes}
     return {
         operand: min(fetched, loaded[operand])

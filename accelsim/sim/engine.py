@@ -22,14 +22,14 @@ from dataclasses import dataclass
 import simpy
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Chunk:
     load_bytes: float
     compute_s: float
     store_bytes: float
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Job:
     name: str
     chunks: tuple[Chunk, ...]
