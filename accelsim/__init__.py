@@ -10,6 +10,11 @@ from typing import Any
 
 __version__ = "0.1.0"
 
+
+def version_line() -> str:
+    return f"accelsim {__version__}"
+
+
 _HOME = {
     "Accelerator": "accelsim.hw.chip",
     "AccelsimError": "accelsim.errors",
@@ -30,7 +35,7 @@ _HOME = {
     "variant": "accelsim.api",
     "zoo_names": "accelsim.api",
 }
-__all__ = sorted(_HOME)
+__all__ = sorted([*_HOME, "version_line"])
 
 
 def __getattr__(name: str) -> Any:

@@ -128,9 +128,9 @@ def info(
 
 def _version(value: bool) -> None:
     if value:
-        from accelsim import __version__
+        from accelsim import version_line
 
-        show.console.print(f"accelsim {__version__}")
+        show.console.print(version_line())
         raise typer.Exit()
 
 

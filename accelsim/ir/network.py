@@ -12,13 +12,14 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any
 
 from accelsim.errors import AccelsimError, closest
 from accelsim.frozen import FrozenMap
 from accelsim.hw.enums import Engine
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 Shape = tuple[int, ...]
 INPUT = "input"  # the name by which layers refer to the network input
@@ -95,6 +96,8 @@ class Network:
 
     @cached_property
     def graph(self) -> nx.DiGraph:
+        import networkx as nx
+
         g = nx.DiGraph()
         g.add_node(INPUT)
         for layer in self.layers:
