@@ -2,9 +2,11 @@
 
     python bench/bench_simulate.py
 
-Targets (issue: the simulator): median in-process simulate() under 20 ms for SqueezeNet and
-under 60 ms for ResNet-50 on 2W_npu; `accelsim run --hw 2W_npu.yaml --net squeezenet` under
-1.5 s wall, start-up included.
+Targets (issues: the simulator; speed at scale): median in-process simulate() under 20 ms for
+SqueezeNet and under 60 ms for ResNet-50 on 2W_npu; ResNet-50 at batch 256 on an output-
+stationary chip under 40 ms on the first call of a process, memory flat in the batch;
+`accelsim --version` under 0.15 s and `accelsim run --hw 2W_npu.yaml --net squeezenet` under
+0.35 s wall, start-up included (medians of 5).
 """
 
 from __future__ import annotations
@@ -38,18 +40,47 @@ def main() -> None:
             f"simulate({name}, 2W_npu): median {loaded:6.1f} ms with loaded objects, "
             f"{by_name:6.1f} ms by name"
         )
+    for batch in (1, 256):
+        runs = [first_call("resnet50", batch) for _ in range(5)]
+        ms, mib = statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs)
+        print(
+            f"simulate(resnet50, output stationary, batch {batch}), first call in a process: "
+            f"median {ms:.0f} ms, {mib:.1f} MiB peak traced"
+        )
     exe = shutil.which("accelsim") or f"{sys.executable} -m accelsim"
-    walls = []
-    for _ in range(5):
-        start = time.perf_counter()
-        subprocess.run(
-            [*exe.split(), "run", "--hw", "2W_npu.yaml", "--net", "squeezenet"],
+    for args in (["--version"], ["run", "--hw", "2W_npu.yaml", "--net", "squeezenet"]):
+        walls = []
+        for _ in range(5):
+            start = time.perf_counter()
+            subprocess.run([*exe.split(), *args], check=True, capture_output=True, cwd="/tmp")
+            walls.append(time.perf_counter() - start)
+        print(f"accelsim {' '.join(args)}: median {statistics.median(walls):.2f} s wall")
+
+
+FIRST_CALL = """
+import sys, time, tracemalloc
+from accelsim import load_hw, load_net, simulate, variant
+net, chip = load_net(sys.argv[1]), variant("2W_npu", {"compute.dataflow": "output_stationary"})
+if sys.argv[3] == "memory":
+    tracemalloc.start()  # slows the call down: timed in a process of its own
+start = time.perf_counter()
+simulate(net, chip, batch=int(sys.argv[2]))
+print(time.perf_counter() - start, tracemalloc.get_traced_memory()[1])
+"""
+
+
+def first_call(net: str, batch: int) -> tuple[float, float]:
+    """(ms, MiB peak traced) of the first simulate() in a fresh process, network and chip loaded."""
+    found = []
+    for what in ("time", "memory"):
+        out = subprocess.run(
+            [sys.executable, "-c", FIRST_CALL, net, str(batch), what],
             check=True,
             capture_output=True,
-            cwd="/tmp",
+            text=True,
         )
-        walls.append(time.perf_counter() - start)
-    print(f"accelsim run --hw 2W_npu.yaml --net squeezenet: median {statistics.median(walls):.2f} s wall")
+        found.append(out.stdout.split())
+    return float(found[0][0]) * 1e3, int(found[1][1]) / 2**20
 
 
 if __name__ == "__main__":
