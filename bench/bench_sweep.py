@@ -50,8 +50,18 @@ def main() -> None:
         print(
             f"CPU per (point, network), one worker: {cpu_ms_per_point(spec, base):.2f} ms (median of {RUNS})"
         )
+        onnx_spec = spec.model_copy(update={"networks": [str(export_squeezenet(Path(tmp)))]})
+        print(f"  the same, SqueezeNet as an ONNX file: {cpu_ms_per_point(onnx_spec, base):.2f} ms")
         if "--profile" in sys.argv:
             profile(spec, base)
+
+
+def export_squeezenet(folder: Path) -> Path:
+    """The zoo's SqueezeNet as an ONNX file, BatchNorm-free as the zoo's (tests/onnx_models.py)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from tests.onnx_models import export, unfolded_zoo
+
+    return export(unfolded_zoo("squeezenet"), folder / "squeezenet.onnx", seed=0)
 
 
 def cpu_ms_per_point(spec: SweepSpec, base: dict[str, Any]) -> float:
