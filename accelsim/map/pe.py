@@ -40,9 +40,6 @@ class PeTraffic:
     bus_pitches: Mapping[Operand, float] = field(default_factory=FrozenMap)
     weights_kind: TensorKind = TensorKind.WEIGHTS  # an activation for activation x activation matmuls
 
-    def kind(self, operand: Operand) -> TensorKind:
-        return self.weights_kind if operand == Operand.WEIGHTS else TensorKind.ACTIVATIONS
-
     def scaled(self, factor: float) -> PeTraffic:
         """Every amount times `factor` (a sparse array skipping pruned weights' MACs)."""
 
