@@ -32,6 +32,7 @@ _HOME = {
     "load_hw": "accelsim.load.chip",
     "load_net": "accelsim.api",
     "simulate": "accelsim.api",
+    "trend": "accelsim.apps.trend",
     "variant": "accelsim.api",
     "zoo_names": "accelsim.api",
 }

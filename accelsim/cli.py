@@ -15,7 +15,7 @@ from typer.core import TyperGroup
 from accelsim.errors import AccelsimError, closest
 from accelsim.present import console as show
 
-COMMAND_ORDER = ("run", "info", "nets", "hw", "compare", "sweep", "compress", "fit")
+COMMAND_ORDER = ("run", "info", "nets", "hw", "compare", "sweep", "compress", "fit", "trend")
 
 
 class _Commands(TyperGroup):
@@ -252,6 +252,52 @@ def fit_command(
         show.print_json(fit_document(answer, top))
     else:
         show.fit(answer, top)
+
+
+def _years(text: str) -> list[float]:
+    """`0..10` (every year), `0..10..5` (a step) or `0,3,10`."""
+    try:
+        if ".." in text:
+            first, last, *step = (float(part) for part in text.split(".."))
+            every = step[0] if step else 1.0
+            if every <= 0 or len(step) > 1:
+                raise ValueError
+            return [first + every * i for i in range(int((last - first) / every + 1e-9) + 1)]
+        return [float(part) for part in text.split(",")]
+    except ValueError:
+        raise AccelsimError(
+            f"--years: expected FIRST..LAST[..STEP] or a list like 0,5,10, got '{text}'"
+        ) from None
+
+
+@app.command("trend")
+def trend_command(
+    hw: HwOption,
+    net: Annotated[
+        list[str], typer.Option("--net", "-n", help="Zoo name, workload YAML or ONNX file (repeatable).")
+    ],
+    years: Annotated[str, typer.Option("--years", help="Years ahead: 0..10, 0..10..2 or 0,5,10.")] = "0..10",
+    trends: Annotated[
+        str, typer.Option("--trends", help="Bundled trends name or a trends YAML file.")
+    ] = "default",
+    report: Annotated[str | None, typer.Option("--report", help="HTML report (or .png/.svg).")] = None,
+    json_out: JsonFlag = False,
+) -> None:
+    """Will memory dominate? Each network's energy and memory share, year by year, on this chip
+    with its compute, SRAM and DRAM energies projected by a trends file; weights on chip vs in
+    DRAM."""
+    from accelsim.apps.trend import trend
+
+    result = trend(net, hw, _years(years), trends)
+    if report:
+        from accelsim.present.report import trend_report
+
+        trend_report(result, report)
+        show.console.print(f"report written to {report}")
+    if json_out:
+        show.print_json(result.to_dict())
+    else:
+        show.trend(result)
 
 
 def _split_lists(tokens: list[str], flags: dict[str, str]) -> dict[str, list[str]]:

@@ -1,4 +1,4 @@
-"""Finding the bundled chips and networks, in a wheel install or a source checkout."""
+"""Finding the bundled chips, networks and trends, in a wheel install or a source checkout."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ _PACKAGE = Path(__file__).resolve().parents[1]  # the accelsim package
 
 
 def bundled_dir(kind: str) -> Path:
-    """`hw_configs` or `workloads`: inside the package when installed, beside it in a checkout."""
+    """`hw_configs`, `workloads` or `trends`: inside the package when installed, beside it in a
+    checkout."""
     for candidate in (_PACKAGE / kind, _PACKAGE.parent / kind):
         if candidate.is_dir():
             return candidate

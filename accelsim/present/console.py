@@ -501,6 +501,44 @@ def sweep_progress() -> Iterator[Callable[[int, int], None]]:
         yield on_progress
 
 
+def trend(result: Any) -> None:
+    """Year by year: node, and each network's energy and memory share, weights on chip vs in DRAM."""
+    spec = result.trends
+    console.print(
+        f"{result.hardware}, trends '{spec.name}': compute energy x{spec.compute_per_year:.3f} per year, "
+        f"DRAM x{spec.dram_per_year:.3f} per year, on-chip storage by node "
+        f"(x{spec.node.shrink:g} every {spec.node.years_per_generation:g} years, down to "
+        f"{spec.node.floor_nm:g} nm)"
+    )
+    for network, sram in result.sram_bytes.items():
+        table = Table(
+            title=f"{network} (SRAM {units.format_si(sram, units.BYTES)}: weights and activations fit)",
+            title_justify="left",
+        )
+        for column in (
+            "year",
+            "node",
+            "energy, weights on chip",
+            "memory share",
+            "energy, weights in DRAM",
+            "memory share ",
+            "DRAM share",
+        ):
+            table.add_column(column, justify="right")
+        for years in dict.fromkeys(p.years for p in result.points if p.network == network):
+            on, off = (result.point(network, years, placement) for placement in ("on_chip", "in_dram"))
+            table.add_row(
+                f"+{years:g}",
+                f"{on.node_nm:.1f} nm",
+                units.format_si(on.energy_j, units.ENERGY),
+                f"{on.memory_share:.1%}",
+                units.format_si(off.energy_j, units.ENERGY),
+                f"{off.memory_share:.1%}",
+                f"{off.dram_share:.1%}",
+            )
+        console.print(table)
+
+
 def sweep_done(out: str, counts: dict[str, int]) -> None:
     if counts["added"] == 0 and counts["before"] >= counts["total"]:
         console.print(f"{out}: sweep already complete ({counts['total']} rows); nothing to do")

@@ -275,6 +275,29 @@ def sweep_figures(frame: Any, front: Any) -> list[go.Figure]:
     return figures
 
 
+def trend_figures(result: Any) -> list[go.Figure]:
+    """Memory share vs year, a line per network and weight placement; energy per inference too."""
+    figures = []
+    for key, title, axis in (
+        ("memory_share", "Memory share of the energy per inference, by year", {"tickformat": ".0%"}),
+        ("energy_j", "Energy per inference (J), by year", {"type": "log"}),
+    ):
+        fig = go.Figure()
+        for network in result.sram_bytes:
+            for placement, dash in (("on_chip", "solid"), ("in_dram", "dash")):
+                points = [p for p in result.points if p.network == network and p.placement == placement]
+                fig.add_scatter(
+                    x=[p.years for p in points],
+                    y=[getattr(p, key) for p in points],
+                    mode="lines+markers",
+                    line={"dash": dash},
+                    name=f"{network}, weights {placement.replace('_', ' ')}",
+                )
+        fig.update_layout(title=title, xaxis={"title": "years ahead"}, yaxis=axis)
+        figures.append(fig)
+    return figures
+
+
 # ---------------------------------------------------------------------------- files
 
 
@@ -321,3 +344,10 @@ def sweep_report(frame: Any, front: Any, path: str | Path) -> None:
     write_report(
         sweep_figures(frame, front), path, f"<h1>accelsim sweep: {len(frame)} rows</h1>", "accelsim sweep"
     )
+
+
+def trend_report(result: Any, path: str | Path) -> None:
+    header = (
+        f"<h1>accelsim trend: {html.escape(result.hardware)}, trends '{html.escape(result.trends.name)}'</h1>"
+    )
+    write_report(trend_figures(result), path, header, "accelsim trend")

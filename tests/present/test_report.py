@@ -153,6 +153,13 @@ def test_notebook_executes_headless() -> None:
     ).execute()
     printed = "".join(o.get("text", "") for c in notebook.cells if c.cell_type == "code" for o in c.outputs)
     assert "smallest SRAM where all weights and activations fit" in printed
+    shown = "".join(
+        o.get("data", {}).get("text/plain", "")
+        for c in notebook.cells
+        if c.cell_type == "code"
+        for o in c.outputs
+    )
+    assert "in_dram" in shown  # the trend section's table of memory shares
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="static images need Chrome or Chromium")

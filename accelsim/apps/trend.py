@@ -1,0 +1,245 @@
+"""`accelsim trend`: the seed talk's "memory is improving by less than 2x per year ... unless we
+fit the DNNs on-chip, almost all the power will be used for memory", in numbers.
+
+A trends file (`trends/default.yaml`) says how each part of a chip's energy changes per year:
+compute (MAC, vector op) by a stated factor over a stated horizon; on-chip storage (SRAM
+buffers, accumulators, PE stores, array wires) by the node shrinking at a stated cadence, priced
+by the Stillmaker-Baas table accelsim's defaults use; DRAM by the log-linear trend of its
+generations' energy per bit. A year's chip is the given chip with its energies so scaled, its
+static power with the on-chip storage (leakage taken to follow the node's energy scaling);
+clock, array and capacities unchanged. Each network runs on the chip with its SRAM sized so
+weights and live activations fit (`fit --sram`), twice: weights on chip (steady state) and
+weights in DRAM (each weight read from DRAM once per inference: cold mode).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from accelsim.api import load_net, simulate, variant
+from accelsim.apps.fit import smallest_sram
+from accelsim.energy.default import DRAM_PJ_PER_BIT, TABLE_NODES, energy_factor, nominal_vdd
+from accelsim.errors import AccelsimError, validation_message
+from accelsim.frozen import FrozenMap
+from accelsim.hw.chip import Accelerator
+from accelsim.hw.schema import DramType
+from accelsim.ir.network import Network
+from accelsim.load.chip import load_hw
+from accelsim.load.resources import resolve
+from accelsim.load.yamlio import load_yaml_mapping
+
+PLACEMENTS = ("on_chip", "in_dram")  # where the weights live
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ComputeTrend(_Strict):
+    improvement: float = Field(gt=0, description="x less energy per MAC and vector op ...")
+    over_years: float = Field(gt=0, description="... over this many years")
+    source: str = ""
+
+
+class NodeTrend(_Strict):
+    shrink: float = Field(gt=0, le=1, description="linear feature size per node generation")
+    years_per_generation: float = Field(gt=0)
+    floor_nm: float = Field(TABLE_NODES[-1], ge=TABLE_NODES[-1], description="no shrink below this node")
+    source: str = ""
+
+
+class DramGeneration(_Strict):
+    type: DramType
+    year: float
+    pj_per_bit: float | None = Field(None, gt=0, description="default: accelsim's DRAM table")
+
+    @property
+    def energy_pj_per_bit(self) -> float:
+        return self.pj_per_bit if self.pj_per_bit is not None else DRAM_PJ_PER_BIT[self.type][0]
+
+
+class DramTrend(_Strict):
+    generations: tuple[DramGeneration, ...] = Field(min_length=2)
+    source: str = ""
+
+
+class TrendSpec(_Strict):
+    """A trends file: how energies change per year, independent of any chip."""
+
+    name: str
+    description: str = ""
+    compute: ComputeTrend
+    node: NodeTrend
+    dram: DramTrend
+
+    @property
+    def compute_per_year(self) -> float:
+        """Energy per MAC one year on, as a fraction of this year's."""
+        return float(self.compute.improvement ** (-1 / self.compute.over_years))
+
+    @property
+    def dram_per_year(self) -> float:
+        """DRAM energy per bit one year on, as a fraction of this year's: the least-squares
+        log-linear fit over the generations."""
+        years = [g.year for g in self.dram.generations]
+        if len(set(years)) < 2:
+            raise AccelsimError(f"trends '{self.name}': dram.generations need at least two different years")
+        slope = np.polyfit(years, np.log([g.energy_pj_per_bit for g in self.dram.generations]), 1)[0]
+        return float(np.exp(slope))
+
+    def node_nm(self, start_nm: float, years: float) -> float:
+        """The node `years` on from `start_nm` (never below the floor, nor above the start)."""
+        shrunk = start_nm * self.node.shrink ** (years / self.node.years_per_generation)
+        return min(start_nm, max(self.node.floor_nm, shrunk))
+
+
+def load_trends(trends: str | Path | TrendSpec = "default") -> TrendSpec:
+    """A bundled trends name or a trends YAML file, validated."""
+    if isinstance(trends, TrendSpec):
+        return trends
+    path = resolve(trends, "trends", "trends file")
+    data = load_yaml_mapping(path)
+    try:
+        return TrendSpec.model_validate(data)
+    except ValidationError as exc:
+        raise AccelsimError(validation_message(exc, data, str(path), TrendSpec)) from None
+
+
+@dataclass(frozen=True)
+class Factors:
+    """Energy multipliers from the given chip to the chip `years` on."""
+
+    years: float
+    node_nm: float
+    compute: float
+    on_chip: float
+    dram: float
+
+
+def factors(chip: Accelerator, spec: TrendSpec, years: float) -> Factors:
+    start = chip.config.technology_nm
+    node = spec.node_nm(start, years)
+    flavor = chip.config.flavor
+    on_chip = (
+        energy_factor(node, nominal_vdd(node), flavor)[0]
+        / energy_factor(start, nominal_vdd(start), flavor)[0]
+    )
+    return Factors(years, node, spec.compute_per_year**years, on_chip, spec.dram_per_year**years)
+
+
+def projected(chip: Accelerator, f: Factors) -> Accelerator:
+    """The chip with its energies scaled by `f` (name marked with the years)."""
+    pe = chip.pe
+    stores = FrozenMap(
+        {op: replace(store, j_per_byte=store.j_per_byte * f.on_chip) for op, store in pe.stores.items()}
+    )
+    transfer = None if pe.transfer_j_per_byte is None else pe.transfer_j_per_byte * f.on_chip
+    return replace(
+        chip,
+        name=f"{chip.name} +{f.years:g}y",
+        mac_j=chip.mac_j * f.compute,
+        vector_op_j=chip.vector_op_j * f.compute,
+        pe=replace(
+            pe, stores=stores, hop_j_per_byte=pe.hop_j_per_byte * f.on_chip, transfer_j_per_byte=transfer
+        ),
+        accumulator_j_per_byte=chip.accumulator_j_per_byte * f.on_chip,
+        static_w=chip.static_w * f.on_chip,
+        buffers=tuple(
+            replace(
+                b,
+                leakage_w=b.leakage_w * f.on_chip,
+                read_j_per_byte=b.read_j_per_byte * f.on_chip,
+                write_j_per_byte=b.write_j_per_byte * f.on_chip,
+            )
+            for b in chip.buffers
+        ),
+        dram=replace(
+            chip.dram,
+            read_j_per_byte=chip.dram.read_j_per_byte * f.dram,
+            write_j_per_byte=chip.dram.write_j_per_byte * f.dram,
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    network: str
+    years: float
+    node_nm: float
+    placement: str  # on_chip | in_dram
+    energy_j: float  # per inference
+    memory_share: float
+    dram_share: float
+
+
+@dataclass(frozen=True)
+class TrendResult:
+    hardware: str
+    trends: TrendSpec
+    sram_bytes: dict[str, int]  # per network: the sized chip's weight-holding buffer
+    points: tuple[TrendPoint, ...]
+
+    def point(self, network: str, years: float, placement: str) -> TrendPoint:
+        return next(
+            p for p in self.points if (p.network, p.years, p.placement) == (network, years, placement)
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "hardware": self.hardware,
+            "trends": self.trends.name,
+            "compute_energy_per_year": self.trends.compute_per_year,
+            "dram_energy_per_year": self.trends.dram_per_year,
+            "sram_bytes": self.sram_bytes,
+            "points": [vars(p) for p in self.points],
+        }
+
+
+def sized_for(net: Network, chip: Accelerator) -> tuple[Accelerator, int]:
+    """The chip with its weight-holding buffer just large enough (to the KiB) for the weights and
+    the live activations together, when it is not already."""
+    answer = smallest_sram(net, chip)
+    size = answer.working_set_fits_bytes
+    if size is None:
+        raise AccelsimError(f"{net.name}: no SRAM up to 1 TiB holds its weights and live activations")
+    buffer = answer.field.split(".")[1]  # sram, or weight_sram on a chip with split buffers
+    have = int(next(b.capacity_bytes for b in chip.buffers if b.name == buffer))
+    if have >= size:
+        return chip, have
+    return variant(chip, {answer.field: size, "name": chip.name}), size
+
+
+def trend(
+    nets: Sequence[str | Path | Network],
+    hw: str | Path | Accelerator,
+    years: Sequence[float] = tuple(range(11)),
+    trends: str | Path | TrendSpec = "default",
+) -> TrendResult:
+    """Energy per inference and memory share of each network, year by year, with its weights on
+    chip and in DRAM (module docstring)."""
+    if not years or any(not math.isfinite(y) or y < 0 for y in years):
+        raise AccelsimError(f"trend: years must be zero or more, got {list(years)}")
+    chip = load_hw(hw)
+    spec = load_trends(trends)
+    points, sram = [], {}
+    for net in nets:
+        network = load_net(net)
+        sized, sram[network.name] = sized_for(network, chip)
+        for y in years:
+            f = factors(sized, spec, y)
+            future = projected(sized, f)
+            for placement in PLACEMENTS:
+                r = simulate(network, future, mode="steady" if placement == "on_chip" else "cold")
+                points.append(
+                    TrendPoint(
+                        network.name, y, f.node_nm, placement, r.energy_j, r.memory_share, r.dram_share
+                    )
+                )
+    return TrendResult(chip.name, spec, sram, tuple(points))
