@@ -18,6 +18,7 @@ PUBLISHED_KEY = {
     "mobilenet_v2": "mobilenet_v2",
     "shufflenet_v1": "shufflenet_v1_g3_1x",
     "enet": "enet",
+    "ds_cnn_s": "ds_cnn_s",
 }
 
 # Where the source disagrees with published.yaml, our own fixture, with the reason.
@@ -74,6 +75,10 @@ def test_known_exact_counts() -> None:
     alexnet = load_net("alexnet")
     assert alexnet.params == 60_965_224
     assert alexnet.layer("fc7").params == 4096 * 4096 + 4096  # the talk's "FC7 -> 67 MB"
+    # DS-CNN S (Hello Edge): its 38.6 KB are the int8 weights and two 25x5x64 activation maps
+    ds_cnn = load_net("ds_cnn_s")
+    assert ds_cnn.params == 22_604 and ds_cnn.macs == 2_656_768
+    assert ds_cnn.params + 2 * 25 * 5 * 64 == 38_604
     # SqueezeNet v1.1: "2.4x less computation than v1.0"
     ratio = load_net("squeezenet").macs / load_net("squeezenet_v1_1").macs
     assert 2.3 < ratio < 2.45
