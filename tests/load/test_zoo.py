@@ -19,6 +19,7 @@ PUBLISHED_KEY = {
     "shufflenet_v1": "shufflenet_v1_g3_1x",
     "enet": "enet",
     "ds_cnn_s": "ds_cnn_s",
+    "segnet": "segnet",
 }
 
 # Where the source disagrees with published.yaml, our own fixture, with the reason.
@@ -88,3 +89,13 @@ def test_output_shapes() -> None:
     assert load_net("resnet50").output_shape == (1000,)
     assert load_net("squeezenet").output_shape == (1000, 1, 1)
     assert load_net("enet").output_shape == (19, 512, 512)  # segmentation at full resolution
+
+
+def test_the_talks_segmentation_claim() -> None:
+    """"Semantic segmentation from 117MB to 0.7MB": SegNet at fp32 against ENet. ENet's 0.36 M
+    parameters make 1.44 MB at fp32; the 0.7 MB is ENet at 16 bits per weight."""
+    segnet, enet = load_net("segnet"), load_net("enet")
+    assert within(segnet.weight_bytes(32) / 1e6, 117, 0.01)
+    assert within(enet.weight_bytes(16) / 1e6, 0.7, 0.05)
+    assert not within(enet.weight_bytes(32) / 1e6, 0.7, 0.5)
+    assert segnet.output_shape == (11, 352, 480)  # a class score per pixel, like ENet's
