@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 
 from accelsim.api import load_net, simulate, variant
 from accelsim.apps.fit import smallest_sram
@@ -34,28 +34,25 @@ from accelsim.ir.network import Network
 from accelsim.load.chip import load_hw
 from accelsim.load.resources import resolve
 from accelsim.load.yamlio import load_yaml_mapping
+from accelsim.strict import StrictModel
 
 PLACEMENTS = ("on_chip", "in_dram")  # where the weights live
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class ComputeTrend(_Strict):
+class ComputeTrend(StrictModel):
     improvement: float = Field(gt=0, description="x less energy per MAC and vector op ...")
     over_years: float = Field(gt=0, description="... over this many years")
     source: str = ""
 
 
-class NodeTrend(_Strict):
+class NodeTrend(StrictModel):
     shrink: float = Field(gt=0, le=1, description="linear feature size per node generation")
     years_per_generation: float = Field(gt=0)
     floor_nm: float = Field(TABLE_NODES[-1], ge=TABLE_NODES[-1], description="no shrink below this node")
     source: str = ""
 
 
-class DramGeneration(_Strict):
+class DramGeneration(StrictModel):
     type: DramType
     year: float
     pj_per_bit: float | None = Field(None, gt=0, description="default: accelsim's DRAM table")
@@ -65,12 +62,12 @@ class DramGeneration(_Strict):
         return self.pj_per_bit if self.pj_per_bit is not None else DRAM_PJ_PER_BIT[self.type][0]
 
 
-class DramTrend(_Strict):
+class DramTrend(StrictModel):
     generations: tuple[DramGeneration, ...] = Field(min_length=2)
     source: str = ""
 
 
-class TrendSpec(_Strict):
+class TrendSpec(StrictModel):
     """A trends file: how energies change per year, independent of any chip."""
 
     name: str

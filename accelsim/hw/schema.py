@@ -7,10 +7,11 @@ import math
 from collections.abc import Mapping
 from typing import Annotated, Any, ClassVar, Literal, get_args
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+from pydantic import BaseModel, BeforeValidator, Field, WithJsonSchema
 
 from accelsim import units
 from accelsim.errors import AccelsimError, closest
+from accelsim.strict import StrictModel
 
 DataflowName = Literal["weight_stationary", "output_stationary", "input_stationary", "row_stationary"]
 OperandName = Literal["weights", "inputs", "outputs"]
@@ -53,11 +54,7 @@ Length = _quantity(units.LENGTH)
 Words = Annotated[int, Field(ge=1, le=1 << 20)]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class BufferConfig(_Strict):
+class BufferConfig(StrictModel):
     """An on-chip SRAM buffer. Energies per byte (e.g. '1.2 pJ/B'); default from its size."""
 
     capacity: Bytes
@@ -67,14 +64,14 @@ class BufferConfig(_Strict):
     leakage: Power = Field(0.0, description="static power of this buffer, W")
 
 
-class DramConfig(_Strict):
+class DramConfig(StrictModel):
     type: DramType
     bandwidth: Bandwidth
     capacity: Bytes | None = None
     energy: EnergyPerByte | None = Field(None, description="per byte moved, read or write; default by type")
 
 
-class MemoryConfig(_Strict):
+class MemoryConfig(StrictModel):
     sram: BufferConfig = Field(
         description="the global buffer; holds activations, and weights unless weight_sram is given"
     )
@@ -97,19 +94,19 @@ class MemoryConfig(_Strict):
     )
 
 
-class PrecisionConfig(_Strict):
+class PrecisionConfig(StrictModel):
     weights: Bits = 8
     activations: Bits = 8
     accumulators: Bits = 32
     floating_point: bool = False
 
 
-class VectorConfig(_Strict):
+class VectorConfig(StrictModel):
     lanes: int = Field(ge=1, description="element-operations per cycle")
     op_energy: Energy | None = None
 
 
-class PeConfig(_Strict):
+class PeConfig(StrictModel):
     """What each PE keeps, in words of the operand's precision (partial sums at accumulator
     width). Up to 2 words are flip-flop registers (priced per bit written); more make a scratchpad
     (priced per byte read or written, by its size). Default by dataflow: README "PE-local energy"."""
@@ -124,7 +121,7 @@ class PeConfig(_Strict):
     )
 
 
-class ComputeConfig(_Strict):
+class ComputeConfig(StrictModel):
     rows: int = Field(ge=1, le=4096)
     cols: int = Field(ge=1, le=4096)
     dataflow: DataflowName
@@ -141,7 +138,7 @@ class ComputeConfig(_Strict):
     pe: PeConfig = PeConfig()
 
 
-class HwConfig(_Strict):
+class HwConfig(StrictModel):
     """An accelerator as written in a hw_configs/*.yaml file."""
 
     moved_fields: ClassVar[dict[str, str]] = {

@@ -36,18 +36,18 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
 from accelsim.errors import unknown
 from accelsim.ir.network import Layer, Network
+from accelsim.strict import StrictModel
 
 DEEP_COMPRESSION_HUFFMAN = 2.88 / 3.7  # Han et al. ICLR 2016, Table 4 totals (P+Q -> P+Q+H)
 
 
-class LayerSettings(BaseModel):
+class LayerSettings(StrictModel):
     """Settings for some layers; any field left out falls back to the spec's defaults."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
     weight_bits: int | None = Field(None, ge=1, le=32)
     prune: float | None = Field(None, ge=0, lt=1, description="fraction of weights removed")
     huffman: float | None = Field(None, gt=0, le=1, description="coded / fixed-width size")
@@ -55,11 +55,10 @@ class LayerSettings(BaseModel):
     huffman_index_bits: float | None = Field(None, ge=0, le=32, description="measured, per stored entry")
 
 
-class CompressionSpec(BaseModel):
+class CompressionSpec(StrictModel):
     """How a network is compressed. `layers` maps layer names, glob patterns (`fc*`) or
     kinds (`conv`, `linear`) to settings; the most specific match wins (name > glob > kind)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
     name: str = "custom"
     source: str = ""
     weight_bits: int | None = Field(None, ge=1, le=32, description="default: the chip's precision")

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator
 
 from accelsim import units
 from accelsim.api import load_net
@@ -20,21 +20,20 @@ from accelsim.errors import AccelsimError, validation_message
 from accelsim.hw.schema import field_path_problem
 from accelsim.load.resources import resolve
 from accelsim.load.yamlio import load_yaml_mapping
+from accelsim.strict import StrictModel
 
 MAX_POINTS = 1_000_000  # a larger spec is refused unless the caller raises the limit (--max-points)
 
 
-class Sample(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class Sample(StrictModel):
     method: Literal["grid", "random", "lhs"] = "grid"
     n: int | None = Field(None, ge=1, le=10_000_000, description="points, for random and lhs")
     seed: int = 0
 
 
-class SweepSpec(BaseModel):
+class SweepSpec(StrictModel):
     """A sweep file: base chip, networks, and axes over config fields by dotted path."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
     base: str
     networks: list[str] = Field(min_length=1)
     axes: dict[str, list[Any]] = Field(min_length=1)
