@@ -262,8 +262,12 @@ def _years(text: str) -> list[float]:
             every = step[0] if step else 1.0
             if every <= 0 or len(step) > 1:
                 raise ValueError
-            return [first + every * i for i in range(int((last - first) / every + 1e-9) + 1)]
-        return [float(part) for part in text.split(",")]
+            years = [first + every * i for i in range(int((last - first) / every + 1e-9) + 1)]
+        else:
+            years = [float(part) for part in text.split(",")]
+        if not years:
+            raise ValueError
+        return years
     except ValueError:
         raise AccelsimError(
             f"--years: expected FIRST..LAST[..STEP] or a list like 0,5,10, got '{text}'"

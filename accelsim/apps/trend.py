@@ -21,20 +21,22 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, model_validator
 
 from accelsim.api import load_net, simulate, variant
-from accelsim.apps.fit import smallest_sram
+from accelsim.apps.fit import MAX_SRAM, smallest_sram
 from accelsim.energy.default import DRAM_PJ_PER_BIT, TABLE_NODES, energy_factor, nominal_vdd
 from accelsim.errors import AccelsimError, validation_message
 from accelsim.frozen import FrozenMap
 from accelsim.hw.chip import Accelerator
+from accelsim.hw.enums import TensorKind
 from accelsim.hw.schema import DramType
 from accelsim.ir.network import Network
 from accelsim.load.chip import load_hw
 from accelsim.load.resources import resolve
 from accelsim.load.yamlio import load_yaml_mapping
 from accelsim.strict import StrictModel
+from accelsim.units import BYTES, format_si
 
 PLACEMENTS = ("on_chip", "in_dram")  # where the weights live
 
@@ -66,6 +68,12 @@ class DramTrend(StrictModel):
     generations: tuple[DramGeneration, ...] = Field(min_length=2)
     source: str = ""
 
+    @model_validator(mode="after")
+    def _two_years(self) -> DramTrend:
+        if len({g.year for g in self.generations}) < 2:
+            raise ValueError("generations of at least two different years make a trend")
+        return self
+
 
 class TrendSpec(StrictModel):
     """A trends file: how energies change per year, independent of any chip."""
@@ -85,10 +93,10 @@ class TrendSpec(StrictModel):
     def dram_per_year(self) -> float:
         """DRAM energy per bit one year on, as a fraction of this year's: the least-squares
         log-linear fit over the generations."""
-        years = [g.year for g in self.dram.generations]
-        if len(set(years)) < 2:
-            raise AccelsimError(f"trends '{self.name}': dram.generations need at least two different years")
-        slope = np.polyfit(years, np.log([g.energy_pj_per_bit for g in self.dram.generations]), 1)[0]
+        generations = self.dram.generations
+        slope = np.polyfit(
+            [g.year for g in generations], np.log([g.energy_pj_per_bit for g in generations]), 1
+        )[0]
         return float(np.exp(slope))
 
     def node_nm(self, start_nm: float, years: float) -> float:
@@ -205,9 +213,9 @@ def sized_for(net: Network, chip: Accelerator) -> tuple[Accelerator, int]:
     answer = smallest_sram(net, chip)
     size = answer.working_set_fits_bytes
     if size is None:
-        raise AccelsimError(f"{net.name}: no SRAM up to 1 TiB holds its weights and live activations")
-    buffer = answer.field.split(".")[1]  # sram, or weight_sram on a chip with split buffers
-    have = int(next(b.capacity_bytes for b in chip.buffers if b.name == buffer))
+        limit = format_si(MAX_SRAM, BYTES)
+        raise AccelsimError(f"{net.name}: no SRAM up to {limit} holds its weights and live activations")
+    have = int(chip.capacity_for(TensorKind.WEIGHTS))
     if have >= size:
         return chip, have
     return variant(chip, {answer.field: size, "name": chip.name}), size

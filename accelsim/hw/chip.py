@@ -107,7 +107,7 @@ class Accelerator:
 
     @cached_property
     def datapath(self) -> Datapath:
-        words = tuple(self.pe.stores[operand].words for operand in OPERANDS)
+        weights, inputs, psums = (self.pe.stores[operand].words for operand in OPERANDS)
         return Datapath(
             self.rows,
             self.cols,
@@ -116,7 +116,7 @@ class Accelerator:
             self.activation_bits,
             self.accumulator_bits,
             self.vector_lanes,
-            words,  # type: ignore[arg-type]
+            (weights, inputs, psums),
         )
 
     @property

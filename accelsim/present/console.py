@@ -521,7 +521,7 @@ def trend(result: Any) -> None:
             "energy, weights on chip",
             "memory share",
             "energy, weights in DRAM",
-            "memory share ",
+            "memory share",
             "DRAM share",
         ):
             table.add_column(column, justify="right")

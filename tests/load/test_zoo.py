@@ -92,7 +92,7 @@ def test_output_shapes() -> None:
 
 
 def test_the_talks_segmentation_claim() -> None:
-    """"Semantic segmentation from 117MB to 0.7MB": SegNet at fp32 against ENet. ENet's 0.36 M
+    """ "Semantic segmentation from 117MB to 0.7MB": SegNet at fp32 against ENet. ENet's 0.36 M
     parameters make 1.44 MB at fp32; the 0.7 MB is ENet at 16 bits per weight."""
     segnet, enet = load_net("segnet"), load_net("enet")
     assert within(segnet.weight_bytes(32) / 1e6, 117, 0.01)

@@ -9,7 +9,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from typing import Any
+from typing import Any, NamedTuple
 
 from accelsim.apps.sweep.evaluate import install_networks
 from accelsim.errors import AccelsimError
@@ -18,7 +18,10 @@ from accelsim.ir.network import Network
 PARENT_CHECK_S = 0.5  # how often a worker checks that the sweep that started it is still alive
 
 
-Executor = tuple[Callable[..., Any], Callable[[], None], Any]  # submit, close, networks for chunks
+class Executor(NamedTuple):
+    submit: Callable[..., Any]  # submit(fn, *args) -> a future
+    close: Callable[[], None]
+    networks: Any  # what chunks pass for the networks: names (local) or the broadcast's future (Dask)
 
 
 def _start_worker(parent: int, networks: Mapping[str, Network]) -> None:
@@ -41,7 +44,7 @@ def local_executor(workers: int | None, networks: Mapping[str, Network]) -> Exec
         initializer=_start_worker,
         initargs=(os.getpid(), dict(networks)),
     )
-    return pool.submit, lambda: pool.shutdown(wait=False, cancel_futures=True), list(networks)
+    return Executor(pool.submit, lambda: pool.shutdown(wait=False, cancel_futures=True), list(networks))
 
 
 def dask_executor(address: str, workers: int | None, networks: Mapping[str, Network]) -> Executor:
@@ -76,7 +79,7 @@ def dask_executor(address: str, workers: int | None, networks: Mapping[str, Netw
         if cluster is not None:
             cluster.close()
 
-    return submit, close, shared
+    return Executor(submit, close, shared)
 
 
 def wait_any(futures: set[Any]) -> tuple[set[Any], set[Any]]:

@@ -78,7 +78,7 @@ def run_sweep(
                     "make room and continue with --resume"
                 ) from None
             finally:
-                executor[1]()
+                executor.close()
         return {"total": total_rows, "before": before, "added": added}
     finally:
         db.close()
@@ -105,9 +105,9 @@ def _drain(
     on_rows: Callable[[int], Any],
 ) -> int:
     """Keep the workers busy, write each finished chunk, stop cleanly on Ctrl-C."""
-    submit, _, networks = executor
+    submit = executor.submit
     args = (dict(base),)
-    tail = (networks, spec.mode, spec.batch)
+    tail = (executor.networks, spec.mode, spec.batch)
     in_flight: set[Any] = set()
     added = 0
     window = 4 * (os.cpu_count() or 1)
