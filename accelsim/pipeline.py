@@ -53,8 +53,7 @@ def run(
         mappings.append(_skip_zeros(mapping, kept) if kept < 1 else mapping)
         macs.append(layer.macs * batch * kept)
     plan = schedule(network, chip, batch, mode == "cold", stored.bytes, mappings, macs, fusion)
-    assert chip.dram.bandwidth_bytes_per_s is not None  # the schema requires it
-    timeline = engine.run(plan.jobs(), chip.dram.bandwidth_bytes_per_s, chip.config.memory.tile_buffers)
+    timeline = engine.run(plan.jobs(chip), chip.config.memory.tile_buffers)
     return account(network, chip, mode, batch, fps, plan, timeline, stored.compression)
 
 

@@ -63,7 +63,7 @@ def test_components_sum_to_total(net: str, hw: str) -> None:
         assert math.isclose(sum(r.energy_breakdown_j.values()), r.energy_j, rel_tol=1e-12)
         dynamic = sum(layer.energy_j for layer in r.layers)
         assert math.isclose(dynamic + r.energy_breakdown_j["static"], r.energy_j, rel_tol=1e-9)
-        memory = sum(r.energy_breakdown_j[k] for k in ("register_file", "sram", "dram"))
+        memory = sum(r.energy_breakdown_j[k] for k in ("register_file", "sram", "dram", "flash"))
         assert math.isclose(r.memory_share, memory / r.energy_j)
         assert math.isclose(sum(r.energy_by_tensor_j.values()), memory, rel_tol=1e-9)
         assert r.energy_breakdown_j["mac"] == pytest.approx(load_net(net).macs * load_hw(hw).mac_j)
@@ -140,7 +140,7 @@ def test_result_exports() -> None:
         "layers",
     }
     assert required <= set(data)
-    assert {"mac", "register_file", "array_bus", "sram", "dram", "vector", "static"} == set(
+    assert {"mac", "register_file", "array_bus", "sram", "dram", "flash", "vector", "static"} == set(
         data["energy_breakdown_j"]
     )
     assert {"weights", "activations"} == set(data["dram_bytes"])

@@ -22,9 +22,10 @@ ENGINE_NAMES = {engine: engine.value for engine in Engine}
 def prices(chip: Accelerator) -> dict[tuple[Level, TensorKind], tuple[float, float]]:
     """(read, write) J per byte where each tensor kind lives, at each memory level (the PE
     stores are priced per operand by PeTraffic.energy)."""
+    levels = (Level.SRAM, Level.DRAM) if chip.flash is None else (Level.SRAM, Level.DRAM, Level.FLASH)
     return {
         (level, kind): (memory.read_j_per_byte, memory.write_j_per_byte)
-        for level in (Level.SRAM, Level.DRAM)
+        for level in levels
         for kind in TENSOR_KINDS
         for memory in (chip.memory(level, kind),)
     }
@@ -66,6 +67,7 @@ def account(
     totals = dict.fromkeys(DYNAMIC_COMPONENTS, 0.0)
     memory_by_kind = dict.fromkeys(MEMORY_PAIRS, 0.0)
     dram_bytes = dict.fromkeys(TENSOR_KINDS, 0.0)
+    flash_bytes = 0.0
     price = prices(chip)
     dram, weights, acts = Level.DRAM, TensorKind.WEIGHTS, TensorKind.ACTIVATIONS
     layers = []
@@ -89,6 +91,7 @@ def account(
             totals[key] += value
         for pair, value in memory.items():
             memory_by_kind[pair] += value
+        flash_bytes += traffic.read.get((Level.FLASH, weights), 0.0)
         layer_dram = 0.0
         for kind in TENSOR_KINDS:
             moved = traffic.read.get((dram, kind), 0.0) + traffic.write.get((dram, kind), 0.0)
@@ -133,6 +136,7 @@ def account(
         onchip_bytes=chip.onchip_bytes,
         weights_fit_on_chip=residency.weight_bytes <= chip.capacity_for(TensorKind.WEIGHTS),
         working_set_fits_on_chip=residency.all_resident,
+        activations_fit_on_chip=residency.activations_on_chip,
         pinned_weight_bytes=residency.pinned_bytes,
         peak_activation_bytes=residency.peak_activation_bytes,
         latency_s=timeline.latency_s,
@@ -153,10 +157,12 @@ def account(
         memory_share=memory_total / energy,
         dram_share=breakdown["dram"] / energy,
         dram_bytes={k.value: v / batch for k, v in dram_bytes.items()},
+        flash_bytes=flash_bytes / batch,
         engine_busy_s={"dma": timeline.dma_busy_s, "compute": timeline.compute_busy_s},
         peak_macs_per_s=chip.peak_macs_per_s,
         dram_bandwidth_bytes_per_s=chip.dram.bandwidth_bytes_per_s or 0.0,
         weight_capacity_bytes=chip.capacity_for(TensorKind.WEIGHTS),
+        flash_capacity_bytes=chip.flash.capacity_bytes if chip.flash else 0.0,
         timeline=tuple(timeline.intervals),
         layers=tuple(layers),
     )

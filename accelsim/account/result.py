@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-DYNAMIC_COMPONENTS = ("mac", "register_file", "array_bus", "sram", "dram", "vector")  # per layer too
+DYNAMIC_COMPONENTS = ("mac", "register_file", "array_bus", "sram", "dram", "flash", "vector")  # per layer too
 COMPONENTS = (*DYNAMIC_COMPONENTS, "static")
-MEMORY_COMPONENTS = ("register_file", "sram", "dram")
+MEMORY_COMPONENTS = ("register_file", "sram", "dram", "flash")
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +42,7 @@ class Result:
     onchip_bytes: float
     weights_fit_on_chip: bool  # all weights, as stored, fit the on-chip capacity that can hold weights
     working_set_fits_on_chip: bool  # weights plus the peak live activations fit together
+    activations_fit_on_chip: bool  # no activation spills to DRAM: only the input and outputs move
     pinned_weight_bytes: float
     peak_activation_bytes: float
     latency_s: float  # the whole batch
@@ -49,7 +50,7 @@ class Result:
     fps: float  # the operating point for power: the simulated throughput unless given
     energy_j: float  # per inference
     power_w: float  # system: chip and DRAM
-    chip_power_w: float  # the chip alone (what silicon papers report): without DRAM energy
+    chip_power_w: float  # the chip alone (what silicon papers report): without DRAM (embedded flash is in)
     power_budget_w: float
     energy_breakdown_j: dict[str, float]  # per inference, by component; sums to energy_j
     energy_by_tensor_j: dict[str, float]  # memory energy per inference by tensor kind
@@ -57,10 +58,12 @@ class Result:
     memory_share: float
     dram_share: float
     dram_bytes: dict[str, float]  # per inference, weights / activations
+    flash_bytes: float  # weights read from flash per inference (0 on a chip without flash)
     engine_busy_s: dict[str, float]
     peak_macs_per_s: float
     dram_bandwidth_bytes_per_s: float
     weight_capacity_bytes: float  # on-chip bytes that can hold weights
+    flash_capacity_bytes: float  # 0 on a chip without flash
     layers: tuple[LayerResult, ...]
     timeline: tuple[tuple[str, str, float, float], ...] = ()  # (engine, layer, start_s, end_s)
 
@@ -68,11 +71,22 @@ class Result:
     def within_budget(self) -> bool:
         return self.power_w <= self.power_budget_w
 
+    def components(self, dynamic: bool = False) -> tuple[str, ...]:
+        """The chip's energy components (without static: `dynamic`); flash where it has flash."""
+        names = DYNAMIC_COMPONENTS if dynamic else COMPONENTS
+        return tuple(name for name in names if name != "flash" or self.flash_capacity_bytes)
+
+    @property
+    def weights_fit_in_flash(self) -> bool:
+        """The chip has flash and all weights, as stored, fit in it."""
+        return 0 < self.weight_bytes <= self.flash_capacity_bytes
+
     def to_dict(self) -> dict[str, Any]:
         """The `accelsim run --json` document."""
         data = asdict(self)
         data["layers"] = [asdict(layer) for layer in self.layers]
         data["within_budget"] = self.within_budget
+        data["weights_fit_in_flash"] = self.weights_fit_in_flash
         return data
 
     def to_dataframe(self) -> Any:

@@ -1,4 +1,5 @@
-"""`accelsim fit`: how small must a network get to fit this chip's SRAM?
+"""`accelsim fit`: how small must a network get to fit this chip's SRAM (on a chip with flash,
+an MCU: its weights in flash and its activations in SRAM)?
 
 Searches the knobs of the seed talk (width multiplier, weight bits, pruning) and the MobileNet
 paper's resolution multiplier, and reports which combinations make all weights plus the peak
@@ -68,6 +69,16 @@ def _reshaped(net: Network, width: float, resolution: int) -> Network:
     return load_net(net, width=width, resolution=None if resolution == net.input_shape[1] else resolution)
 
 
+def fits(chip: Accelerator, weight_bytes: float, peak_activations: float) -> bool:
+    """The fit answer: weights plus the peak live activations in the on-chip buffers; on a chip
+    with flash, weights in flash and the peak live activations in the buffers that hold them."""
+    if chip.flash is not None:
+        return weight_bytes <= chip.flash.capacity_bytes and peak_activations <= chip.capacity_for(
+            TensorKind.ACTIVATIONS
+        )
+    return fits_on_chip(chip, weight_bytes, peak_activations)
+
+
 def search(net: Network, hw: Accelerator) -> list[Candidate]:
     """Every combination, gentlest first among those that fit."""
     bits_options = sorted({hw.weight_bits, 6, 4} - {b for b in (6, 4) if b >= hw.weight_bits}, reverse=True)
@@ -89,7 +100,7 @@ def search(net: Network, hw: Accelerator) -> list[Candidate]:
                     spec,
                     stored,
                     peak,
-                    fits_on_chip(hw, stored, peak),
+                    fits(hw, stored, peak),
                     sum(changes),
                     severity,
                 )
@@ -136,8 +147,9 @@ MAX_SRAM = 2**40  # bytes: past 1 TiB of SRAM the answer is "no chip"
 @dataclass(frozen=True)
 class SramAnswer:
     """The smallest capacity of the buffer that holds weights (`field`) at which all weights
-    fit, and at which weights plus the peak live activations fit; None when not even MAX_SRAM
-    does (or, with split buffers, when the activation buffer is the one too small)."""
+    fit, and at which the network fits (`fits`: weights plus the peak live activations; with
+    flash, the activations alone); None when not even MAX_SRAM does (or, with split buffers,
+    when the activation buffer is the one too small; with flash, when the weights outgrow it)."""
 
     network: Network
     chip: Accelerator
@@ -196,5 +208,5 @@ def smallest_sram(net: Network, chip: Accelerator) -> SramAnswer:
         weights,
         peak,
         smallest(lambda c: weights <= c.capacity_for(TensorKind.WEIGHTS)),
-        smallest(lambda c: fits_on_chip(c, weights, peak)),
+        smallest(lambda c: fits(c, weights, peak)),
     )

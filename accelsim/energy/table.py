@@ -67,3 +67,7 @@ class EnergyTable(Protocol):
     def dram(self, dram_type: str) -> Estimate:
         """A byte moved to or from DRAM of this type, J per byte."""
         ...
+
+    def flash(self) -> Estimate:
+        """A byte read from embedded flash, J per byte."""
+        ...

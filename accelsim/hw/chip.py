@@ -103,6 +103,7 @@ class Accelerator:
     power_budget_w: float
     vdd: float
     energy_scale: float  # from 45 nm / 0.9 V to this node and supply
+    flash: MemoryLevel | None = None  # where the weights live instead of DRAM, if the chip has it
     sources: Mapping[str, str] = field(default_factory=dict)
 
     @cached_property
@@ -153,11 +154,23 @@ class Accelerator:
         )
 
     def memory(self, level: Level, kind: TensorKind) -> MemoryLevel:
-        """Where a tensor kind lives: DRAM, or the SRAM buffer that holds that kind (weights and
-        activations may have buffers of their own). PE-local storage is `pe`."""
+        """Where a tensor kind lives: DRAM, flash, or the SRAM buffer that holds that kind
+        (weights and activations may have buffers of their own). PE-local storage is `pe`."""
         if level == Level.DRAM:
             return self.dram
+        if level == Level.FLASH and self.flash is not None:
+            return self.flash
         return next(lvl for lvl in self.buffers if kind in lvl.holds)
+
+    @property
+    def weight_home(self) -> Level:
+        """Where the weights not kept on chip come from: flash if the chip has it, else DRAM."""
+        return Level.DRAM if self.flash is None else Level.FLASH
+
+    def home_bandwidth(self, kind: TensorKind) -> float:
+        """Bytes/s at which a tensor kind streams from where it lives off the SRAM."""
+        home = self.flash if kind == TensorKind.WEIGHTS and self.flash is not None else self.dram
+        return home.bandwidth_bytes_per_s  # type: ignore[return-value]
 
     def capacity_for(self, kind: TensorKind) -> float:
         """On-chip bytes that can hold a tensor kind."""

@@ -17,11 +17,13 @@ class _Name(str, Enum):
 
 
 class Level(_Name):
-    """Where bytes live, nearest the MACs first."""
+    """Where bytes live, nearest the MACs first; flash, where a chip has it, holds the weights
+    in DRAM's place (an MCU's non-volatile memory)."""
 
     REGISTER_FILE = "register_file"
     SRAM = "sram"
     DRAM = "dram"
+    FLASH = "flash"
 
 
 class TensorKind(_Name):

@@ -152,6 +152,21 @@ def resolve_accelerator(config: HwConfig, energy_table: EnergyTable | None = Non
         TENSOR_KINDS,
     )
 
+    flash = None
+    if memory.flash is not None:
+        flash_j = pick("memory.flash.read_energy", memory.flash.read_energy, table.flash())
+        # read-only at inference: programming the weights in is not an inference's cost
+        flash = MemoryLevel(
+            "flash",
+            Level.FLASH,
+            memory.flash.capacity,
+            flash_j,
+            0.0,
+            memory.flash.bandwidth,
+            0.0,
+            (TensorKind.WEIGHTS,),
+        )
+
     pe = _pe_array(config, table, tech, pick, sources)
     given = any(getattr(compute.pe, operand.value) for operand in OPERANDS)
     if given and pe.capacity_bytes * compute.rows * compute.cols > sum(b.capacity_bytes for b in buffers):
@@ -180,5 +195,6 @@ def resolve_accelerator(config: HwConfig, energy_table: EnergyTable | None = Non
         power_budget_w=config.power_budget,
         vdd=vdd,
         energy_scale=scale.value,
+        flash=flash,
         sources=sources,
     )

@@ -71,12 +71,25 @@ class DramConfig(StrictModel):
     energy: EnergyPerByte | None = Field(None, description="per byte moved, read or write; default by type")
 
 
+class FlashConfig(StrictModel):
+    """Non-volatile memory the weights live in (an MCU's flash): read-only at inference."""
+
+    capacity: Bytes
+    bandwidth: Bandwidth = Field(description="read bytes/s; it shares the one DMA engine with DRAM")
+    read_energy: EnergyPerByte | None = Field(None, description="per byte read; default: README table")
+
+
 class MemoryConfig(StrictModel):
     sram: BufferConfig = Field(
         description="the global buffer; holds activations, and weights unless weight_sram is given"
     )
     weight_sram: BufferConfig | None = Field(None, description="a separate weight buffer")
     dram: DramConfig
+    flash: FlashConfig | None = Field(
+        None,
+        description="weights live here instead of DRAM: the ones not kept in SRAM stream from flash "
+        "every inference; activations stay in SRAM, and spill to DRAM",
+    )
     priority: Literal["activations", "weights"] = Field(
         "activations",
         description="what the buffer keeps first once the tiles have their reserve, when not everything "

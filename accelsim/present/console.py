@@ -17,8 +17,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from accelsim import units
-from accelsim.account.result import COMPONENTS
-from accelsim.hw.enums import TensorKind
+from accelsim.hw.enums import Level, TensorKind
 from accelsim.units import (
     BANDWIDTH,
     BYTES,
@@ -203,18 +202,18 @@ def chip(chip: Accelerator) -> None:
         ("accumulators", f"{format_si(chip.accumulator_j_per_byte, ENERGY_PER_BYTE)}", src["accumulators"]),
         ("memory.bypass", ", ".join(chip.config.memory.bypass) or "none", "config"),
     ]
-    for lvl in (*chip.buffers, chip.dram):
+    for lvl in (*chip.buffers, chip.dram, *([chip.flash] if chip.flash else [])):
         capacity = "unbounded" if lvl.capacity_bytes == float("inf") else _bytes(lvl.capacity_bytes)
         bandwidth = (
             format_si(lvl.bandwidth_bytes_per_s, BANDWIDTH) if lvl.bandwidth_bytes_per_s else "not limiting"
         )
         rows.append((f"memory.{lvl.name}", f"{capacity}, holds {'+'.join(lvl.holds)}, {bandwidth}", "config"))
         key = "memory.dram.energy" if lvl.name == "dram" else f"memory.{lvl.name}.read_energy"
+        write = "read-only" if lvl.level == Level.FLASH else format_si(lvl.write_j_per_byte, ENERGY_PER_BYTE)
         rows.append(
             (
                 "  read / write energy",
-                f"{format_si(lvl.read_j_per_byte, ENERGY_PER_BYTE)} / "
-                f"{format_si(lvl.write_j_per_byte, ENERGY_PER_BYTE)}",
+                f"{format_si(lvl.read_j_per_byte, ENERGY_PER_BYTE)} / {write}",
                 src[key],
             )
         )
@@ -289,7 +288,15 @@ def fit(answer: FitAnswer, top: int) -> None:
         answer.result,
         answer.fitting,
     )
-    console.print(f"[bold]{network.name}[/] on [bold]{chip.name}[/]: {mb(chip.onchip_bytes)} MB on chip")
+    flash = (
+        f", {mb(chip.flash.capacity_bytes)} MB of flash for the weights (fits: weights in flash, "
+        "activations on chip)"
+        if chip.flash
+        else ""
+    )
+    console.print(
+        f"[bold]{network.name}[/] on [bold]{chip.name}[/]: {mb(chip.onchip_bytes)} MB on chip{flash}"
+    )
     if best is None:
         smallest = answer.smallest()
         console.print(
@@ -331,8 +338,9 @@ def sram_needed(answer: SramAnswer) -> None:
         f"{answer.field} ({_bytes(answer.chip.capacity_for(TensorKind.WEIGHTS))} now):"
     )
     console.print(f"  weights ({mb(answer.weight_bytes)} MB) fit from {at(answer.weights_fit_bytes)}")
+    held = "weights in flash, " if answer.chip.flash else "weights + "
     console.print(
-        f"  working set (weights + {mb(answer.peak_activation_bytes)} MB of peak live activations) fits "
+        f"  working set ({held}{mb(answer.peak_activation_bytes)} MB of peak live activations) fits "
         f"from {at(answer.working_set_fits_bytes)}"
     )
 
@@ -405,10 +413,20 @@ def result(r: Result, show_layers: bool) -> None:
         f"  working set fits on chip: {working} — weights + {mb(r.peak_activation_bytes)} MB of peak live "
         f"activations, {mb(r.onchip_bytes)} MB on chip"
     )
+    home, from_home = (
+        ("flash", r.flash_bytes) if r.flash_capacity_bytes else ("DRAM", r.dram_bytes["weights"])
+    )
     if not r.working_set_fits_on_chip:
         console.print(
             f"    pinned {mb(r.pinned_weight_bytes)} MB of weights (highest reuse first); "
-            f"{mb(r.dram_bytes['weights'])} MB of weights from DRAM per inference"
+            f"{mb(from_home)} MB of weights from {home} per inference"
+        )
+    if r.flash_capacity_bytes:  # an MCU's answer: weights in flash, activations in SRAM
+        in_flash = "[bold green]yes[/]" if r.weights_fit_in_flash else "[bold red]no[/]"
+        kept = "[bold green]yes[/]" if r.activations_fit_on_chip else "[bold red]no[/]"
+        console.print(
+            f"  weights fit in flash: {in_flash} — {mb(r.flash_capacity_bytes)} MB of flash; "
+            f"activations stay on chip: {kept}"
         )
     budget = "within" if r.within_budget else "[bold red]over[/]"
     console.print(
@@ -417,15 +435,14 @@ def result(r: Result, show_layers: bool) -> None:
         f"power {format_si(r.power_w, POWER)} with DRAM ({format_si(r.chip_power_w, POWER)} the chip "
         f"alone) at {r.fps:,.1f} fps, {budget} the {format_si(r.power_budget_w, POWER)} budget"
     )
-    console.print(
-        f"  memory share {r.memory_share:.1%} (register file + SRAM + DRAM); DRAM share {r.dram_share:.1%}"
-    )
+    levels = "register file + SRAM + DRAM" + (" + flash" if r.flash_capacity_bytes else "")
+    console.print(f"  memory share {r.memory_share:.1%} ({levels}); DRAM share {r.dram_share:.1%}")
     table = Table(title="Energy per inference", title_justify="left")
     table.add_column("component")
     table.add_column("energy", justify="right")
     table.add_column("share", justify="right")
     table.add_column("", min_width=30)
-    for name in COMPONENTS:
+    for name in r.components():
         value = r.energy_breakdown_j[name]
         share = value / r.energy_j
         table.add_row(name, format_si(value, ENERGY), f"{share:.1%}", "█" * round(share * 40))

@@ -14,7 +14,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from accelsim.account.result import COMPONENTS, DYNAMIC_COMPONENTS, Result
+from accelsim.account.result import Result
 from accelsim.errors import AccelsimError
 from accelsim.present.files import write_output
 
@@ -24,6 +24,7 @@ COLORS = {
     "array_bus": "#EECA3B",
     "sram": "#E45756",
     "dram": "#72B7B2",
+    "flash": "#9D755D",
     "vector": "#54A24B",
     "static": "#B279A2",
 }
@@ -35,12 +36,14 @@ COLORS = {
 def energy_breakdown(result: Result) -> go.Figure:
     """Sunburst: energy per inference by component, memory components split by tensor kind."""
     ids, labels, parents, values = ["total"], [f"{result.energy_j * 1e6:.3g} uJ"], [""], [result.energy_j]
-    for name in COMPONENTS:
+    for name in result.components():
         ids.append(name)
         labels.append(name)
         parents.append("total")
         values.append(result.energy_breakdown_j[name])
     for comp, kinds in result.memory_energy_j.items():
+        if comp not in ids:
+            continue
         for kind, value in kinds.items():
             ids.append(f"{comp}/{kind}")
             labels.append(kind)
@@ -53,7 +56,7 @@ def energy_breakdown(result: Result) -> go.Figure:
             parents=parents,
             values=values,
             branchvalues="total",
-            marker={"colors": [None, *(COLORS[c] for c in COMPONENTS)]},
+            marker={"colors": [None, *(COLORS[c] for c in result.components())]},
             hovertemplate="%{id}: %{value:.3g} J<extra></extra>",
         )
     )
@@ -65,7 +68,7 @@ def layer_energy(result: Result) -> go.Figure:
     """Stacked bars: each layer's dynamic energy by component, layers in order."""
     names = [layer.name for layer in result.layers]
     fig = go.Figure()
-    for comp in DYNAMIC_COMPONENTS:  # static power is chip-wide, not per layer
+    for comp in result.components(dynamic=True):  # static power is chip-wide, not per layer
         fig.add_bar(
             x=names,
             y=[layer.energy_breakdown_j[comp] for layer in result.layers],

@@ -40,9 +40,9 @@ class Schedule:
     residency: Residency
     plans: tuple[LayerPlan, ...]
 
-    def jobs(self) -> list[Job]:
+    def jobs(self, chip: Accelerator) -> list[Job]:
         """The engine's work: every layer that runs, in order."""
-        return [_job(p) for p in self.plans if p.mapping.engine != Engine.NONE]
+        return [_job(p, chip) for p in self.plans if p.mapping.engine != Engine.NONE]
 
 
 def schedule(
@@ -84,13 +84,15 @@ def tile_reserve(
     """The tile space the network streams well through: for each array layer with every
     operand in DRAM, the smallest working set within RESERVE_SLACK of its least traffic; the
     largest of these. It depends on the network and the chip's precisions, not on the buffer's
-    size, so the residency regions grow monotonically with the buffer."""
+    size, so the residency regions grow monotonically with the buffer. On a chip with flash (an
+    MCU, whose SRAM is the activations' place) only the weights are reckoned to stream."""
     reserve = 0.0
+    streams_activations = chip.flash is None
     for layer in network.layers:
         if layer.engine != Engine.ARRAY or layer.name in fusion.layers:
             continue
-        inputs = sum(element_bytes[src] for src in layer.inputs)
-        outputs = element_bytes[fusion.written(layer.name)]
+        inputs = sum(element_bytes[src] for src in layer.inputs) if streams_activations else 0.0
+        outputs = element_bytes[fusion.written(layer.name)] if streams_activations else 0.0
         options = tile_options(layer, batch, chip, stored.get(layer.name, 0.0), inputs, outputs)
         good_enough = options[-1][1] * (1 + RESERVE_SLACK)
         reserve = max(reserve, next(working for working, dram, _ in options if dram <= good_enough))
@@ -145,7 +147,7 @@ def _plan_layer(
     bypassed = _bypassed(mapping, tiling, chip)
     w_skip, i_skip = (bypassed.get(operand, 0.0) for operand in (Operand.WEIGHTS, Operand.INPUTS))
     traffic = mapping.traffic.moving(
-        (Level.DRAM, weights, weights_in, 0.0),
+        (chip.weight_home, weights, weights_in, 0.0),
         (Level.SRAM, weights, -w_skip, weights_in - w_skip),
         (Level.DRAM, acts, tiling.input_bytes, tiling.output_bytes),
         (Level.SRAM, acts, tiling.output_bytes - i_skip, tiling.input_bytes - i_skip),
@@ -172,10 +174,22 @@ def _bypassed(mapping: ArrayMapping, tiling: Tiling, chip: Accelerator) -> dict[
     }
 
 
-def _job(plan: LayerPlan) -> Job:
+def _job(plan: LayerPlan, chip: Accelerator) -> Job:
+    """A layer's chunks: each loads its share of the DRAM and flash bytes (one DMA engine moves
+    both, each at its own bandwidth), computes, and stores its share of the DRAM outputs."""
     dram, weights, acts = Level.DRAM, TensorKind.WEIGHTS, TensorKind.ACTIVATIONS
-    load = plan.traffic.read.get((dram, weights), 0.0) + plan.traffic.read.get((dram, acts), 0.0)
+    read = plan.traffic.read
+    from_dram = read.get((dram, acts), 0.0)
+    from_flash = 0.0
+    if chip.weight_home == dram:
+        from_dram += read.get((dram, weights), 0.0)
+    else:
+        from_flash = read.get((chip.weight_home, weights), 0.0)
     store = plan.traffic.write.get((dram, acts), 0.0)
-    n = max(1, min(MAX_CHUNKS, plan.tiling.tiles)) if load or store else 1
-    chunk = Chunk(load / n, plan.compute_s / n, store / n)
+    n = max(1, min(MAX_CHUNKS, plan.tiling.tiles)) if from_dram or from_flash or store else 1
+    dram_bw = chip.home_bandwidth(acts)
+    load_s = from_dram / n / dram_bw
+    if from_flash:
+        load_s += from_flash / n / chip.home_bandwidth(weights)
+    chunk = Chunk(load_s, plan.compute_s / n, store / n / dram_bw)
     return Job(plan.layer.name, (chunk,) * n, plan.waits_for)

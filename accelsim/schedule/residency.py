@@ -45,6 +45,11 @@ class Residency:
     roots: dict[str, tuple[str, ...]]  # tensor -> the storage roots it aliases
     tile_bytes: float  # on-chip bytes for streaming tiles
 
+    @property
+    def activations_on_chip(self) -> bool:
+        """No activation spills to DRAM: only the network's input comes from there."""
+        return self.spilled == {INPUT}
+
     def spilled_roots(self, tensors: Sequence[str]) -> list[str]:
         """The DRAM-resident storage roots of these tensors, in order (a layer's inputs)."""
         return [r for t in tensors for r in self.roots[t] if r in self.spilled]

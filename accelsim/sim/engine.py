@@ -1,10 +1,10 @@
-"""The event simulation (simpy): a DMA engine on a shared DRAM channel and a compute engine,
-with double buffering. It knows jobs, chunks, bytes and seconds; nothing of convolutions.
+"""The event simulation (simpy): one DMA engine (moving DRAM and flash bytes) and a compute
+engine, with double buffering. It knows jobs, chunks and seconds; nothing of convolutions.
 
-Each job (a layer) is a sequence of chunks (tiles, coalesced). A chunk's load (DRAM -> SRAM)
-must finish before its compute starts; with two tile buffers, the next chunk loads while the
-current one computes. A chunk's store (SRAM -> DRAM) follows its compute and shares the DRAM
-channel with loads, which serves transfers in the order they were asked for. A job whose
+Each job (a layer) is a sequence of chunks (tiles, coalesced). A chunk's load (DRAM or flash
+-> SRAM) must finish before its compute starts; with two tile buffers, the next chunk loads
+while the current one computes. A chunk's store (SRAM -> DRAM) follows its compute and shares
+the DMA engine with loads, which serves transfers in the order they were asked for. A job whose
 inputs were spilled by earlier jobs waits for their stores.
 
 Few events: simpy schedules one timeout per DMA transfer and one per run of chunks the compute
@@ -24,9 +24,9 @@ import simpy
 
 @dataclass(frozen=True, slots=True)
 class Chunk:
-    load_bytes: float
+    load_s: float  # the DMA engine's time to bring the chunk's tiles in
     compute_s: float
-    store_bytes: float
+    store_s: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,10 +57,10 @@ class Timeline:
     intervals: list[tuple[str, str, float, float]]  # (engine, job, start, end)
 
 
-def run(jobs: Sequence[Job], dram_bytes_per_s: float, tile_buffers: int = 2) -> Timeline:
+def run(jobs: Sequence[Job], tile_buffers: int = 2) -> Timeline:
     """Simulate the jobs in order; `tile_buffers` 2 double-buffers (a chunk loads while the one
     before computes), 1 does not."""
-    return _Simulation(jobs, dram_bytes_per_s, tile_buffers).run()
+    return _Simulation(jobs, tile_buffers).run()
 
 
 Done = Callable[[], None] | None  # what to do when a transfer has landed
@@ -69,16 +69,15 @@ Done = Callable[[], None] | None  # what to do when a transfer has landed
 class _Simulation:
     """The two engines' state; every change of it happens in a timeout's callback."""
 
-    def __init__(self, jobs: Sequence[Job], dram_bytes_per_s: float, tile_buffers: int) -> None:
+    def __init__(self, jobs: Sequence[Job], tile_buffers: int) -> None:
         self.env = simpy.Environment()
         self.jobs = jobs
-        self.bandwidth = dram_bytes_per_s
         self.buffers = tile_buffers
         self.chunks = [(k, job, chunk) for k, job in enumerate(jobs) for chunk in job.chunks]
         self.ends_job = [
             i + 1 == len(self.chunks) or self.chunks[i + 1][0] != k for i, (k, _, _) in enumerate(self.chunks)
         ]
-        self.loads = [i for i, (_, _, chunk) in enumerate(self.chunks) if chunk.load_bytes]
+        self.loads = [i for i, (_, _, chunk) in enumerate(self.chunks) if chunk.load_s]
         self.load_set = set(self.loads)
         self.awaited = {name for job in jobs for name in job.waits_for}
         self.stored: set[str] = set()  # awaited jobs whose stores have landed
@@ -128,8 +127,8 @@ class _Simulation:
         self.env.timeout(delay).callbacks.append(finish)
 
     # the DMA engine: the channel's transfers in the order asked for
-    def transfer(self, job: str, nbytes: float, done: Done) -> None:
-        self.channel.append((job, nbytes, done))
+    def transfer(self, job: str, seconds: float, done: Done) -> None:
+        self.channel.append((job, seconds, done))
         if not self.transferring:
             self.serve()
 
@@ -149,9 +148,7 @@ class _Simulation:
             if done is not None:
                 done()
 
-        self.after(
-            [nbytes / self.bandwidth for _, nbytes, _ in batch], "dma", [job for job, _, _ in batch], landed
-        )
+        self.after([seconds for _, seconds, _ in batch], "dma", [job for job, _, _ in batch], landed)
 
     # loads: in order, each once its buffer is free and the stores every job up to its own
     # waits for have landed; one at a time
@@ -164,7 +161,7 @@ class _Simulation:
             return
         self.loading = True
         self.next_load += 1
-        self.transfer(job.name, chunk.load_bytes, lambda: self.landed(i))
+        self.transfer(job.name, chunk.load_s, lambda: self.landed(i))
 
     def landed(self, i: int) -> None:
         self.loaded.add(i)
@@ -185,7 +182,7 @@ class _Simulation:
         if self.computing or i == len(self.chunks):
             return
         k, job, chunk = self.chunks[i]
-        if (chunk.load_bytes and i not in self.loaded) or not all(n in self.stored for n in job.waits_for):
+        if (chunk.load_s and i not in self.loaded) or not all(n in self.stored for n in job.waits_for):
             return
         j = i
         while not self.signals(j) and j + 1 < len(self.chunks) and not self.waits(j + 1):
@@ -201,14 +198,14 @@ class _Simulation:
 
     def waits(self, i: int) -> bool:
         _, job, chunk = self.chunks[i]
-        return bool(chunk.load_bytes) or bool(job.waits_for)
+        return bool(chunk.load_s) or bool(job.waits_for)
 
     def signals(self, i: int) -> bool:
         """Someone waits for this chunk's end: a load for its buffer, its store, a later job."""
         _, job, chunk = self.chunks[i]
         return (
             i + self.buffers in self.load_set
-            or bool(chunk.store_bytes)
+            or bool(chunk.store_s)
             or (self.ends_job[i] and job.name in self.awaited)
         )
 
@@ -217,10 +214,8 @@ class _Simulation:
         self.computed = j + 1
         _, job, chunk = self.chunks[j]
         tells = self.ends_job[j] and job.name in self.awaited
-        if chunk.store_bytes:
-            self.transfer(
-                job.name, chunk.store_bytes, (lambda: self.landed_store(job.name)) if tells else None
-            )
+        if chunk.store_s:
+            self.transfer(job.name, chunk.store_s, (lambda: self.landed_store(job.name)) if tells else None)
         elif tells:
             self.stored.add(job.name)
         self.ask_for_load()

@@ -88,7 +88,7 @@ def test_energies_the_yaml_gives_win_over_the_table(tmp_path: Path) -> None:
     [
         ("nothere.py:Table", r"energy_table: file not found: .*nothere.py"),
         ("tables.py:Nope", r"energy_table: 'tables.py' has no 'Nope'"),
-        ("tables.py:Half", r"energy_table: 'tables.py:Half' lacks .*dram; expected an EnergyTable"),
+        ("tables.py:Half", r"energy_table: 'tables.py:Half' lacks .*dram, flash; expected an EnergyTable"),
         ("no colon", r"energy_table: expected 'file.py:Name' or 'module:Name'"),
         ("accelsim_no_such_module:Table", r"energy_table: cannot load 'accelsim_no_such_module:Table'"),
     ],

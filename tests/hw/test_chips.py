@@ -150,6 +150,16 @@ def test_given_energies_override_defaults(tmp_path: Path) -> None:
         ),
         ("  sram:", "  bypass: [filters]\n  sram:", r"field 'memory.bypass.0': got 'filters'"),
         ("type: lpddr4x", "type: lpddr9", r"field 'memory.dram.type': got 'lpddr9'"),
+        (
+            "  sram:",
+            "  flash: {capacity: 1 MiB, bandwith: 1 GB/s}\n  sram:",
+            r"unknown field 'memory.flash.bandwith' \(did you mean 'bandwidth'\?\)",
+        ),
+        (
+            "  sram:",
+            "  flash: {capacity: 1 MiB}\n  sram:",
+            r"missing required field 'memory.flash.bandwidth'",
+        ),
         ("technology_nm: 16", "technology_nm: 3", r"technology_nm 3 is outside the scaling table"),
     ],
 )

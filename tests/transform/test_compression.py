@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from accelsim import AccelsimError, load_hw, load_net, simulate
-from accelsim.apps.fit import search
+from accelsim.apps.fit import fit, search
 from accelsim.ir import LayerSpec, build_network
 from accelsim.load.compression import load_preset, resolve_spec
 from accelsim.transform.compress import (
@@ -150,8 +150,13 @@ def test_fit_search() -> None:
     mcu = load_hw("mcu_npu")
     candidates = search(load_net("squeezenet"), mcu)
     best = next(c for c in candidates if c.fits)
-    assert best.knobs_changed >= 1  # SqueezeNet's 2.3 MB of activations cannot fit 512 KiB as is
-    assert best.weight_bytes + best.peak_activation_bytes <= mcu.onchip_bytes
+    assert best.knobs_changed >= 1  # SqueezeNet's 2.3 MB of activations cannot fit 256 KiB as is
+    # an MCU fits with its weights in flash and its activations in SRAM
+    assert mcu.flash is not None and best.weight_bytes <= mcu.flash.capacity_bytes
+    assert best.peak_activation_bytes <= mcu.onchip_bytes < best.weight_bytes + best.peak_activation_bytes
+    result = fit(load_net("squeezenet"), mcu).result
+    assert result is not None and result.weights_fit_in_flash and result.activations_fit_on_chip
+    assert result.dram_bytes["weights"] == 0 and result.flash_bytes > 0
     as_is = search(load_net("squeezenet"), load_hw("2W_npu"))[0]
     assert as_is.fits and as_is.knobs_changed == 0
 

@@ -1,0 +1,74 @@
+"""Flash, an MCU's home for weights: the weights not kept in SRAM stream from flash instead of
+DRAM, at its bandwidth and read energy, and "fits" means weights in flash, activations in SRAM."""
+
+from __future__ import annotations
+
+import pytest
+
+from accelsim import load_hw, load_net, simulate, variant
+from accelsim.apps.fit import smallest_sram
+from accelsim.hw.enums import Level
+from tests.cli_runner import run_main
+
+FLASH_PJ_PER_BIT = 0.22 * 50 / 6  # Renesas eFlash, conventional periphery (energy/default.py)
+
+
+@pytest.fixture(scope="module")
+def mobilenet() -> object:
+    """0.47 MB of int8 weights: more than mcu_npu's 256 KiB SRAM, less than its 2 MiB flash."""
+    return load_net("mobilenet_v1", width=0.25, resolution=128)
+
+
+def test_flash_resolves_with_its_sourced_default() -> None:
+    mcu = load_hw("mcu_npu")
+    assert mcu.flash is not None and mcu.weight_home == Level.FLASH
+    assert mcu.flash.capacity_bytes == 2 * 2**20 and mcu.flash.bandwidth_bytes_per_s == 1.6e9
+    assert mcu.flash.read_j_per_byte == pytest.approx(FLASH_PJ_PER_BIT * 8e-12)
+    assert "Renesas" in mcu.sources["memory.flash.read_energy"]
+    assert load_hw("2W_npu").weight_home == Level.DRAM
+
+
+def test_weights_stream_from_flash_not_dram(mobilenet: object) -> None:
+    r = simulate(mobilenet, "mcu_npu")
+    assert r.weights_fit_in_flash and not r.weights_fit_on_chip and r.activations_fit_on_chip
+    assert r.dram_bytes["weights"] == 0
+    # every weight not pinned in SRAM is read from flash at least once per inference
+    assert r.flash_bytes >= r.weight_bytes - r.pinned_weight_bytes > 0
+    assert r.energy_breakdown_j["flash"] == pytest.approx(r.flash_bytes * FLASH_PJ_PER_BIT * 8e-12)
+    assert r.memory_energy_j["flash"] == pytest.approx(
+        {"weights": r.energy_breakdown_j["flash"], "activations": 0}
+    )
+    memory = sum(r.energy_breakdown_j[k] for k in ("register_file", "sram", "dram", "flash"))
+    assert r.memory_share == pytest.approx(memory / r.energy_j)
+    # the same chip without flash reads the weights it cannot keep from DRAM
+    dram_only = simulate(mobilenet, variant("mcu_npu", {"memory.flash": None}))
+    assert dram_only.flash_bytes == 0 and not dram_only.weights_fit_in_flash
+    assert dram_only.dram_bytes["weights"] > 0 and dram_only.energy_breakdown_j["flash"] == 0
+
+
+def test_flash_bandwidth_bounds_latency(mobilenet: object) -> None:
+    latencies = []
+    for bandwidth in (0.05e9, 0.4e9, 1.6e9, 6.4e9):
+        r = simulate(mobilenet, variant("mcu_npu", {"memory.flash.bandwidth": bandwidth}))
+        latencies.append(r.latency_s)
+        assert r.latency_s >= r.flash_bytes / bandwidth  # one DMA engine moves every flash byte
+    assert latencies == sorted(latencies, reverse=True)
+    assert latencies[0] > 2 * latencies[-1]  # at 50 MB/s the flash is the bottleneck
+
+
+def test_cold_start_reads_resident_weights_from_flash_once() -> None:
+    cold = simulate("ds_cnn_s", "mcu_npu", mode="cold")
+    steady = simulate("ds_cnn_s", "mcu_npu")
+    assert steady.working_set_fits_on_chip and steady.flash_bytes == 0
+    assert cold.flash_bytes == pytest.approx(cold.weight_bytes) and cold.dram_bytes["weights"] == 0
+
+
+def test_fit_on_an_mcu_sizes_the_sram_for_activations() -> None:
+    answer = smallest_sram(load_net("ds_cnn_s"), load_hw("mcu_npu"))
+    # DS-CNN S keeps 16,000 bytes live: two 64 x 25 x 5 int8 feature maps
+    assert answer.working_set_fits_bytes == 16 * 1024 < answer.weights_fit_bytes  # type: ignore[operator]
+    out = run_main("fit", "--hw", "mcu_npu", "--net", "squeezenet")
+    assert out.returncode == 0 and "MB of flash for the weights" in out.stdout, out.stderr
+    shown = run_main("run", "--hw", "mcu_npu", "--net", "squeezenet")
+    assert "weights fit in flash: yes" in shown.stdout and "activations stay on chip: no" in shown.stdout
+    assert "flash" not in run_main("run", "--hw", "2W_npu", "--net", "squeezenet").stdout
