@@ -80,19 +80,19 @@ def tile_reserve(
     stored: Mapping[str, float],
     element_bytes: Mapping[str, float],
     fusion: Fusion,
+    activations: bool = True,
 ) -> float:
     """The tile space the network streams well through: for each array layer with every
     operand in DRAM, the smallest working set within RESERVE_SLACK of its least traffic; the
     largest of these. It depends on the network and the chip's precisions, not on the buffer's
-    size, so the residency regions grow monotonically with the buffer. On a chip with flash (an
-    MCU, whose SRAM is the activations' place) only the weights are reckoned to stream."""
+    size. With `activations` False only the weights stream (a chip with flash whose activations
+    all stay on chip)."""
     reserve = 0.0
-    streams_activations = chip.flash is None
     for layer in network.layers:
         if layer.engine != Engine.ARRAY or layer.name in fusion.layers:
             continue
-        inputs = sum(element_bytes[src] for src in layer.inputs) if streams_activations else 0.0
-        outputs = element_bytes[fusion.written(layer.name)] if streams_activations else 0.0
+        inputs = sum(element_bytes[src] for src in layer.inputs) if activations else 0.0
+        outputs = element_bytes[fusion.written(layer.name)] if activations else 0.0
         options = tile_options(layer, batch, chip, stored.get(layer.name, 0.0), inputs, outputs)
         good_enough = options[-1][1] * (1 + RESERVE_SLACK)
         reserve = max(reserve, next(working for working, dram, _ in options if dram <= good_enough))
@@ -116,7 +116,12 @@ def _choose_residency(
         for layer, m in zip(network.layers, mappings, strict=True)
     ]
     reserve = tile_reserve(network, chip, batch, stored, element_bytes, fusion)
-    residency = plan_residency(network, chip, batch, stored, fusion, reserve)
+    weights_alone = (
+        None
+        if chip.flash is None
+        else tile_reserve(network, chip, batch, stored, element_bytes, fusion, False)
+    )
+    residency = plan_residency(network, chip, batch, stored, fusion, reserve, weights_alone)
     sinks = {r for layer in network.layers if layer.name not in consumed for r in residency.roots[layer.name]}
     tilings = []
     for layer, is_view in zip(network.layers, views, strict=True):

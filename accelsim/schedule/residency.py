@@ -104,6 +104,20 @@ def fits_on_chip(hw: Accelerator, weight_bytes: float, peak_activations: float) 
     return weight_bytes + peak_activations <= hw.capacity_for(TensorKind.WEIGHTS)
 
 
+def _regions(hw: Accelerator, reserve: float, weight_bytes: float, peak: float) -> tuple[float, float, float]:
+    """Bytes for streaming tiles, pinned weights and kept activations (module doc, rule 2)."""
+    cap_w, cap_a = hw.capacity_for(TensorKind.WEIGHTS), hw.capacity_for(TensorKind.ACTIVATIONS)
+    if hw.split_buffers:  # each buffer keeps half the reserve for its own tiles
+        tiles = min(cap_w, reserve / 2) + min(cap_a, reserve / 2)
+        return tiles, max(0.0, cap_w - reserve / 2), max(0.0, cap_a - reserve / 2)
+    rest = max(0.0, cap_w - reserve)
+    if hw.config.memory.priority == "weights":
+        weight_region = min(rest, weight_bytes)
+        return min(cap_w, reserve), weight_region, rest - weight_region
+    activation_region = min(rest, peak)  # a kept activation byte saves its write and every read
+    return min(cap_w, reserve), rest - activation_region, activation_region
+
+
 def plan_residency(
     net: Network,
     hw: Accelerator,
@@ -111,10 +125,13 @@ def plan_residency(
     stored: Mapping[str, float],
     fusion: Fusion,
     tile_reserve: float,
+    weight_reserve: float | None = None,
 ) -> Residency:
     """What lives on chip (see module doc). `stored`: each layer's weights as stored, in bytes;
     `fusion`: the layers fused into their producers; `tile_reserve`: the tile space the
-    network's layers stream well through (the search's answer, independent of the buffer)."""
+    network's layers stream well through (the search's answer, independent of the buffer);
+    `weight_reserve`, on a chip with flash: the tile space for streaming the weights alone,
+    used instead when the activations then all stay on chip (an MCU's SRAM holds activations)."""
     store = _storage(net, batch * hw.activation_bits / 8, fusion)
     weight_bytes = sum(stored.values())
     with_weights = [layer for layer in net.layers if layer.params]
@@ -131,20 +148,11 @@ def plan_residency(
             store.roots,
             math.inf,
         )
-    cap_w, cap_a = hw.capacity_for(TensorKind.WEIGHTS), hw.capacity_for(TensorKind.ACTIVATIONS)
-    if hw.split_buffers:  # each buffer keeps half the reserve for its own tiles
-        tiles = min(cap_w, tile_reserve / 2) + min(cap_a, tile_reserve / 2)
-        weight_region = max(0.0, cap_w - tile_reserve / 2)
-        activation_region = max(0.0, cap_a - tile_reserve / 2)
-    else:
-        tiles = min(cap_w, tile_reserve)
-        rest = max(0.0, cap_w - tile_reserve)
-        if hw.config.memory.priority == "weights":
-            weight_region = min(rest, weight_bytes)
-            activation_region = rest - weight_region
-        else:  # a kept activation byte saves its write and every read, each inference
-            activation_region = min(rest, store.peak)
-            weight_region = rest - activation_region
+    tiles, weight_region, activation_region = _regions(hw, tile_reserve, weight_bytes, store.peak)
+    if weight_reserve is not None:  # flash: if the activations all stay, only weights stream
+        weights_only = _regions(hw, weight_reserve, weight_bytes, store.peak)
+        if weights_only[2] >= store.peak:
+            tiles, weight_region, activation_region = weights_only
     pinned, pinned_bytes = set(), 0.0
     for layer in sorted(with_weights, key=lambda lyr: (-lyr.macs / lyr.params, lyr.name)):
         if pinned_bytes + stored[layer.name] > weight_region:
