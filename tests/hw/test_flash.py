@@ -9,6 +9,7 @@ from accelsim import load_hw, load_net, simulate, variant
 from accelsim.apps.fit import smallest_sram
 from accelsim.hw.enums import Level
 from tests.cli_runner import run_main
+from tests.conftest import ROOT
 
 FLASH_PJ_PER_BIT = 0.22 * 50 / 6  # Renesas eFlash, conventional periphery (energy/default.py)
 
@@ -72,3 +73,33 @@ def test_fit_on_an_mcu_sizes_the_sram_for_activations() -> None:
     shown = run_main("run", "--hw", "mcu_npu", "--net", "squeezenet")
     assert "weights fit in flash: yes" in shown.stdout and "activations stay on chip: no" in shown.stdout
     assert "flash" not in run_main("run", "--hw", "2W_npu", "--net", "squeezenet").stdout
+
+
+def test_readme_mcu_table_is_current() -> None:
+    """The README's worked example for the MCU question, regenerated."""
+    readme = (ROOT / "README.md").read_text()
+    table = readme.split("| `--net` on `mcu_npu` |")[1].split("\n\n")[0].splitlines()[2:]
+    assert len(table) == 4
+    for line in table:
+        label, weights, peak, in_flash, in_sram, energy, flash, dram = (
+            c.strip() for c in line.split("|")[1:-1]
+        )
+        name, *flags = label.strip("`").split()
+        options = {
+            flag.lstrip("-"): float(value) for flag, value in zip(flags[::2], flags[1::2], strict=True)
+        }
+        if "resolution" in options:
+            options["resolution"] = int(options["resolution"])
+        r = simulate(load_net(name, **options), "mcu_npu")
+        assert float(weights.split()[0].replace(",", "")) == pytest.approx(r.weight_bytes / 1e3, abs=0.05)
+        assert float(peak.split()[0].replace(",", "")) == pytest.approx(
+            r.peak_activation_bytes / 1e3, abs=0.05
+        )
+        assert (in_flash, in_sram) == tuple(
+            "yes" if b else "no" for b in (r.weights_fit_in_flash, r.activations_fit_on_chip)
+        )
+        assert float(energy.split()[0].replace(",", "")) == pytest.approx(r.energy_j * 1e6, abs=0.05)
+        assert float(flash.rstrip("%")) == pytest.approx(
+            100 * r.energy_breakdown_j["flash"] / r.energy_j, abs=0.05
+        )
+        assert float(dram.rstrip("%")) == pytest.approx(100 * r.dram_share, abs=0.05)

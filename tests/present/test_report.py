@@ -162,6 +162,7 @@ def test_notebook_executes_headless() -> None:
         for o in c.outputs
     )
     assert "in_dram" in shown  # the trend section's table of memory shares
+    assert "activations in SRAM" in shown  # the MCU table of section 5
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="static images need Chrome or Chromium")
