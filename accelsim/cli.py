@@ -304,6 +304,58 @@ def trend_command(
         show.trend(result)
 
 
+def _workers(text: str) -> list[int]:
+    """`1,2,4,8` or `1..256` (powers of two from the first to the last)."""
+    try:
+        if ".." in text:
+            first, last = (int(part) for part in text.split(".."))
+            counts = [2**k for k in range(first.bit_length() - 1, last.bit_length()) if first <= 2**k <= last]
+        else:
+            counts = [int(part) for part in text.split(",")]
+        if counts and all(c >= 1 for c in counts):
+            return counts
+    except ValueError:
+        pass
+    raise AccelsimError(f"--workers: expected a list like 1,2,4,8 or a range like 1..256, got '{text}'")
+
+
+@app.command("train-scale")
+def train_scale_command(
+    net: Annotated[
+        list[str], typer.Option("--net", "-n", help="Zoo name, workload YAML or ONNX file (repeatable).")
+    ],
+    cluster: Annotated[str, typer.Option("--cluster", help="Bundled cluster name or a cluster YAML file.")],
+    workers: Annotated[
+        str, typer.Option("--workers", help="Worker counts: 1,2,4,8 or 1..256 (powers of two).")
+    ] = "1..256",
+    batch: Annotated[int, typer.Option("--batch", help="Global batch, split across the workers.")] = 1024,
+    algorithm: Annotated[
+        list[str],
+        typer.Option("--algorithm", help="reduction_tree, ring or parameter_server (repeatable)."),
+    ] = ["reduction_tree"],  # noqa: B006 - typer reads the default, never mutates it
+    overlap: Annotated[
+        bool, typer.Option("--overlap", help="Send each layer's gradients during the backward pass.")
+    ] = False,
+    report: Annotated[str | None, typer.Option("--report", help="HTML report (or .png/.svg).")] = None,
+    json_out: JsonFlag = False,
+) -> None:
+    """Do small DNNs train faster on clusters? Data-parallel training time per iteration, split
+    into compute and gradient communication, speedup and efficiency from 1 to N workers."""
+    from accelsim.apps.train_scale import train_scale
+
+    counts = _workers(workers)
+    results = [train_scale(n, cluster, counts, batch, a, overlap) for n in net for a in algorithm]
+    if report:
+        from accelsim.present.report import train_scale_report
+
+        train_scale_report(results, report)
+        show.console.print(f"report written to {report}")
+    if json_out:
+        show.print_json([r.to_dict() for r in results])
+    else:
+        show.train_scale(results)
+
+
 def _split_lists(tokens: list[str], flags: dict[str, str]) -> dict[str, list[str]]:
     """`--hw a b c --net x y` (and repeated flags) into lists per flag."""
     found: dict[str, list[str]] = {name: [] for name in flags.values()}

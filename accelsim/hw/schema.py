@@ -51,6 +51,7 @@ Energy = _quantity(units.ENERGY, plausible_max=MAX_PLAUSIBLE_ENERGY_J)
 EnergyPerByte = _quantity(units.ENERGY_PER_BYTE, plausible_max=MAX_PLAUSIBLE_ENERGY_J)
 Bits = Annotated[int, Field(ge=1, le=64)]
 Length = _quantity(units.LENGTH)
+Duration = _quantity(units.TIME, positive=False)
 Words = Annotated[int, Field(ge=1, le=1 << 20)]
 
 

@@ -1,4 +1,4 @@
-"""Finding the bundled chips, networks and trends, in a wheel install or a source checkout."""
+"""Finding the bundled chips, networks, trends and clusters, in a wheel install or a source checkout."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ _PACKAGE = Path(__file__).resolve().parents[1]  # the accelsim package
 
 
 def bundled_dir(kind: str) -> Path:
-    """`hw_configs`, `workloads` or `trends`: inside the package when installed, beside it in a
+    """`hw_configs`, `workloads`, `trends` or `clusters`: inside the package when installed, beside it in a
     checkout."""
     for candidate in (_PACKAGE / kind, _PACKAGE.parent / kind):
         if candidate.is_dir():

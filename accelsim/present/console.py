@@ -556,6 +556,50 @@ def trend(result: Any) -> None:
         console.print(table)
 
 
+def train_scale(results: Sequence[Any]) -> None:
+    """Per network and algorithm: iteration time split into compute and communication, speedup
+    and efficiency against one worker, and where communication starts to dominate."""
+    for r in results:
+        overlap = ", gradients sent during the backward pass" if r.overlap else ""
+        table = Table(
+            title=f"{r.network} on {r.cluster}: {r.algorithm.replace('_', ' ')}, batch {r.batch}{overlap} "
+            f"({units.format_si(r.gradient_bytes, units.BYTES)} of gradients; backward "
+            f"{r.backward_macs / r.forward_macs:.2f}x the forward MACs)",
+            title_justify="left",
+        )
+        for column in (
+            "workers",
+            "images each",
+            "compute",
+            "communication",
+            "exposed",
+            "iteration",
+            "images/s",
+            "speedup",
+            "efficiency",
+        ):
+            table.add_column(column, justify="right")
+        for p in r.points:
+            table.add_row(
+                f"{p.workers:,}",
+                f"{p.images_per_worker:g}",
+                units.format_si(p.compute_s, units.TIME),
+                units.format_si(p.communication_s, units.TIME),
+                units.format_si(p.exposed_communication_s, units.TIME),
+                units.format_si(p.iteration_s, units.TIME),
+                f"{p.images_per_s:,.0f}",
+                f"{p.speedup:.1f}x",
+                f"{p.efficiency:.0%}",
+            )
+        console.print(table)
+        crossover = r.crossover_workers
+        console.print(
+            f"  communication outlasts compute from {crossover:,} workers"
+            if crossover
+            else "  compute outlasts communication at every worker count shown"
+        )
+
+
 def sweep_done(out: str, counts: dict[str, int]) -> None:
     if counts["added"] == 0 and counts["before"] >= counts["total"]:
         console.print(f"{out}: sweep already complete ({counts['total']} rows); nothing to do")

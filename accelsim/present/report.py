@@ -8,6 +8,7 @@ plotly.js, so they open offline.
 from __future__ import annotations
 
 import html
+import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -301,6 +302,36 @@ def trend_figures(result: Any) -> list[go.Figure]:
     return figures
 
 
+def train_scale_figures(results: Sequence[Any]) -> list[go.Figure]:
+    """Speedup vs workers, a line per network and algorithm, with linear scaling for reference;
+    the iteration's exposed communication share too."""
+    speedup, share = go.Figure(), go.Figure()
+    most = max(p.workers for r in results for p in r.points)
+    speedup.add_scatter(x=[1, most], y=[1, most], mode="lines", line={"dash": "dot"}, name="linear")
+    for r in results:
+        name = f"{r.network}, {r.algorithm.replace('_', ' ')}"
+        workers = [p.workers for p in r.points]
+        speedup.add_scatter(x=workers, y=[p.speedup for p in r.points], mode="lines+markers", name=name)
+        share.add_scatter(
+            x=workers,
+            y=[p.exposed_communication_s / p.iteration_s for p in r.points],
+            mode="lines+markers",
+            name=name,
+        )
+    log2 = {"title": "workers", "type": "log", "dtick": math.log10(2)}
+    speedup.update_layout(
+        title=f"Training speedup over one worker ({results[0].cluster}, batch {results[0].batch})",
+        xaxis=log2,
+        yaxis={"title": "speedup (x)", "type": "log"},
+    )
+    share.update_layout(
+        title="Communication share of the iteration time",
+        xaxis=log2,
+        yaxis={"title": "share", "tickformat": ".0%"},
+    )
+    return [speedup, share]
+
+
 # ---------------------------------------------------------------------------- files
 
 
@@ -347,6 +378,11 @@ def sweep_report(frame: Any, front: Any, path: str | Path) -> None:
     write_report(
         sweep_figures(frame, front), path, f"<h1>accelsim sweep: {len(frame)} rows</h1>", "accelsim sweep"
     )
+
+
+def train_scale_report(results: Sequence[Any], path: str | Path) -> None:
+    header = f"<h1>accelsim train-scale: {html.escape(results[0].cluster)}</h1>"
+    write_report(train_scale_figures(results), path, header, "accelsim train-scale")
 
 
 def trend_report(result: Any, path: str | Path) -> None:

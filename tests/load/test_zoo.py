@@ -20,6 +20,7 @@ PUBLISHED_KEY = {
     "enet": "enet",
     "ds_cnn_s": "ds_cnn_s",
     "segnet": "segnet",
+    "nin": "nin",
 }
 
 # Where the source disagrees with published.yaml, our own fixture, with the reason.
