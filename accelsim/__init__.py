@@ -33,6 +33,7 @@ _HOME = {
     "load_net": "accelsim.api",
     "simulate": "accelsim.api",
     "trend": "accelsim.apps.trend",
+    "train_scale": "accelsim.apps.train_scale",
     "variant": "accelsim.api",
     "zoo_names": "accelsim.api",
 }

@@ -149,3 +149,24 @@ def test_a_misspelled_cluster_field_names_the_closest(tmp_path: Path) -> None:
     out = run_main("train-scale", "--net", "squeezenet", "--cluster", str(bad))
     assert out.returncode == 2 and "unknown field 'interconnect.topolgy'" in out.stderr, out.stderr
     assert "did you mean 'topology'" in out.stderr
+
+
+def test_readme_train_scale_table_is_current() -> None:
+    """The README's worked example, regenerated."""
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    section = readme.split("On `titan`, batch 1024, reduction tree:")[1]
+    rows = [line.split("|")[1:-1] for line in section.split("\n\n")[1].splitlines()[2:]]
+    assert len(rows) == 12
+    results = {}
+    for cells in rows:
+        network, gradients, workers, compute, comm, speedup, efficiency = (c.strip() for c in cells)
+        if network not in results:
+            results[network] = train_scale(network, "titan", [1, 16, 128, 256])
+        r = results[network]
+        p = r.point(int(workers))
+        assert float(gradients.split()[0]) == pytest.approx(r.gradient_bytes / 1e6, abs=0.05)
+        assert float(compute.split()[0].replace(",", "")) == pytest.approx(p.compute_s * 1e3, abs=0.05)
+        exposed = float(comm.split()[0].replace(",", ""))
+        assert exposed == pytest.approx(p.exposed_communication_s * 1e3, abs=0.05)
+        assert float(speedup.rstrip("x")) == pytest.approx(p.speedup, abs=0.05)
+        assert float(efficiency.rstrip("%")) == pytest.approx(100 * p.efficiency, abs=0.5)

@@ -155,6 +155,7 @@ def test_notebook_executes_headless() -> None:
     printed = "".join(o.get("text", "") for c in notebook.cells if c.cell_type == "code" for o in c.outputs)
     assert "smallest SRAM where all weights and activations fit" in printed
     assert "ds_cnn_s on mcu_npu: 22.6 kB of weights, 16.0 kB of live activations" in printed
+    assert "squeezenet reduction_tree   256 GPUs: speedup  86.6x" in printed  # section 6
     shown = "".join(
         o.get("data", {}).get("text/plain", "")
         for c in notebook.cells
