@@ -218,14 +218,14 @@ def chip_compute(net: Network, work: Sequence[LayerWork], chip: str, images: flo
     hw = load_hw(chip)
     result = simulate(net, hw, batch=batch)
     forward, backward = 0.0, []
-    for w, layer in zip(work, result.layers, strict=True):
+    for w, layer in zip(work, result.layers, strict=True):  # spans: each layer's DMA and compute
         span = layer.end_s - layer.start_s
         forward += span
         if w.forward_macs:
             backward.append(span * w.backward_macs / w.forward_macs)
         else:
             backward.append(span if w.backward_vector_ops else 0.0)
-    scale = images / batch  # a fractional share of the batch runs as the next whole batch
+    scale = images / batch  # a fractional share is priced pro rata from the next whole batch
     update = _update_s(work, hw.dram.bandwidth_bytes_per_s or math.inf)  # the fp32 master weights in DRAM
     return Compute(forward * scale, tuple(b * scale for b in backward), update)
 
