@@ -8,11 +8,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
 from accelsim.account.result import Result
 from accelsim.energy.table import EnergyTable
-from accelsim.errors import AccelsimError, validation_message
+from accelsim.errors import AccelsimError
 from accelsim.hw.chip import Accelerator
 from accelsim.hw.resolve import resolve_accelerator
 from accelsim.hw.schema import HwConfig, with_fields
@@ -72,10 +70,7 @@ def variant(hw: str | Path | HwConfig | Accelerator, changes: Mapping[str, Any])
     data = with_fields(config.model_dump(exclude_none=True), changes)
     if "name" not in changes:  # say what changed, so results of variants stay apart
         data["name"] = config.name + "@" + ",".join(f"{path}={value}" for path, value in changes.items())
-    try:
-        return resolve_accelerator(HwConfig.model_validate(data))
-    except ValidationError as exc:
-        raise AccelsimError(validation_message(exc, data, config.name, HwConfig)) from None
+    return resolve_accelerator(HwConfig.validated(data, config.name))
 
 
 def _check_arguments(net: Any, hw: Any, mode: Any, batch: Any, fps: Any) -> None:

@@ -1,11 +1,26 @@
 """The base of every model read from a user's file (chips, compression specs, sweep specs,
-trends): unknown fields are refused (errors.validation_message names the closest field) and
-the values are frozen once validated."""
+trends, clusters): unknown fields are refused, the values are frozen once validated, and
+`validated` turns every problem into one AccelsimError line (errors.validation_message names
+the file, line, field and closest valid name)."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from accelsim.errors import AccelsimError, validation_message
+
+Model = TypeVar("Model", bound="StrictModel")
 
 
 class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @classmethod
+    def validated(cls: type[Model], data: Any, source: str) -> Model:
+        """`data` (as read from `source`) as this model, or one AccelsimError listing every problem."""
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            raise AccelsimError(validation_message(exc, data, source, cls)) from None

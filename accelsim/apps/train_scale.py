@@ -39,10 +39,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, model_validator
 
 from accelsim.api import load_net, simulate
-from accelsim.errors import AccelsimError, validation_message
+from accelsim.errors import AccelsimError
 from accelsim.hw.enums import Engine
 from accelsim.hw.schema import Bandwidth, Duration
 from accelsim.ir.network import INPUT, Layer, Network
@@ -109,10 +109,7 @@ def load_cluster(cluster: str | Path | ClusterSpec) -> ClusterSpec:
         return cluster
     path = resolve(cluster, "clusters", "cluster")
     data = load_yaml_mapping(path)
-    try:
-        spec = ClusterSpec.model_validate(data)
-    except ValidationError as exc:
-        raise AccelsimError(validation_message(exc, data, str(path), ClusterSpec)) from None
+    spec = ClusterSpec.validated(data, str(path))
     if spec.worker.chip is not None:  # an unknown chip is an error now, not at the first point
         try:
             load_hw(spec.worker.chip)

@@ -21,12 +21,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, model_validator
 
 from accelsim.api import load_net, simulate, variant
 from accelsim.apps.fit import MAX_SRAM, smallest_sram
 from accelsim.energy.default import DRAM_PJ_PER_BIT, TABLE_NODES, energy_factor, nominal_vdd
-from accelsim.errors import AccelsimError, validation_message
+from accelsim.errors import AccelsimError
 from accelsim.frozen import FrozenMap
 from accelsim.hw.chip import Accelerator
 from accelsim.hw.enums import TensorKind
@@ -111,10 +111,7 @@ def load_trends(trends: str | Path | TrendSpec = "default") -> TrendSpec:
         return trends
     path = resolve(trends, "trends", "trends file")
     data = load_yaml_mapping(path)
-    try:
-        return TrendSpec.model_validate(data)
-    except ValidationError as exc:
-        raise AccelsimError(validation_message(exc, data, str(path), TrendSpec)) from None
+    return TrendSpec.validated(data, str(path))
 
 
 @dataclass(frozen=True)

@@ -10,10 +10,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
 from accelsim.energy.table import EnergyTable
-from accelsim.errors import AccelsimError, validation_message
+from accelsim.errors import AccelsimError
 from accelsim.hw.chip import Accelerator
 from accelsim.hw.resolve import resolve_accelerator
 from accelsim.hw.schema import HwConfig
@@ -59,10 +57,7 @@ def load_energy_table(reference: str, base: Path | None = None) -> EnergyTable:
 def parse_hw(
     data: Mapping[str, Any], source: str, energy_table: EnergyTable | None = None, base: Path | None = None
 ) -> Accelerator:
-    try:
-        config = HwConfig.model_validate(data)
-    except ValidationError as exc:
-        raise AccelsimError(validation_message(exc, data, source, HwConfig)) from None
+    config = HwConfig.validated(data, source)
     try:
         if energy_table is None and config.energy_table:
             energy_table = load_energy_table(config.energy_table, base)

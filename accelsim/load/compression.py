@@ -6,9 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
-from accelsim.errors import AccelsimError, unknown, validation_message
+from accelsim.errors import AccelsimError, unknown
 from accelsim.load.yamlio import load_yaml_mapping
 from accelsim.transform.compress import CompressionSpec
 
@@ -16,10 +14,7 @@ PRESETS_DIR = Path(__file__).resolve().parents[1] / "presets"
 
 
 def _validated(data: Any, source: str) -> CompressionSpec:
-    try:
-        return CompressionSpec.model_validate(data)
-    except ValidationError as exc:
-        raise AccelsimError(validation_message(exc, data, source, CompressionSpec)) from None
+    return CompressionSpec.validated(data, source)
 
 
 def preset_names() -> list[str]:

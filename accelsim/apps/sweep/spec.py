@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, field_validator
 
 from accelsim import units
 from accelsim.api import load_net
-from accelsim.errors import AccelsimError, validation_message
+from accelsim.errors import AccelsimError
 from accelsim.hw.schema import field_path_problem
 from accelsim.load.resources import resolve
 from accelsim.load.yamlio import load_yaml_mapping
@@ -135,10 +135,7 @@ def load_sweep(path: str | Path) -> tuple[SweepSpec, dict[str, Any]]:
     if not path.is_file():
         raise AccelsimError(f"sweep spec not found: {path}")
     data = load_yaml_mapping(path)
-    try:
-        spec = SweepSpec.model_validate(data)
-    except ValidationError as exc:
-        raise AccelsimError(validation_message(exc, data, str(path), SweepSpec)) from None
+    spec = SweepSpec.validated(data, str(path))
     base_path = Path(spec.base)
     if not base_path.is_absolute() and (path.parent / base_path).is_file():
         base_path = path.parent / base_path
