@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -158,7 +159,9 @@ class Accelerator:
         (weights and activations may have buffers of their own). PE-local storage is `pe`."""
         if level == Level.DRAM:
             return self.dram
-        if level == Level.FLASH and self.flash is not None:
+        if level == Level.FLASH:
+            if self.flash is None:
+                raise LookupError(f"chip '{self.name}' has no flash")
             return self.flash
         return next(lvl for lvl in self.buffers if kind in lvl.holds)
 
@@ -167,10 +170,14 @@ class Accelerator:
         """Where the weights not kept on chip come from: flash if the chip has it, else DRAM."""
         return Level.DRAM if self.flash is None else Level.FLASH
 
-    def home_bandwidth(self, kind: TensorKind) -> float:
-        """Bytes/s at which a tensor kind streams from where it lives off the SRAM."""
-        home = self.flash if kind == TensorKind.WEIGHTS and self.flash is not None else self.dram
-        return home.bandwidth_bytes_per_s  # type: ignore[return-value]
+    @cached_property
+    def off_chip_bandwidth(self) -> dict[Level, float]:
+        """Bytes/s of each level beyond the SRAM (DRAM, and flash where the chip has it)."""
+        return {
+            level.level: level.bandwidth_bytes_per_s or math.inf
+            for level in (self.dram, self.flash)
+            if level is not None
+        }
 
     def capacity_for(self, kind: TensorKind) -> float:
         """On-chip bytes that can hold a tensor kind."""
@@ -179,7 +186,7 @@ class Accelerator:
     @property
     def ridge_macs_per_byte(self) -> float:
         """Arithmetic intensity at which the DRAM bandwidth and the MAC array balance."""
-        return self.peak_macs_per_s / self.dram.bandwidth_bytes_per_s  # type: ignore[operator]
+        return self.peak_macs_per_s / self.off_chip_bandwidth[Level.DRAM]
 
     @property
     def leakage_w(self) -> float:

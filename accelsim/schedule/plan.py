@@ -180,21 +180,16 @@ def _bypassed(mapping: ArrayMapping, tiling: Tiling, chip: Accelerator) -> dict[
 
 
 def _job(plan: LayerPlan, chip: Accelerator) -> Job:
-    """A layer's chunks: each loads its share of the DRAM and flash bytes (one DMA engine moves
-    both, each at its own bandwidth), computes, and stores its share of the DRAM outputs."""
-    dram, weights, acts = Level.DRAM, TensorKind.WEIGHTS, TensorKind.ACTIVATIONS
-    read = plan.traffic.read
-    from_dram = read.get((dram, acts), 0.0)
-    from_flash = 0.0
-    if chip.weight_home == dram:
-        from_dram += read.get((dram, weights), 0.0)
-    else:
-        from_flash = read.get((chip.weight_home, weights), 0.0)
-    store = plan.traffic.write.get((dram, acts), 0.0)
-    n = max(1, min(MAX_CHUNKS, plan.tiling.tiles)) if from_dram or from_flash or store else 1
-    dram_bw = chip.home_bandwidth(acts)
-    load_s = from_dram / n / dram_bw
-    if from_flash:
-        load_s += from_flash / n / chip.home_bandwidth(weights)
-    chunk = Chunk(load_s, plan.compute_s / n, store / n / dram_bw)
+    """A layer's chunks: each loads its share of the bytes read from each level beyond the SRAM
+    (one DMA engine moves DRAM and flash bytes, each at its level's bandwidth), computes, and
+    stores its share of the DRAM outputs."""
+    bandwidth = chip.off_chip_bandwidth
+    loads = dict.fromkeys(bandwidth, 0.0)
+    for (level, _), nbytes in plan.traffic.read.items():
+        if level in loads:
+            loads[level] += nbytes
+    store = plan.traffic.write.get((Level.DRAM, TensorKind.ACTIVATIONS), 0.0)
+    n = max(1, min(MAX_CHUNKS, plan.tiling.tiles)) if store or any(loads.values()) else 1
+    load_s = sum(nbytes / n / bandwidth[level] for level, nbytes in loads.items())
+    chunk = Chunk(load_s, plan.compute_s / n, store / n / bandwidth[Level.DRAM])
     return Job(plan.layer.name, (chunk,) * n, plan.waits_for)
