@@ -372,6 +372,8 @@ def train_scale(
         )
     if batch < counts[-1]:
         raise AccelsimError(f"train-scale: --batch {batch} gives fewer images than the {counts[-1]} workers")
+    if not 1 <= gradient_bits <= 32:
+        raise AccelsimError(f"train-scale: gradient_bits must be 1 to 32, got {gradient_bits}")
     work = backward_work(network)
     grads = [w.params * gradient_bits / 8 for w in work]
 
@@ -381,10 +383,11 @@ def train_scale(
         assert spec.worker.chip is not None  # Worker's validator: a gpu or a chip
         return chip_compute(network, work, spec.worker.chip, images)
 
-    single = compute(batch).total_s
+    shares = {p: compute(batch / p) for p in dict.fromkeys([1, *counts])}
+    single = shares[1].total_s
     points = []
     for p in counts:
-        c = compute(batch / p)
+        c = shares[p]
         total, exposed = _iteration(c, grads, p, algorithm, spec, overlap)
         iteration = c.total_s + exposed
         speedup = single / iteration

@@ -170,3 +170,11 @@ def test_readme_train_scale_table_is_current() -> None:
         assert exposed == pytest.approx(p.exposed_communication_s * 1e3, abs=0.05)
         assert float(speedup.rstrip("x")) == pytest.approx(p.speedup, abs=0.05)
         assert float(efficiency.rstrip("%")) == pytest.approx(100 * p.efficiency, abs=0.5)
+
+
+def test_gradient_precision_sets_the_bytes_exchanged() -> None:
+    fp32, fp16 = (train_scale("squeezenet", "titan", [1, 64], gradient_bits=b) for b in (32, 16))
+    assert fp16.gradient_bytes == fp32.gradient_bytes / 2 == load_net("squeezenet").params * 2
+    assert fp16.point(64).communication_s < fp32.point(64).communication_s
+    with pytest.raises(AccelsimError, match="gradient_bits must be 1 to 32, got 0"):
+        train_scale("squeezenet", "titan", [1, 2], gradient_bits=0)
