@@ -107,14 +107,16 @@ def simulate(
     compression: CompressionSpec | str | None = None,
     weights: Mapping[str, Any] | None = None,
     energy_table: EnergyTable | None = None,
+    params: Mapping[str, float] | None = None,
 ) -> Result:
     """Simulate one inference (or a batch) of `net` on `hw`. Energies are per inference.
     `compression`: a CompressionSpec, a preset name or a spec file; weights are then stored
     and moved at their compressed size (and activations at the spec's bits); `weights` (real
     arrays by layer name, e.g. from an ONNX file) make Huffman sizes measured, not assumed.
-    `energy_table` prices what the chip's YAML leaves out (default: the sourced table)."""
+    `energy_table` prices what the chip's YAML leaves out (default: the sourced table);
+    `params` set the workload's own parameters (a language model's `seq` and `past`...)."""
     _check_arguments(net, hw, mode, batch, fps)
-    network = load_net(net, width=width, resolution=resolution, input_shape=input_shape, strict=strict)
+    network = load_net(net, width, resolution, input_shape, strict, params)
     chip = load_hw(hw, energy_table)
     spec = load_spec(compression, network.name) if isinstance(compression, str) else compression
     return run(network, chip, store(network, chip.weight_bits, spec, weights), mode, batch, fps)

@@ -231,15 +231,31 @@ def fit_command(
             "--sram", help="Instead: the smallest SRAM at which the weights, and the working set, fit."
         ),
     ] = False,
+    context: Annotated[
+        bool,
+        typer.Option(
+            "--context", help="Instead, for a decoder (gpt2): the longest context whose KV cache fits."
+        ),
+    ] = False,
     json_out: JsonFlag = False,
 ) -> None:
     """How small must a network get to fit the chip? Width, resolution, bits and pruning.
-    With --sram: how big must the chip's SRAM get for the network as it is?"""
+    With --sram: how big must the chip's SRAM get for the network as it is?
+    With --context: how many tokens' keys and values can a decoder keep on chip?"""
     from accelsim.api import load_net
     from accelsim.apps.fit import fit, smallest_sram
     from accelsim.load.chip import load_hw
     from accelsim.present.documents import fit_document
 
+    if context:
+        from accelsim.apps.generate import longest_context
+
+        most = longest_context(net, hw)
+        if json_out:
+            show.print_json({"network": Path(net).stem, "hardware": hw, "longest_context_tokens": most})
+        else:
+            show.longest_context(Path(net).stem, load_hw(hw), most)
+        return
     if sram:
         needed = smallest_sram(load_net(net), load_hw(hw))
         if json_out:
@@ -521,13 +537,30 @@ def run(
     report: Annotated[
         str | None, typer.Option("--report", help="Write an HTML report (or .png/.svg of the breakdown).")
     ] = None,
+    seq_len: Annotated[
+        int | None, typer.Option("--seq-len", help="Tokens per sequence (= --param seq=...): BERT, GPT-2...")
+    ] = None,
+    context: Annotated[
+        int | None,
+        typer.Option("--context", help="Decoders: prompt tokens before generating (with --tokens)."),
+    ] = None,
+    tokens: Annotated[
+        int | None, typer.Option("--tokens", help="Decoders: tokens to generate after --context (KV cache).")
+    ] = None,
 ) -> None:
-    """Simulate a network on an accelerator: fit on chip, latency, energy, power, memory share."""
+    """Simulate a network on an accelerator: fit on chip, latency, energy, power, memory share.
+    A decoder (gpt2) with --context C --tokens N: prefill C tokens, then generate N."""
     from accelsim.api import load_net, onnx_weights, simulate
     from accelsim.load.compression import resolve_spec
     from accelsim.present.files import write_output
 
-    network = load_net(net, width, resolution, input_shape, strict, _params(param, sr, pct3x3))
+    params = _params(param, sr, pct3x3)
+    if seq_len is not None:
+        params["seq"] = seq_len
+    if context is not None or tokens is not None:
+        _generate(hw, net, context, tokens, batch, params, compress, wbits, abits, prune, json_target, report)
+        return
+    network = load_net(net, width, resolution, input_shape, strict, params)
     spec = resolve_spec(compress, network.name, wbits, abits, prune)
     weights = onnx_weights(net, input_shape, width, resolution) if spec and spec.huffman else None
     result = simulate(network, hw, mode=mode, batch=batch, fps=fps, compression=spec, weights=weights)
@@ -542,6 +575,44 @@ def run(
     show.result(result, layers)
     if report is not None:
         show.console.print(f"  report written to {report}")
+
+
+def _generate(
+    hw: str,
+    net: str,
+    context: int | None,
+    tokens: int | None,
+    batch: int,
+    params: dict[str, float],
+    compress: str | None,
+    wbits: int | None,
+    abits: int | None,
+    prune: float | None,
+    json_target: str | None,
+    report: str | None,
+) -> None:
+    """`run --context C --tokens N`: text generation with a decoder workload."""
+    from accelsim.apps.generate import generate
+    from accelsim.load.compression import resolve_spec
+    from accelsim.present.files import write_output
+
+    if context is None or tokens is None:
+        raise AccelsimError(
+            "--context and --tokens go together: the prompt's tokens and the tokens to generate"
+        )
+    if report is not None:
+        raise AccelsimError("--report draws one pass; with --context/--tokens write --json instead")
+    if "seq" in params or "past" in params:
+        raise AccelsimError(
+            "--context/--tokens set the decoder's seq and past themselves; drop --seq-len/--param"
+        )
+    spec = resolve_spec(compress, Path(net).stem, wbits, abits, prune)
+    result = generate(net, hw, context, tokens, batch, spec, params)
+    if json_target is not None:
+        write_output(json_target, json.dumps(result.to_dict(), indent=2) + "\n", "--json")
+        if json_target == "-":
+            return
+    show.generation(result)
 
 
 def _warn(message: Warning | str, category: type[Warning], *_: Any, **__: Any) -> None:

@@ -39,7 +39,7 @@ def run(
     fusion = fuse(network, chip.config.compute.fuse)
     act_bytes = batch * chip.activation_bits / 8
     for layer in network.layers:
-        mapping = map_layer(layer, chip, batch, stored.bytes.get(layer.name, 0.0))
+        mapping = map_layer(layer, chip, batch, stored.bytes.get(layer.tied or layer.name, 0.0))
         if layer.name in fusion.layers:  # on the producer's output path: its cycles, none of its bytes
             mapping = replace(mapping, traffic=Traffic())
         elif layer.name in fusion.pooled:  # the buffer receives the pooled tensor, not the full output

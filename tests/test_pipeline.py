@@ -143,7 +143,7 @@ def test_result_exports() -> None:
     assert {"mac", "register_file", "array_bus", "sram", "dram", "flash", "vector", "static"} == set(
         data["energy_breakdown_j"]
     )
-    assert {"weights", "activations"} == set(data["dram_bytes"])
+    assert {"weights", "activations", "kv_cache"} == set(data["dram_bytes"])
     assert {
         "name",
         "kind",

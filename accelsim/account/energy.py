@@ -84,7 +84,7 @@ def account(
         memory[sram, acts] += mapping.accumulated * chip.accumulator_j_per_byte
         parts = {"mac": layer_plan.macs * chip.mac_j}
         for level, name in LEVEL_NAMES:
-            parts[name] = memory[level, weights] + memory[level, acts]
+            parts[name] = memory[level, weights] + memory[level, acts] + memory[level, TensorKind.KV_CACHE]
         parts["array_bus"] = sum(wires.values())
         parts["vector"] = layer.vector_ops * batch * chip.vector_op_j
         for key, value in parts.items():
@@ -137,6 +137,8 @@ def account(
         weights_fit_on_chip=residency.weight_bytes <= chip.capacity_for(TensorKind.WEIGHTS),
         working_set_fits_on_chip=residency.all_resident,
         activations_fit_on_chip=residency.activations_on_chip,
+        kv_cache_bytes=residency.kv_cache_bytes,
+        kv_cache_fits_on_chip=residency.kv_cache_on_chip,
         pinned_weight_bytes=residency.pinned_bytes,
         peak_activation_bytes=residency.peak_activation_bytes,
         latency_s=timeline.latency_s,

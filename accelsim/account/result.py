@@ -43,6 +43,8 @@ class Result:
     weights_fit_on_chip: bool  # all weights, as stored, fit the on-chip capacity that can hold weights
     working_set_fits_on_chip: bool  # weights plus the peak live activations fit together
     activations_fit_on_chip: bool  # no activation spills to DRAM: only the input and outputs move
+    kv_cache_bytes: float  # a language model's KV caches after this pass (batch included; 0 for others)
+    kv_cache_fits_on_chip: bool  # every KV cache stays on chip between tokens (true when there is none)
     pinned_weight_bytes: float
     peak_activation_bytes: float
     latency_s: float  # the whole batch
@@ -57,7 +59,7 @@ class Result:
     memory_energy_j: dict[str, dict[str, float]]  # each memory component by tensor kind
     memory_share: float
     dram_share: float
-    dram_bytes: dict[str, float]  # per inference, weights / activations
+    dram_bytes: dict[str, float]  # per inference, weights / activations / kv_cache
     flash_bytes: float  # weights read from flash per inference (0 on a chip without flash)
     engine_busy_s: dict[str, float]
     peak_macs_per_s: float

@@ -27,10 +27,13 @@ class Level(_Name):
 
 
 class TensorKind(_Name):
-    """What the bytes are: weights (parameters) or activations (feature maps, partial sums)."""
+    """What the bytes are: weights (parameters), activations (feature maps, partial sums) or a
+    language model's KV cache (keys and values of earlier tokens: activations that outlive
+    the inference and grow with every token)."""
 
     WEIGHTS = "weights"
     ACTIVATIONS = "activations"
+    KV_CACHE = "kv_cache"
 
 
 class Dataflow(_Name):

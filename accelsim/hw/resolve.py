@@ -125,7 +125,11 @@ def resolve_accelerator(config: HwConfig, energy_table: EnergyTable | None = Non
         if name == "weight_sram":
             holds: tuple[TensorKind, ...] = (TensorKind.WEIGHTS,)
         else:
-            holds = (TensorKind.ACTIVATIONS,) if memory.weight_sram is not None else TENSOR_KINDS
+            holds = (
+                (TensorKind.ACTIVATIONS, TensorKind.KV_CACHE)
+                if memory.weight_sram is not None
+                else TENSOR_KINDS
+            )
         buffers.append(
             MemoryLevel(
                 name,

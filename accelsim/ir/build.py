@@ -137,9 +137,29 @@ def build_network(
             raise AccelsimError(_located(spec, str(exc), source)) from None
         shapes[spec.name] = layer.output_shape
         layers.append(layer)
+    _check_tied(layers, source)
     return Network(
         name=name, input_shape=input_shape, layers=tuple(layers), specs=tuple(specs), description=description
     )
+
+
+def _check_tied(layers: Sequence[Layer], source: str) -> None:
+    """A tied layer names an earlier layer that owns as many weights (the table it shares)."""
+    prefix = f"{source}: " if source else ""
+    seen: dict[str, Layer] = {}
+    for layer in layers:
+        owner = seen.get(layer.tied)
+        if layer.tied and (owner is None or owner.tied or not owner.weight_count):
+            raise AccelsimError(
+                f"{prefix}layer '{layer.name}': tied to '{layer.tied}'; expected an earlier layer with "
+                f"weights of its own{closest(layer.tied, seen)}"
+            )
+        if owner and owner.weight_count != layer.weight_count:
+            raise AccelsimError(
+                f"{prefix}layer '{layer.name}': tied to '{layer.tied}', which has {owner.weight_count:,} "
+                f"weights; expected {layer.weight_count:,}"
+            )
+        seen[layer.name] = layer
 
 
 def _execution_order(specs: Sequence[LayerSpec], name: str, prefix: str) -> list[str]:

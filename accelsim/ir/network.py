@@ -68,8 +68,15 @@ class Layer:
         return math.prod(self.weight_shape) if self.weight_shape else 0
 
     @property
+    def tied(self) -> str:
+        """The layer whose weights this one uses (a language model's output layer reads its
+        token embedding), or ''."""
+        return str(self.attrs.get("tied", ""))
+
+    @property
     def params(self) -> int:
-        return self.weight_count + self.bias_size
+        """Parameters of its own: a tied layer's weights are counted where they are stored."""
+        return (0 if self.tied else self.weight_count) + self.bias_size
 
     @property
     def input_elements(self) -> int:

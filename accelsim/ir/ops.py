@@ -28,7 +28,18 @@ class Op:
 _CONV = frozenset({"k", "stride", "pad", "dilation", "bias"})
 _POOL = frozenset({"k", "stride", "pad", "ceil_mode"})
 # Activation functions, all costed as vector element-operations per output element.
-ACTIVATIONS = ("relu", "relu6", "leaky_relu", "prelu", "sigmoid", "hsigmoid", "hswish", "swish", "tanh")
+ACTIVATIONS = (
+    "relu",
+    "relu6",
+    "leaky_relu",
+    "prelu",
+    "sigmoid",
+    "hsigmoid",
+    "hswish",
+    "swish",
+    "tanh",
+    "gelu",
+)
 
 _ALL = (
     Op("conv", rules.conv, _CONV | {"out", "groups", "keep_width"}, Engine.ARRAY, True, True),
@@ -44,7 +55,7 @@ _ALL = (
     Op(
         "linear",
         rules.linear,
-        frozenset({"out", "bias", "last_axis", "keep_width"}),
+        frozenset({"out", "bias", "last_axis", "keep_width", "tied"}),
         Engine.ARRAY,
         True,
         True,
@@ -59,7 +70,14 @@ _ALL = (
     Op("shuffle", rules.shuffle, frozenset({"groups"})),
     Op("bn", rules.bn),
     Op("lrn", rules.lrn, frozenset({"size"})),
-    Op("softmax", rules.softmax),
+    Op("softmax", rules.softmax, frozenset({"mask"})),
+    Op("layernorm", rules.norm),
+    Op("rmsnorm", rules.norm),
+    Op("nonorm", rules.norm),
+    Op("embedding", rules.embedding, frozenset({"vocab", "out"})),
+    Op("kv_cache", rules.kv_cache, frozenset({"past"})),
+    Op("prepend", rules.learned_tokens, frozenset({"tokens"})),
+    Op("positional", rules.positional),
     Op("upsample", rules.upsample, frozenset({"scale"})),
     Op("maxunpool", rules.upsample, frozenset({"scale"})),
     Op("pad", rules.pad, frozenset({"out", "pad", "shape"}), width_scalable=True),
@@ -70,6 +88,9 @@ _ALL = (
     Op("flatten", rules.flatten, frozenset({"shape"}), Engine.NONE),
     Op("dropout", rules.passthrough, engine=Engine.NONE),
     Op("slice", rules.part, frozenset({"shape"}), Engine.NONE),
+    Op("transpose", rules.transpose, frozenset({"perm"}), Engine.NONE),
+    Op("split_heads", rules.split_heads, frozenset({"heads", "transpose"}), Engine.NONE),
+    Op("merge_heads", rules.merge_heads, engine=Engine.NONE),
 )
 OPS: dict[str, Op] = {op.name: op for op in _ALL}
 
@@ -94,9 +115,15 @@ ALIASES = {
     "hardswish": "hswish",
     "h_sigmoid": "hsigmoid",
     "hardsigmoid": "hsigmoid",
+    "layer_norm": "layernorm",
+    "layernormalization": "layernorm",
+    "rms_norm": "rmsnorm",
+    "gather": "embedding",
 }
 
-FLAGS = frozenset({"bias", "ceil_mode", "last_axis", "keep_width"})  # attributes that are true or false
+FLAGS = frozenset(
+    {"bias", "ceil_mode", "last_axis", "keep_width", "mask", "transpose"}
+)  # attributes that are true or false
 
 
 def canonical_op(op: str, layer: str) -> str:

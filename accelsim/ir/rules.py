@@ -194,10 +194,15 @@ def linear(spec: LayerSpec, shapes: Sequence[Shape]) -> Shaped:
     per_position = bool(spec.attrs.get("last_axis")) and len(shape) > 1
     features = shape[-1] if per_position else math.prod(shape)
     positions = math.prod(shape[:-1]) if per_position else 1
+    tied = spec.attrs.get("tied")
+    if tied is not None and not (isinstance(tied, str) and tied):
+        raise AccelsimError(
+            f"layer '{spec.name}': tied must name the layer whose weights it uses, got {tied!r}"
+        )
     return Shaped(
         kind="linear",
         output_shape=(*shape[:-1], out) if per_position else (out,),
-        attrs={},
+        attrs={"tied": tied} if tied else {},
         weight_shape=(out, features),
         bias_size=out if spec.attrs.get("bias", True) else 0,
         macs=positions * out * features,
@@ -299,8 +304,114 @@ def lrn(spec: LayerSpec, shapes: Sequence[Shape]) -> Shaped:
 
 
 def softmax(spec: LayerSpec, shapes: Sequence[Shape]) -> Shaped:
+    """exp, sum and divide per element; a causal `mask` (attention) one select more."""
     shape = _single(spec, shapes)
-    return Shaped(kind="softmax", output_shape=shape, attrs={}, vector_ops=3 * math.prod(shape))
+    ops = 4 if spec.attrs.get("mask") else 3
+    return Shaped(kind="softmax", output_shape=shape, attrs={}, vector_ops=ops * math.prod(shape))
+
+
+def norm(spec: LayerSpec, shapes: Sequence[Shape]) -> Shaped:
+    """Normalization over the last axis (the features of every token): LayerNorm (mean, centre,
+    variance, normalize, scale-and-shift: 5 vector ops per element, 2 parameters per feature),
+    RMSNorm (mean square, normalize, scale: 3 and 1) and MobileBERT's NoNorm (scale-and-shift
+    alone: 1 and 2)."""
+    shape = _single(spec, shapes)
+    per_feature, ops = {"layernorm": (2, 5), "rmsnorm": (1, 3), "nonorm": (2, 1)}[spec.op]
+    return Shaped(
+        kind=spec.op,
+        output_shape=shape,
+        attrs={},
+        bias_size=per_feature * shape[-1],
+        vector_ops=ops * math.prod(shape),
+    )
+
+
+def embedding(spec: LayerSpec, shapes: Sequence[Shape]) -> Shaped:
+    """A table lookup: token ids (T,) in, one `out`-wide row of a `vocab` x `out` table per
+    token out. Its weights are the whole table; an inference reads only the rows it looks up."""
+    shape = _single(spec, shapes)
+    if len(shape) != 1:
+        raise AccelsimError(
+            f"layer '{spec.name}' (embedding) needs token ids of shape (tokens,) as input, got shape {shape}"
+        )
+    vocab = _positive_int(spec.attrs.get("vocab"), "vocab (table rows)", spec.name)
+    out = _positive_int(spec.attrs.get("out"), "out (row width)", spec.name)
+    return Shaped(kind="embedding", output_shape=(shape[0], out), attrs={}, weight_shape=(vocab, out))
+
+
+def learned_tokens(spec: LayerSpec, shapes: Sequence[Shape]) -> Shaped:
+    """`tokens` learned rows put before the input's (T, D) rows (ViT's class token): a copy."""
+    shape = _single(spec, shapes)
+    tokens = _positive_int(spec.attrs.get("tokens", 1), "tokens", spec.name)
+    if len(shape) != 2:
+        raise AccelsimError(f"layer '{spec.name}' (prepend) needs (tokens, features) as input, got {shape}")
+    return Shaped(
+        kind="prepend",
+        output_shape=(shape[0] + tokens, shape[1]),
+        attrs={},
+        bias_size=tokens * shape[1],
+        vector_ops=tokens * shape[1],
+    )
+
+
+def positional(spec: LayerSpec, shapes: Sequence[Shape]) -> Shaped:
+    """A learned tensor the size of the input added to it (ViT's position embedding): one
+    parameter and one vector op per element."""
+    shape = _single(spec, shapes)
+    n = math.prod(shape)
+    return Shaped(kind="positional", output_shape=shape, attrs={}, bias_size=n, vector_ops=n)
+
+
+def kv_cache(spec: LayerSpec, shapes: Sequence[Shape]) -> Shaped:
+    """A key or value cache: appends this step's rows (T, D) to the `past` rows kept from
+    earlier tokens and hands all of them on, (past + T, D). Its output is the cache itself,
+    a tensor that lives across tokens (README "Sequences and the KV cache")."""
+    shape = _single(spec, shapes)
+    past = spec.attrs.get("past", 0)
+    if not is_int(past, 0):
+        raise AccelsimError(
+            f"layer '{spec.name}': past must be an integer >= 0 (earlier tokens), got {past!r}"
+        )
+    if len(shape) != 2:
+        raise AccelsimError(f"layer '{spec.name}' (kv_cache) needs (tokens, features) as input, got {shape}")
+    return Shaped(kind="kv_cache", output_shape=(past + shape[0], shape[1]), attrs={"past": int(past)})
+
+
+def transpose(spec: LayerSpec, shapes: Sequence[Shape]) -> Shaped:
+    """Axes permuted (attention heads out of the features and back): a view, addressed by
+    the next layer's reads, no data moved."""
+    shape = _single(spec, shapes)
+    perm = spec.attrs.get("perm")
+    if not isinstance(perm, (list, tuple)) or sorted(perm) != list(range(len(shape))):
+        raise AccelsimError(
+            f"layer '{spec.name}': perm must be a permutation of 0..{len(shape) - 1} for input {shape}, "
+            f"got {perm!r}"
+        )
+    return Shaped(kind="transpose", output_shape=tuple(shape[i] for i in perm), attrs={})
+
+
+def split_heads(spec: LayerSpec, shapes: Sequence[Shape]) -> Shaped:
+    """(T, heads x dh) seen as (heads, T, dh), or with `transpose: true` as (heads, dh, T) (the
+    keys, ready to multiply): a view."""
+    shape = _single(spec, shapes)
+    heads = _positive_int(spec.attrs.get("heads"), "heads", spec.name)
+    if len(shape) != 2 or shape[1] % heads:
+        raise AccelsimError(
+            f"layer '{spec.name}' (split_heads): expected (tokens, features) with features divisible by "
+            f"{heads} heads, got {shape}"
+        )
+    tokens, size = shape[0], shape[1] // heads
+    out = (heads, size, tokens) if spec.attrs.get("transpose") else (heads, tokens, size)
+    return Shaped(kind="split_heads", output_shape=out, attrs={})
+
+
+def merge_heads(spec: LayerSpec, shapes: Sequence[Shape]) -> Shaped:
+    """(heads, T, dh) seen as (T, heads x dh): a view."""
+    shape = _single(spec, shapes)
+    if len(shape) != 3:
+        raise AccelsimError(f"layer '{spec.name}' (merge_heads): expected (heads, tokens, size), got {shape}")
+    heads, tokens, size = shape
+    return Shaped(kind="merge_heads", output_shape=(tokens, heads * size), attrs={})
 
 
 def flatten(spec: LayerSpec, shapes: Sequence[Shape]) -> Shaped:
@@ -343,8 +454,11 @@ def matmul(spec: LayerSpec, shapes: Sequence[Shape]) -> Shaped:
     if len(shapes) != 2:
         raise AccelsimError(f"layer '{spec.name}' (matmul) takes two inputs, got {len(shapes)}")
     a, b = shapes
-    if len(b) < 2 or a[-1] != b[-2]:
-        raise AccelsimError(f"layer '{spec.name}' (matmul): shapes {a} and {b} do not multiply")
+    if len(a) < 2 or len(b) < 2 or a[-1] != b[-2] or a[:-2] != b[:-2]:
+        raise AccelsimError(
+            f"layer '{spec.name}' (matmul): shapes {a} and {b} do not multiply; expected (..., m, k) "
+            "and (..., k, n) with the same leading axes"
+        )
     out = (*a[:-1], b[-1])
     return Shaped(kind="matmul", output_shape=out, attrs={}, macs=math.prod(a) * b[-1])
 

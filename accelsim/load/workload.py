@@ -19,7 +19,10 @@ from typing import Any
 from accelsim.errors import AccelsimError, closest
 from accelsim.ir.build import build_network
 from accelsim.ir.network import INPUT, LayerSpec, Network
+from accelsim.ir.rules import is_int
 from accelsim.load.yamlio import load_yaml_mapping
+
+BLOCKS_FILE = Path(__file__).with_name("blocks.yaml")  # blocks every workload may use
 
 TOP_KEYS = {"name", "description", "source", "input", "params", "blocks", "layers"}
 _FUNCTIONS = {"round": round, "int": int, "max": max, "min": min, "floor": math.floor, "ceil": math.ceil}
@@ -197,6 +200,13 @@ class _Expander:
         return self.expand(block.get("layers"), f"{name}/", inputs[0], scope, depth + 1)
 
 
+@lru_cache(maxsize=1)
+def builtin_blocks() -> dict[str, Any]:
+    """The blocks every workload file may use (attention...), from `blocks.yaml`; a file's own
+    `blocks` of the same name take their place."""
+    return dict(load_yaml_mapping(BLOCKS_FILE)["blocks"])
+
+
 def parse_workload(
     data: Mapping[str, Any], source: str, overrides: Mapping[str, float] | None = None
 ) -> tuple[str, tuple[int, ...], list[LayerSpec], str]:
@@ -208,9 +218,6 @@ def parse_workload(
     problems += [f"missing required field '{key}'" for key in ("name", "input", "layers") if key not in data]
     if problems:
         raise AccelsimError(f"{_where(source, data)}: " + "; ".join(problems))
-    shape = data["input"]
-    if not isinstance(shape, list) or len(shape) != 3 or not all(isinstance(d, int) and d > 0 for d in shape):
-        raise AccelsimError(f"{source}: 'input' must be [channels, height, width], got {shape!r}")
     blocks = data.get("blocks") or {}
     if not isinstance(blocks, dict):
         raise AccelsimError(f"{source}: 'blocks' must be a mapping of block name to definition")
@@ -236,8 +243,14 @@ def parse_workload(
                 f"{source}: network '{data['name']}' has no parameter '{key}'{closest(key, params)}; "
                 f"its parameters: {listing}"
             )
-        params[key] = value
-    expander = _Expander(source, blocks, params)
+        params[key] = int(value) if isinstance(params[key], int) and float(value).is_integer() else value
+    shape = _substitute(data["input"], params, _where(source, data))
+    if not isinstance(shape, list) or not 1 <= len(shape) <= 3 or not all(is_int(d, 1) for d in shape):
+        raise AccelsimError(
+            f"{source}: 'input' must be 1 to 3 positive integers ([channels, height, width] for an image, "
+            f"[tokens] for token ids, [tokens, features]), got {shape!r}"
+        )
+    expander = _Expander(source, {**builtin_blocks(), **blocks}, params)
     expander.expand(data["layers"], "", INPUT, params)
     name = str(data["name"])
     if overrides:
@@ -260,3 +273,9 @@ def _load_workload(path: str, stamp: int, params: tuple[tuple[str, float], ...])
     data = load_yaml_mapping(Path(path))
     name, shape, specs, description = parse_workload(data, path, dict(params))
     return build_network(name, shape, specs, description, source=path)
+
+
+def workload_params(path: Path) -> dict[str, Any]:
+    """The parameters a workload file declares, with their defaults."""
+    params = load_yaml_mapping(path).get("params") or {}
+    return dict(params) if isinstance(params, dict) else {}

@@ -40,6 +40,9 @@ class Traffic:
 
         return Traffic(scale(self.read), scale(self.write))
 
+    def bytes_written(self, level: Level) -> float:
+        return sum(self.write.get((level, k), 0.0) for k in TENSOR_KINDS)
+
     def bytes(self, level: Level, kind: TensorKind | None = None) -> float:
         kinds = TENSOR_KINDS if kind is None else (kind,)
         return sum(self.read.get((level, k), 0.0) + self.write.get((level, k), 0.0) for k in kinds)

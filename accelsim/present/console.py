@@ -428,6 +428,9 @@ def result(r: Result, show_layers: bool) -> None:
             f"  weights fit in flash: {in_flash} — {mb(r.flash_capacity_bytes)} MB of flash; "
             f"activations stay on chip: {kept}"
         )
+    if r.kv_cache_bytes:
+        kept = "[bold green]yes[/]" if r.kv_cache_fits_on_chip else "[bold red]no[/]"
+        console.print(f"  KV cache stays on chip: {kept} — {mb(r.kv_cache_bytes)} MB of keys and values")
     budget = "within" if r.within_budget else "[bold red]over[/]"
     console.print(
         f"  latency {format_si(r.latency_s, TIME)}, {r.throughput_fps:,.1f} fps; "
@@ -484,6 +487,52 @@ def result(r: Result, show_layers: bool) -> None:
                 "yes" if layer.weights_pinned else "",
             )
         console.print(detail)
+
+
+def generation(g: Any) -> None:
+    """`run --context --tokens`: a decoder's prefill and generation (apps.generate.Generation)."""
+    yes, no = "[bold green]yes[/]", "[bold red]no[/]"
+    console.print(
+        f"[bold]{g.network}[/] on [bold]{g.hardware}[/]: {g.context:,}-token prompt, {g.tokens:,} tokens "
+        f"generated, batch {g.batch}"
+    )
+    console.print(
+        f"  weights fit on chip: {yes if g.weights_fit_on_chip else no} — {mb(g.prefill.weight_bytes)} MB "
+        f"of weights, {mb(g.prefill.weight_capacity_bytes)} MB on chip can hold weights"
+    )
+    console.print(
+        f"  KV cache stays on chip: {yes if g.kv_cache_fits_on_chip else no} — {mb(g.kv_cache_bytes)} MB "
+        f"of keys and values after {g.context + g.tokens:,} tokens"
+    )
+    console.print(
+        f"  time to first token {format_si(g.time_to_first_token_s, TIME)} "
+        f"(prefill, {format_si(g.prefill.energy_j, ENERGY)}); then {g.tokens_per_s:,.1f} tokens/s"
+    )
+    console.print(
+        f"  energy per generated token {format_si(g.energy_per_token_j, ENERGY)}; memory share "
+        f"{g.memory_share:.1%}, DRAM share {g.dram_share:.1%}"
+    )
+    table = Table(title="Memory energy per generated token, by tensor", title_justify="left")
+    table.add_column("tensor")
+    table.add_column("energy", justify="right")
+    table.add_column("share of token", justify="right")
+    for kind, value in g.decode_by_tensor_j.items():
+        per_token = value / g.tokens
+        table.add_row(kind, format_si(per_token, ENERGY), f"{per_token / g.energy_per_token_j:.1%}")
+    console.print(table)
+    if len(g.steps) < g.tokens:
+        console.print(
+            f"  ({len(g.steps)} of the {g.tokens:,} decode steps simulated, the others interpolated)"
+        )
+
+
+def longest_context(network: str, chip: Accelerator, tokens: int) -> None:
+    """`fit --context`: the longest context whose KV cache stays on chip."""
+    console.print(
+        f"[bold]{network}[/] on [bold]{chip.name}[/] ({mb(chip.onchip_bytes)} MB on chip): the KV cache of "
+        f"up to [bold]{tokens:,}[/] tokens stays on chip while it generates"
+        + ("" if tokens else " (not even one token's: every step reads it from DRAM)")
+    )
 
 
 @contextmanager

@@ -26,6 +26,21 @@ from accelsim.ir.network import INPUT, Layer, Network
 
 FUSE_MODES = ("none", "activation", "activation+pool")
 POOLS = ("maxpool", "avgpool")
+# Single-input vector layers that cannot run on an output path: they reduce over the whole
+# tensor or a row of it before writing anything (gap, softmax, lrn, the norms), move data
+# (shuffle, upsample, unpool, pad), or write a tensor that outlives the inference (kv_cache).
+NOT_FUSED = (
+    "gap",
+    "shuffle",
+    "softmax",
+    "lrn",
+    "upsample",
+    "maxunpool",
+    "pad",
+    "layernorm",
+    "rmsnorm",
+    "kv_cache",
+)
 
 
 def _element_wise(layer: Layer) -> bool:
@@ -34,7 +49,7 @@ def _element_wise(layer: Layer) -> bool:
         and len(layer.inputs) == 1
         and layer.input_shapes[0] == layer.output_shape
         and not layer.weight_count
-        and layer.op not in (*POOLS, "gap", "shuffle", "softmax", "lrn", "upsample", "maxunpool", "pad")
+        and layer.op not in (*POOLS, *NOT_FUSED)
     )
 
 

@@ -13,6 +13,7 @@ from accelsim.ir.network import INPUT, Layer, Network
 from accelsim.map.array import ArrayMapping
 from accelsim.map.tiling import Tiling, pick_tiling, tile_options
 from accelsim.map.traffic import Traffic
+from accelsim.map.vector import weights_read
 from accelsim.schedule.fusion import Fusion
 from accelsim.schedule.residency import Residency, plan_residency
 from accelsim.sim.engine import Chunk, Job
@@ -64,13 +65,32 @@ def schedule(
     residency, tilings = _choose_residency(network, chip, batch, stored, element_bytes, mappings, fusion)
     plans = []
     for layer, mapping, tiling, layer_macs in zip(network.layers, mappings, tilings, macs, strict=True):
-        waits = tuple(dict.fromkeys(r for r in residency.spilled_roots(layer.inputs) if r != INPUT))
+        spilled = residency.spilled_roots(layer.inputs)
+        waits = tuple(dict.fromkeys(r for r in spilled if r != INPUT))
+        from_cache = sum(element_bytes[r] for r in spilled if r in residency.caches)
+        cache_share = from_cache / sum(element_bytes[r] for r in spilled) if from_cache else 0.0
         plans.append(
             _plan_layer(
-                layer, mapping, tiling, chip, cold, residency, stored.get(layer.name, 0.0), layer_macs, waits
+                layer,
+                mapping,
+                tiling,
+                chip,
+                cold,
+                residency,
+                stored.get(layer.tied or layer.name, 0.0),
+                layer_macs,
+                waits,
+                cache_share,
             )
         )
     return Schedule(residency, tuple(plans))
+
+
+def dram_outputs(layer: Layer, written: float) -> float:
+    """Bytes a layer writes to its output's home: a KV cache appends only this step's rows."""
+    if layer.op == "kv_cache":
+        return written * layer.input_elements / layer.output_elements
+    return written
 
 
 def tile_reserve(
@@ -93,7 +113,8 @@ def tile_reserve(
             continue
         inputs = sum(element_bytes[src] for src in layer.inputs) if activations else 0.0
         outputs = element_bytes[fusion.written(layer.name)] if activations else 0.0
-        options = tile_options(layer, batch, chip, stored.get(layer.name, 0.0), inputs, outputs)
+        weights = weights_read(layer, stored.get(layer.tied or layer.name, 0.0), batch)
+        options = tile_options(layer, batch, chip, weights, inputs, outputs)
         good_enough = options[-1][1] * (1 + RESERVE_SLACK)
         reserve = max(reserve, next(working for working, dram, _ in options if dram <= good_enough))
     return reserve
@@ -129,8 +150,10 @@ def _choose_residency(
         written = fusion.written(layer.name)  # a fused pool's output is its producer's to write
         out = not is_view and (written in residency.spilled or written in sinks)
         inputs = 0.0 if is_view else sum(element_bytes[r] for r in spilled)
-        weights = 0.0 if layer.name in residency.pinned else stored.get(layer.name, 0.0)
-        options = tile_options(layer, batch, chip, weights, inputs, element_bytes[written] if out else 0.0)
+        owner = layer.tied or layer.name
+        weights = 0.0 if owner in residency.pinned else weights_read(layer, stored.get(owner, 0.0), batch)
+        outputs = dram_outputs(layer, element_bytes[written]) if out else 0.0
+        options = tile_options(layer, batch, chip, weights, inputs, outputs)
         tilings.append(pick_tiling(options, residency.tile_bytes))
     return residency, tilings
 
@@ -145,17 +168,26 @@ def _plan_layer(
     stored: float,
     macs: float,
     waits: tuple[str, ...],
+    cache_share: float = 0.0,
 ) -> LayerPlan:
-    pinned = layer.name in res.pinned
-    weights, acts = TensorKind.WEIGHTS, TensorKind.ACTIVATIONS
-    weights_in = tiling.weight_bytes + (stored if pinned and cold else 0.0)
+    """`cache_share`: the part of the inputs read from DRAM that is KV cache."""
+    pinned = (layer.tied or layer.name) in res.pinned
+    weights, acts, kv = TensorKind.WEIGHTS, TensorKind.ACTIVATIONS, TensorKind.KV_CACHE
+    # cold: the pinned weights' first load (a tied layer's are its owner's, loaded there)
+    weights_in = tiling.weight_bytes + (stored if pinned and cold and not layer.tied else 0.0)
     bypassed = _bypassed(mapping, tiling, chip)
     w_skip, i_skip = (bypassed.get(operand, 0.0) for operand in (Operand.WEIGHTS, Operand.INPUTS))
+    # what comes from DRAM is written into the buffer (less what bypasses it: the array reads
+    # that straight from DRAM, not from the buffer); what goes to DRAM is read out of it
+    inputs, outputs = tiling.input_bytes - i_skip, tiling.output_bytes
+    cache_out = outputs if layer.op == "kv_cache" else 0.0
     traffic = mapping.traffic.moving(
         (chip.weight_home, weights, weights_in, 0.0),
         (Level.SRAM, weights, -w_skip, weights_in - w_skip),
-        (Level.DRAM, acts, tiling.input_bytes, tiling.output_bytes),
-        (Level.SRAM, acts, tiling.output_bytes - i_skip, tiling.input_bytes - i_skip),
+        (Level.DRAM, acts, tiling.input_bytes * (1 - cache_share), outputs - cache_out),
+        (Level.DRAM, kv, tiling.input_bytes * cache_share, cache_out),
+        (Level.SRAM, acts, outputs - cache_out - i_skip, inputs * (1 - cache_share)),
+        (Level.SRAM, kv, cache_out, inputs * cache_share),
     )
     compute_s = mapping.cycles / chip.clock_hz
     if chip.sram_bandwidth_bytes_per_s:  # the array cannot run faster than its buffer feeds it
@@ -188,7 +220,7 @@ def _job(plan: LayerPlan, chip: Accelerator) -> Job:
     for (level, _), nbytes in plan.traffic.read.items():
         if level in loads:
             loads[level] += nbytes
-    store = plan.traffic.write.get((Level.DRAM, TensorKind.ACTIVATIONS), 0.0)
+    store = plan.traffic.bytes_written(Level.DRAM)
     n = max(1, min(MAX_CHUNKS, plan.tiling.tiles)) if store or any(loads.values()) else 1
     load_s = sum(nbytes / n / bandwidth[level] for level, nbytes in loads.items())
     chunk = Chunk(load_s, plan.compute_s / n, store / n / bandwidth[Level.DRAM])

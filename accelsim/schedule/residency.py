@@ -38,17 +38,24 @@ from accelsim.schedule.fusion import POOLS, Fusion, fuse
 class Residency:
     weight_bytes: float  # the whole model as stored (precision, compression)
     peak_activation_bytes: float  # largest live activation working set (batch included)
-    all_resident: bool  # weights and the peak live activations fit together: nothing streams
-    pinned: frozenset[str]  # layers whose weights stay on chip
+    all_resident: bool  # weights, KV caches and the peak live activations fit together: nothing streams
+    pinned: frozenset[str]  # layers whose weights stay on chip (a tied layer: its owner's)
     pinned_bytes: float
     spilled: frozenset[str]  # storage roots (producer layer names or 'input') kept in DRAM
     roots: dict[str, tuple[str, ...]]  # tensor -> the storage roots it aliases
     tile_bytes: float  # on-chip bytes for streaming tiles
+    caches: frozenset[str] = frozenset()  # KV-cache roots (kv_cache layers)
+    kv_cache_bytes: float = 0.0  # all KV caches after this step (batch included)
 
     @property
     def activations_on_chip(self) -> bool:
         """No activation spills to DRAM: only the network's input comes from there."""
-        return self.spilled == {INPUT}
+        return self.spilled - self.caches == {INPUT}
+
+    @property
+    def kv_cache_on_chip(self) -> bool:
+        """Every KV cache stays on chip (true when there is none)."""
+        return not self.spilled & self.caches
 
     def spilled_roots(self, tensors: Sequence[str]) -> list[str]:
         """The DRAM-resident storage roots of these tensors, in order (a layer's inputs)."""
@@ -59,16 +66,19 @@ class Residency:
 class _Storage:
     roots: dict[str, tuple[str, ...]]
     nbytes: dict[str, float]
-    live: dict[str, tuple[int, int]]  # root -> (first, last) step
+    live: dict[str, tuple[int, int]]  # root -> (first, last) step; KV caches are not in it
     peak: float
+    caches: dict[str, float]  # KV-cache root -> MACs of the layers that read it
 
 
 def _storage(net: Network, act_bytes: float, fusion: Fusion) -> _Storage:
     """Storage roots (views and fused element-wise layers alias their inputs; a fused pool's
-    producer stores nothing, the pool stores its output), sizes and live ranges."""
+    producer stores nothing, the pool stores its output), sizes and live ranges. A KV cache
+    lives across inferences: it has no live range within one and is not in the peak."""
     roots: dict[str, tuple[str, ...]] = {INPUT: (INPUT,)}
     nbytes: dict[str, float] = {INPUT: math.prod(net.input_shape) * act_bytes}
     live: dict[str, tuple[int, int]] = {INPUT: (0, 0)}
+    caches: dict[str, float] = {}
     written_at: dict[str, int] = {}  # a fused pool's storage is written from its producer's step
     for step, layer in enumerate(net.layers):
         if layer.name in fusion.pooled:  # its full output never reaches the buffer
@@ -79,15 +89,20 @@ def _storage(net: Network, act_bytes: float, fusion: Fusion) -> _Storage:
         else:
             roots[layer.name] = (layer.name,)
             nbytes[layer.name] = layer.output_elements * act_bytes
-            live[layer.name] = (written_at.get(layer.name, step), step)
-        for src in layer.inputs:
-            for root in roots[src]:
+            if layer.op == "kv_cache":
+                caches[layer.name] = 0.0
+            else:
+                live[layer.name] = (written_at.get(layer.name, step), step)
+        for root in dict.fromkeys(r for src in layer.inputs for r in roots[src]):
+            if root in caches:
+                caches[root] += layer.macs
+            else:
                 live[root] = (live[root][0], step)
     live_at = [0.0] * len(net.layers)
     for root, (first, last) in live.items():
         for step in range(first, last + 1):
             live_at[step] += nbytes[root]
-    return _Storage(roots, nbytes, live, max(live_at, default=0.0))
+    return _Storage(roots, nbytes, live, max(live_at, default=0.0), caches)
 
 
 def peak_activation_bytes(net: Network, hw: Accelerator, batch: int = 1) -> float:
@@ -95,27 +110,45 @@ def peak_activation_bytes(net: Network, hw: Accelerator, batch: int = 1) -> floa
     return _storage(net, batch * hw.activation_bits / 8, fuse(net, hw.config.compute.fuse)).peak
 
 
-def fits_on_chip(hw: Accelerator, weight_bytes: float, peak_activations: float) -> bool:
-    """All weights plus the peak live activations fit the chip's buffers (policy rule 1)."""
+def fits_on_chip(
+    hw: Accelerator, weight_bytes: float, peak_activations: float, kv_cache: float = 0.0
+) -> bool:
+    """All weights, the KV caches and the peak live activations fit the chip's buffers (policy
+    rule 1; with split buffers the caches live with the activations)."""
     if hw.split_buffers:
-        return weight_bytes <= hw.capacity_for(TensorKind.WEIGHTS) and peak_activations <= hw.capacity_for(
-            TensorKind.ACTIVATIONS
+        return weight_bytes <= hw.capacity_for(TensorKind.WEIGHTS) and (
+            peak_activations + kv_cache <= hw.capacity_for(TensorKind.ACTIVATIONS)
         )
-    return weight_bytes + peak_activations <= hw.capacity_for(TensorKind.WEIGHTS)
+    return weight_bytes + peak_activations + kv_cache <= hw.capacity_for(TensorKind.WEIGHTS)
 
 
-def _regions(hw: Accelerator, reserve: float, weight_bytes: float, peak: float) -> tuple[float, float, float]:
-    """Bytes for streaming tiles, pinned weights and kept activations (module doc, rule 2)."""
+def _regions(hw: Accelerator, reserve: float, persistent: float, peak: float) -> tuple[float, float, float]:
+    """Bytes for streaming tiles, persistent tensors (pinned weights and KV caches) and kept
+    activations (module doc, rule 2). With split buffers the caches compete with the
+    activations in theirs; see plan_residency."""
     cap_w, cap_a = hw.capacity_for(TensorKind.WEIGHTS), hw.capacity_for(TensorKind.ACTIVATIONS)
     if hw.split_buffers:  # each buffer keeps half the reserve for its own tiles
         tiles = min(cap_w, reserve / 2) + min(cap_a, reserve / 2)
         return tiles, max(0.0, cap_w - reserve / 2), max(0.0, cap_a - reserve / 2)
     rest = max(0.0, cap_w - reserve)
     if hw.config.memory.priority == "weights":
-        weight_region = min(rest, weight_bytes)
-        return min(cap_w, reserve), weight_region, rest - weight_region
+        persistent_region = min(rest, persistent)
+        return min(cap_w, reserve), persistent_region, rest - persistent_region
     activation_region = min(rest, peak)  # a kept activation byte saves its write and every read
     return min(cap_w, reserve), rest - activation_region, activation_region
+
+
+def _prefix(order: Sequence[tuple[float, int, str, float]], room: float) -> tuple[frozenset[str], float]:
+    """The longest prefix of (key, tie, name, bytes) items that fits `room`, and its bytes: a
+    prefix only grows with the room, so a bigger buffer never pins less."""
+    taken: list[str] = []
+    used = 0.0
+    for *_, name, size in order:
+        if used + size > room:
+            break
+        taken.append(name)
+        used += size
+    return frozenset(taken), used
 
 
 def plan_residency(
@@ -134,8 +167,10 @@ def plan_residency(
     used instead when the activations then all stay on chip (an MCU's SRAM holds activations)."""
     store = _storage(net, batch * hw.activation_bits / 8, fusion)
     weight_bytes = sum(stored.values())
-    with_weights = [layer for layer in net.layers if layer.params]
-    if fits_on_chip(hw, weight_bytes, store.peak):
+    kv_bytes = sum(store.nbytes[c] for c in store.caches)
+    caches = frozenset(store.caches)
+    with_weights = [layer for layer in net.layers if layer.name in stored]
+    if fits_on_chip(hw, weight_bytes, store.peak, kv_bytes):
         # the input image and the outputs have their place within the peak: no tiling needed
         everything = frozenset(lyr.name for lyr in with_weights)
         return Residency(
@@ -147,18 +182,35 @@ def plan_residency(
             frozenset({INPUT}),
             store.roots,
             math.inf,
+            caches,
+            kv_bytes,
         )
-    tiles, weight_region, activation_region = _regions(hw, tile_reserve, weight_bytes, store.peak)
+    tiles, persistent_region, activation_region = _regions(
+        hw, tile_reserve, weight_bytes + kv_bytes, store.peak
+    )
     if weight_reserve is not None:  # flash: if the activations all stay, only weights stream
-        weights_only = _regions(hw, weight_reserve, weight_bytes, store.peak)
+        weights_only = _regions(hw, weight_reserve, weight_bytes + kv_bytes, store.peak)
         if weights_only[2] >= store.peak:
-            tiles, weight_region, activation_region = weights_only
-    pinned, pinned_bytes = set(), 0.0
-    for layer in sorted(with_weights, key=lambda lyr: (-lyr.macs / lyr.params, lyr.name)):
-        if pinned_bytes + stored[layer.name] > weight_region:
-            break  # a prefix of the reuse order: it only grows with the buffer
-        pinned.add(layer.name)
-        pinned_bytes += stored[layer.name]
+            tiles, persistent_region, activation_region = weights_only
+    # Persistent tensors in order of reuse (MACs per element, highest first; a KV cache before
+    # weights of equal reuse: it is also written every inference), each pinned while it fits.
+    reads = {layer.name: float(layer.macs) for layer in with_weights}
+    for layer in net.layers:
+        if layer.tied:
+            reads[layer.tied] += layer.macs
+    per_element = hw.activation_bits / 8 * batch
+    weights = sorted((-reads[n] / net.layer(n).params, 1, n, stored[n]) for n in reads)
+    cache_order = sorted(
+        (-store.caches[c] * per_element / store.nbytes[c], 0, c, store.nbytes[c]) for c in caches
+    )
+    if hw.split_buffers:  # weights fill their buffer; caches come first in the activations'
+        pinned, pinned_bytes = _prefix(weights, persistent_region)
+        kept_caches, cache_bytes = _prefix(cache_order, activation_region)
+        activation_region -= cache_bytes
+    else:
+        persistent, _ = _prefix(sorted(weights + cache_order), persistent_region)
+        pinned, kept_caches = persistent - caches, persistent & caches
+        pinned_bytes = sum(stored[n] for n in pinned)
     kept_at = [0.0] * len(net.layers)
     kept: set[str] = set()
     for root in sorted(
@@ -170,7 +222,16 @@ def plan_residency(
         kept.add(root)
         for s in range(first, last + 1):
             kept_at[s] += store.nbytes[root]
-    spilled = frozenset({INPUT, *(r for r in store.live if r not in kept)})
+    spilled = frozenset({INPUT, *(r for r in store.live if r not in kept), *(caches - kept_caches)})
     return Residency(
-        weight_bytes, store.peak, False, frozenset(pinned), pinned_bytes, spilled, store.roots, tiles
+        weight_bytes,
+        store.peak,
+        False,
+        pinned,
+        pinned_bytes,
+        spilled,
+        store.roots,
+        tiles,
+        caches,
+        kv_bytes,
     )

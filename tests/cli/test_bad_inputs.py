@@ -296,12 +296,12 @@ CASES = [
     info_net(
         layers("{op: relu}", input_shape="[3, 0, 16]"),
         "input-zero",
-        r"'input' must be \[channels, height, width\]",
+        r"'input' must be 1 to 3 positive integers",
     ),
     info_net(
-        layers("{op: relu}", input_shape="[3, 16]"),
-        "input-short",
-        r"'input' must be \[channels, height, width\]",
+        layers("{op: relu}", input_shape="[3, 16, 16, 2]"),
+        "input-long",
+        r"'input' must be 1 to 3 positive integers",
     ),
     info_net("name: t\ninput: [3, 16, 16]\n", "layers-missing", r"missing required field 'layers'"),
     info_net(

@@ -37,7 +37,7 @@ def test_weights_stream_from_flash_not_dram(mobilenet: object) -> None:
     assert r.flash_bytes >= r.weight_bytes - r.pinned_weight_bytes > 0
     assert r.energy_breakdown_j["flash"] == pytest.approx(r.flash_bytes * FLASH_PJ_PER_BIT * 8e-12)
     assert r.memory_energy_j["flash"] == pytest.approx(
-        {"weights": r.energy_breakdown_j["flash"], "activations": 0}
+        {"weights": r.energy_breakdown_j["flash"], "activations": 0, "kv_cache": 0}
     )
     memory = sum(r.energy_breakdown_j[k] for k in ("register_file", "sram", "dram", "flash"))
     assert r.memory_share == pytest.approx(memory / r.energy_j)

@@ -54,7 +54,7 @@ def test_users_own_network_with_blocks(tmp_path: Path) -> None:
         ),
         ("- just\n- a list\n", r"expected a YAML mapping at the top level, got a list"),
         ("", r"expected a YAML mapping at the top level, got empty"),
-        ("name: x\ninput: [3, 8]\nlayers: [{op: relu}]\n", r"'input' must be \[channels, height, width\]"),
+        ("name: x\ninput: [3, 8, 8, 8]\nlayers: [{op: relu}]\n", r"'input' must be 1 to 3 positive integers"),
         ("name: x\ninput: [3, 8, 8]\nlayer: [{op: relu}]\n", r"unknown top-level field 'layer'.*'layers'"),
         (
             "name: x\ninput: [3, 8, 8]\nlayers:\n  - {name: a, op: relu}\n"

@@ -21,6 +21,10 @@ PUBLISHED_KEY = {
     "ds_cnn_s": "ds_cnn_s",
     "segnet": "segnet",
     "nin": "nin",
+    "bert_base": "bert_base",
+    "gpt2": "gpt2",
+    "vit_b16": "vit_b16",
+    "mobilebert": "mobilebert",
 }
 
 # Where the source disagrees with published.yaml, our own fixture, with the reason.

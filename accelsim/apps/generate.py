@@ -1,0 +1,249 @@
+"""Text generation on a chip (README "Sequences and the KV cache"): the prompt's prefill (all
+`context` tokens in one pass, which writes their keys and values to the KV cache and gives
+the first new token), then one decode step per generated token. A decode step processes one
+token: it reads every weight again (batch 1 unless `batch`) and the keys and values of all
+earlier tokens, and appends its own. Works with any workload that declares the parameters
+`seq` (tokens in this pass) and `past` (tokens already in the cache), as the zoo's `gpt2`.
+
+Decode step i (0-based) runs with past = context + i. Up to MAX_STEPS steps are simulated one
+by one; a longer generation simulates MAX_STEPS of them evenly spread (the first and the last
+included) and takes each step in between as the straight line between its simulated
+neighbours: a step's cost grows linearly with the context, except where the residency plan
+changes (a cache stops fitting), which the sampled steps locate to within the spacing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from accelsim.account.result import Result
+from accelsim.errors import AccelsimError
+from accelsim.hw.chip import Accelerator
+from accelsim.hw.schema import HwConfig
+from accelsim.ir.network import Network
+from accelsim.transform.compress import CompressionSpec
+
+MAX_STEPS = 64
+SEQUENCE_PARAMS = ("seq", "past")
+MAX_CONTEXT = 2**20  # `longest_context` searches up to here (a million tokens)
+
+# (past, seq) -> the Result of one pass over `seq` tokens with `past` tokens in the cache
+Pass = Callable[[int, int], Result]
+
+
+@dataclass(frozen=True)
+class Generation:
+    network: str
+    hardware: str
+    context: int  # prompt tokens
+    tokens: int  # generated tokens (decode steps)
+    batch: int  # sequences generated together
+    prefill: Result
+    steps: tuple[Result, ...]  # the simulated decode steps, in order
+    step_pasts: tuple[int, ...]  # each simulated step's `past`
+    decode_s: float  # all decode steps (interpolated between simulated ones)
+    decode_energy_j: float  # per sequence, all decode steps
+    decode_by_tensor_j: dict[str, float]  # per sequence, memory energy of all decode steps by kind
+    decode_dram_j: float
+    decode_memory_j: float
+
+    @property
+    def time_to_first_token_s(self) -> float:
+        """The prefill: the whole prompt in one pass, which yields the first new token."""
+        return self.prefill.latency_s
+
+    @property
+    def tokens_per_s(self) -> float:
+        """Generated tokens per second, over all sequences of the batch."""
+        return self.tokens * self.batch / self.decode_s
+
+    @property
+    def energy_per_token_j(self) -> float:
+        """Decode energy per generated token (of one sequence)."""
+        return self.decode_energy_j / self.tokens
+
+    @property
+    def memory_share(self) -> float:
+        """Memory's share of the decode energy."""
+        return self.decode_memory_j / self.decode_energy_j
+
+    @property
+    def dram_share(self) -> float:
+        return self.decode_dram_j / self.decode_energy_j
+
+    @property
+    def weights_fit_on_chip(self) -> bool:
+        return self.prefill.weights_fit_on_chip
+
+    @property
+    def kv_cache_bytes(self) -> float:
+        """The KV cache after the last token (context + tokens of them, batch included)."""
+        return self.steps[-1].kv_cache_bytes
+
+    @property
+    def kv_cache_fits_on_chip(self) -> bool:
+        """The cache stays on chip through the last token."""
+        return self.steps[-1].kv_cache_fits_on_chip
+
+    def to_dict(self) -> dict[str, Any]:
+        """The `accelsim run --context --tokens --json` document."""
+        return {
+            "network": self.network,
+            "hardware": self.hardware,
+            "context_tokens": self.context,
+            "generated_tokens": self.tokens,
+            "batch": self.batch,
+            "time_to_first_token_s": self.time_to_first_token_s,
+            "prefill_energy_j": self.prefill.energy_j,
+            "decode_s": self.decode_s,
+            "tokens_per_s": self.tokens_per_s,
+            "energy_per_token_j": self.energy_per_token_j,
+            "energy_per_token_by_tensor_j": {k: v / self.tokens for k, v in self.decode_by_tensor_j.items()},
+            "memory_share": self.memory_share,
+            "dram_share": self.dram_share,
+            "weight_bytes": self.prefill.weight_bytes,
+            "weights_fit_on_chip": self.weights_fit_on_chip,
+            "kv_cache_bytes": self.kv_cache_bytes,
+            "kv_cache_fits_on_chip": self.kv_cache_fits_on_chip,
+            "simulated_steps": len(self.steps),
+            "prefill": self.prefill.to_dict(),
+            "last_step": self.steps[-1].to_dict(),
+        }
+
+
+def sequence_pass(
+    net: str | Path | Network,
+    hw: str | Path | HwConfig | Accelerator,
+    batch: int = 1,
+    compression: CompressionSpec | str | None = None,
+    params: Mapping[str, float] | None = None,
+) -> tuple[str, Pass]:
+    """A decoder workload's name and its passes on a chip, (past, seq) -> Result. `net`: a zoo
+    name or a workload YAML declaring `seq` and `past`."""
+    from accelsim.api import load_hw, simulate
+    from accelsim.load.onnx_model import is_onnx
+    from accelsim.load.resources import resolve
+    from accelsim.load.workload import workload_params
+
+    if isinstance(net, Network) or is_onnx(net):
+        raise AccelsimError(
+            "--context / --tokens need a workload YAML that declares params seq and past (e.g. gpt2); "
+            "an ONNX graph has fixed shapes: import it at one --seq-len instead"
+        )
+    path = resolve(net, "workloads", "network")
+    missing = [p for p in SEQUENCE_PARAMS if p not in workload_params(path)]
+    if missing:
+        raise AccelsimError(
+            f"{path}: network '{path.stem}' has no parameter {' or '.join(repr(m) for m in missing)}; "
+            "--context and --tokens need a decoder with a KV cache that declares params seq and past "
+            "(e.g. gpt2)"
+        )
+    chip = load_hw(hw)
+    fixed = dict(params or {})
+
+    def run_pass(past: int, seq: int) -> Result:
+        return simulate(
+            path, chip, batch=batch, compression=compression, params={**fixed, "seq": seq, "past": past}
+        )
+
+    return path.stem, run_pass
+
+
+def _sampled(context: int, tokens: int) -> list[int]:
+    """The decode steps' `past` values that are simulated (all, or MAX_STEPS spread evenly)."""
+    if tokens <= MAX_STEPS:
+        return [context + i for i in range(tokens)]
+    return sorted({context + round(i * (tokens - 1) / (MAX_STEPS - 1)) for i in range(MAX_STEPS)})
+
+
+def _total(pasts: list[int], values: list[float], context: int, tokens: int) -> float:
+    """Sum over every step past = context .. context + tokens - 1 of a figure simulated at
+    `pasts`, linear in between."""
+    every = np.arange(context, context + tokens)
+    return float(np.interp(every, pasts, values).sum())
+
+
+def generate(
+    net: str | Path | Network,
+    hw: str | Path | HwConfig | Accelerator,
+    context: int,
+    tokens: int,
+    batch: int = 1,
+    compression: CompressionSpec | str | None = None,
+    params: Mapping[str, float] | None = None,
+) -> Generation:
+    """Generate `tokens` tokens after a prompt of `context` with a decoder workload (gpt2...)
+    on `hw`: the prefill, then one decode step per token (module doc). `batch` sequences run
+    together; `params` set the workload's other parameters."""
+    name, run_pass = sequence_pass(net, hw, batch, compression, params)
+    return decode(name, run_pass, context, tokens, batch)
+
+
+def decode(name: str, run_pass: Pass, context: int, tokens: int, batch: int = 1) -> Generation:
+    """Prefill `context` tokens with `run_pass`, then `tokens` decode steps (module doc)."""
+    if context < 1 or tokens < 1:
+        raise AccelsimError(
+            f"--context {context} / --tokens {tokens}: expected a prompt of at least 1 token and at least "
+            "1 token to generate"
+        )
+    prefill = run_pass(0, context)
+    pasts = _sampled(context, tokens)
+    steps = [run_pass(past, 1) for past in pasts]
+
+    def total(figure: Callable[[Result], float]) -> float:
+        return _total(pasts, [figure(s) for s in steps], context, tokens)
+
+    kinds = steps[0].energy_by_tensor_j
+    return Generation(
+        network=name,
+        hardware=prefill.hardware,
+        context=context,
+        tokens=tokens,
+        batch=batch,
+        prefill=prefill,
+        steps=tuple(steps),
+        step_pasts=tuple(pasts),
+        decode_s=total(lambda r: r.latency_s),
+        decode_energy_j=total(lambda r: r.energy_j),
+        decode_by_tensor_j={k: total(lambda r: r.energy_by_tensor_j[k]) for k in kinds},  # noqa: B023
+        decode_dram_j=total(lambda r: r.energy_breakdown_j["dram"]),
+        decode_memory_j=total(lambda r: r.energy_j * r.memory_share),
+    )
+
+
+def longest_context(
+    net: str | Path | Network,
+    hw: str | Path | HwConfig | Accelerator,
+    batch: int = 1,
+    compression: CompressionSpec | str | None = None,
+    params: Mapping[str, float] | None = None,
+) -> int:
+    """The longest context whose KV cache stays on chip while a decoder workload generates
+    on `hw` (`accelsim fit --context`)."""
+    return most_tokens_on_chip(sequence_pass(net, hw, batch, compression, params)[1])
+
+
+def most_tokens_on_chip(run_pass: Pass) -> int:
+    """The most tokens whose KV cache stays on chip in a decode step (0 if not even one's):
+    the largest C for which the step with past = C - 1 keeps every cache on chip. A cache
+    only grows with the context, so the answer is found by bisection (at most MAX_CONTEXT)."""
+
+    def fits(tokens: int) -> bool:
+        return run_pass(tokens - 1, 1).kv_cache_fits_on_chip
+
+    if not fits(1):
+        return 0
+    low, high = 1, 2
+    while high <= MAX_CONTEXT and fits(high):
+        low, high = high, high * 2
+    if high > MAX_CONTEXT:
+        return low
+    while high - low > 1:  # fits(low), not fits(high)
+        mid = (low + high) // 2
+        low, high = (mid, high) if fits(mid) else (low, mid)
+    return low
