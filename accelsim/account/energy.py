@@ -91,7 +91,8 @@ def account(
             totals[key] += value
         for pair, value in memory.items():
             memory_by_kind[pair] += value
-        flash_bytes += traffic.read.get((Level.FLASH, weights), 0.0)
+        layer_flash = traffic.read.get((Level.FLASH, weights), 0.0)
+        flash_bytes += layer_flash
         layer_dram = 0.0
         for kind in TENSOR_KINDS:
             moved = traffic.read.get((dram, kind), 0.0) + traffic.write.get((dram, kind), 0.0)
@@ -114,6 +115,7 @@ def account(
                 energy_j=sum(parts.values()) / batch,
                 energy_breakdown_j={k: v / batch for k, v in parts.items()},
                 dram_bytes=layer_dram / batch,
+                flash_bytes=layer_flash / batch,
                 weight_bytes=layer_plan.stored,
                 weights_pinned=layer_plan.pinned,
                 bypassed=tuple(op.value for op in layer_plan.bypassed),

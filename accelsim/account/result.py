@@ -24,6 +24,7 @@ class LayerResult:
     energy_j: float  # dynamic energy per inference (static is chip-wide, not per layer)
     energy_breakdown_j: dict[str, float]
     dram_bytes: float  # per inference
+    flash_bytes: float  # weights read from flash per inference (0 on a chip without flash)
     weight_bytes: float  # the layer's weights as stored on this chip
     weights_pinned: bool
     bypassed: tuple[str, ...]  # operands streamed between DRAM and the array past the buffer

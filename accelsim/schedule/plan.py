@@ -81,6 +81,7 @@ def schedule(
                 layer_macs,
                 waits,
                 cache_share,
+                batch,
             )
         )
     return Schedule(residency, tuple(plans))
@@ -168,13 +169,15 @@ def _plan_layer(
     stored: float,
     macs: float,
     waits: tuple[str, ...],
-    cache_share: float = 0.0,
+    cache_share: float,
+    batch: int,
 ) -> LayerPlan:
     """`cache_share`: the part of the inputs read from DRAM that is KV cache."""
     pinned = (layer.tied or layer.name) in res.pinned
     weights, acts, kv = TensorKind.WEIGHTS, TensorKind.ACTIVATIONS, TensorKind.KV_CACHE
-    # cold: the pinned weights' first load (a tied layer's are its owner's, loaded there)
-    weights_in = tiling.weight_bytes + (stored if pinned and cold and not layer.tied else 0.0)
+    # cold: the pinned weights' first load, of what this layer reads of them (a pinned table is
+    # filled as its rows are first looked up; a tied output layer loads the whole table)
+    weights_in = tiling.weight_bytes + (weights_read(layer, stored, batch) if pinned and cold else 0.0)
     bypassed = _bypassed(mapping, tiling, chip)
     w_skip, i_skip = (bypassed.get(operand, 0.0) for operand in (Operand.WEIGHTS, Operand.INPUTS))
     # what comes from DRAM is written into the buffer (less what bypasses it: the array reads

@@ -1,0 +1,110 @@
+"""Text generation with a KV cache: the cache's size, decode in closed form where the DRAM
+bounds it, the sampled steps against every step, the longest context that fits (issue 17)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from accelsim import generate, longest_context, simulate, variant
+from accelsim.apps import generate as generation
+from accelsim.hw.enums import Level, TensorKind
+from accelsim.load.chip import load_hw
+from tests.cli_runner import run_main
+
+LAYERS, D = 12, 768
+
+
+def step(hw: object, past: int, batch: int = 1) -> object:
+    return simulate("gpt2", hw, batch=batch, params={"seq": 1, "past": past})
+
+
+@pytest.mark.parametrize(("past", "batch"), [(0, 1), (511, 1), (99, 3)])
+def test_kv_cache_bytes(past: int, batch: int) -> None:
+    # keys and values of every layer for every token so far, at the chip's 8-bit activations
+    result = step("2W_npu", past, batch)
+    assert result.kv_cache_bytes == 2 * LAYERS * (past + 1) * D * 1 * batch
+
+
+def test_decode_where_weights_do_not_fit_is_dram_bound_in_closed_form() -> None:
+    # 2W_npu with a slow DRAM: GPT-2's 124 MB of int8 weights stream every token, and so does
+    # the cache of 1,024 tokens (18.9 MB), which the 4 MiB SRAM cannot keep either
+    chip = variant("2W_npu", {"memory.dram.bandwidth": "4 GB/s"})
+    past = 1023
+    r = step(chip, past)
+    assert not r.weights_fit_on_chip and not r.kv_cache_fits_on_chip
+    # every weight but the position table's 1,022 unread rows (one token reads one row, and
+    # position ids share the token ids' shape: 2 rows), and the whole cache
+    kv = 2 * LAYERS * (past + 1) * D
+    streamed = 124_439_808 - 1022 * D + kv
+    assert r.dram_bytes["weights"] == 124_439_808 - 1022 * D
+    assert 0.8 * kv < r.dram_bytes["kv_cache"] <= kv  # a few layers' caches stay on chip
+    dram = chip.memory(Level.DRAM, TensorKind.WEIGHTS)
+    sram = chip.memory(Level.SRAM, TensorKind.WEIGHTS)
+    latency = streamed / dram.bandwidth_bytes_per_s
+    closed_form = (
+        streamed * (dram.read_j_per_byte + sram.write_j_per_byte + sram.read_j_per_byte)  # via the buffer
+        + sum(layer.macs for layer in r.layers) * chip.mac_j
+        + chip.leakage_w * latency
+    )
+    assert r.latency_s == pytest.approx(latency, rel=0.10)
+    assert r.energy_j == pytest.approx(closed_form, rel=0.10)
+    assert r.dram_share > 0.5  # the DRAM's, then the leakage over the DRAM's time
+
+
+def test_sampled_steps_agree_with_every_step(monkeypatch: pytest.MonkeyPatch) -> None:
+    # 2W_npu keeps up to 207 tokens of cache: the span below crosses that point
+    exact = generate("gpt2", "2W_npu", context=170, tokens=60)
+    assert len(exact.steps) == 60
+    monkeypatch.setattr(generation, "MAX_STEPS", 8)
+    sampled = generate("gpt2", "2W_npu", context=170, tokens=60)
+    assert len(sampled.steps) == 8
+    assert sampled.decode_energy_j == pytest.approx(exact.decode_energy_j, rel=0.01)
+    assert sampled.decode_s == pytest.approx(exact.decode_s, rel=0.01)
+    assert sampled.kv_cache_fits_on_chip == exact.kv_cache_fits_on_chip is False
+
+
+def test_generation_figures() -> None:
+    g = generate("gpt2", "edge_llm_npu", context=64, tokens=8)
+    assert g.time_to_first_token_s == g.prefill.latency_s
+    assert g.prefill.network.startswith("gpt2@") and g.network == "gpt2"
+    assert g.decode_s == pytest.approx(sum(s.latency_s for s in g.steps))
+    assert g.tokens_per_s == pytest.approx(8 / g.decode_s)
+    assert g.energy_per_token_j == pytest.approx(sum(s.energy_j for s in g.steps) / 8)
+    memory = sum(g.decode_by_tensor_j.values())
+    assert memory == pytest.approx(g.decode_memory_j, rel=1e-9)
+    assert g.kv_cache_bytes == 2 * LAYERS * (64 + 8) * D
+    # the longer the context, the more each step reads
+    assert [s.dram_bytes["kv_cache"] for s in g.steps] == sorted(s.dram_bytes["kv_cache"] for s in g.steps)
+
+
+def test_longest_context_is_the_edge_of_fitting() -> None:
+    most = longest_context("gpt2", "2W_npu")
+    assert step("2W_npu", most - 1).kv_cache_fits_on_chip
+    assert not step("2W_npu", most).kv_cache_fits_on_chip
+    # its cache is within the SRAM; twice the SRAM keeps more than twice as many tokens (the
+    # tile reserve is fixed)
+    assert 2 * LAYERS * most * D <= load_hw("2W_npu").onchip_bytes
+    assert longest_context("gpt2", variant("2W_npu", {"memory.sram.capacity": "8 MiB"})) > 2 * most
+
+
+def test_cli_generation_and_its_errors() -> None:
+    outcome = run_main(
+        "run", "--hw", "edge_llm_npu", "--net", "gpt2", "--context", "32", "--tokens", "4", "--json", "-"
+    )
+    assert outcome.returncode == 0, outcome.stderr
+    data = json.loads(outcome.stdout)
+    assert data["generated_tokens"] == 4 and data["kv_cache_bytes"] == 2 * LAYERS * 36 * D
+    assert set(data["energy_per_token_by_tensor_j"]) == {"weights", "activations", "kv_cache"}
+    text = run_main("run", "--hw", "edge_llm_npu", "--net", "gpt2", "--context", "32", "--tokens", "4")
+    assert "time to first token" in text.stdout and "KV cache stays on chip" in text.stdout
+    for args, message in [
+        (("--net", "bert_base", "--context", "8", "--tokens", "2"), "has no parameter 'past'"),
+        (("--net", "gpt2", "--tokens", "2"), "--context and --tokens go together"),
+        (("--net", "gpt2", "--context", "0", "--tokens", "2"), "at least 1 token"),
+    ]:
+        bad = run_main("run", "--hw", "2W_npu", *args)
+        assert bad.returncode == 2 and message in bad.stderr, bad.stderr
+    fit = run_main("fit", "--hw", "2W_npu", "--net", "gpt2", "--context", "--json")
+    assert json.loads(fit.stdout)["longest_context_tokens"] == longest_context("gpt2", "2W_npu")
