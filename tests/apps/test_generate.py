@@ -4,6 +4,7 @@ bounds it, the sampled steps against every step, the longest context that fits (
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -14,6 +15,7 @@ from accelsim.load.chip import load_hw
 from tests.cli_runner import run_main
 
 LAYERS, D = 12, 768
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def step(hw: object, past: int, batch: int = 1) -> object:
@@ -108,3 +110,35 @@ def test_cli_generation_and_its_errors() -> None:
         assert bad.returncode == 2 and message in bad.stderr, bad.stderr
     fit = run_main("fit", "--hw", "2W_npu", "--net", "gpt2", "--context", "--json")
     assert json.loads(fit.stdout)["longest_context_tokens"] == longest_context("gpt2", "2W_npu")
+
+
+def test_readme_transformer_table_is_current() -> None:
+    """The README's table for language models, regenerated."""
+    readme = (ROOT / "README.md").read_text()
+    rows = readme.split("| network | chip | weights (MB) | weights fit | KV cache (MB) |")[1]
+    rows = rows.split("\n\n")[0].splitlines()[2:]
+    assert len(rows) == 7
+    for row in rows:
+        label, chip, weights, fit, kv, kv_fits, time, energy, memory, dram = (
+            c.strip() for c in row.split("|")[1:-1]
+        )
+        net = label.split("`")[1]
+        if net == "gpt2":
+            g = generate(net, chip, context=512, tokens=128)
+            shown = (g.prefill.weight_bytes, g.weights_fit_on_chip, g.memory_share, g.dram_share)
+            assert float(kv) == pytest.approx(g.kv_cache_bytes / 1e6, abs=0.005)
+            assert kv_fits == ("yes" if g.kv_cache_fits_on_chip else "no")
+            seconds, joules = 1 / g.tokens_per_s, g.energy_per_token_j
+        else:
+            r = simulate(net, chip)
+            shown = (r.weight_bytes, r.weights_fit_on_chip, r.memory_share, r.dram_share)
+            assert kv == kv_fits == "-"
+            seconds, joules = r.latency_s, r.energy_j
+        assert float(weights) == pytest.approx(shown[0] / 1e6, abs=0.005)
+        assert fit == ("yes" if shown[1] else "no")
+        assert float(time.split()[0]) == pytest.approx(seconds * 1e3, abs=0.005)
+        assert float(energy.split()[0]) == pytest.approx(joules * 1e3, abs=0.005)
+        assert float(memory.rstrip("%")) == pytest.approx(100 * shown[2], abs=0.05)
+        assert float(dram.rstrip("%")) == pytest.approx(100 * shown[3], abs=0.05)
+    assert "207 tokens on the 2 W\nNPU, 417 on `edge_llm_npu`" in readme
+    assert (longest_context("gpt2", "2W_npu"), longest_context("gpt2", "edge_llm_npu")) == (207, 417)
