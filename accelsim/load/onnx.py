@@ -31,13 +31,20 @@ ACTIVATION_OPS = {
     "HardSwish": "hswish",
     "LeakyRelu": "leaky_relu",
     "Softmax": "softmax",
+    "Gelu": "gelu",
+}
+# Normalizations over the last axis (transformers): ONNX op -> IR op.
+NORM_OPS = {
+    "LayerNormalization": "layernorm",
+    "RMSNormalization": "rmsnorm",
+    "SimplifiedLayerNormalization": "rmsnorm",  # onnxruntime's contrib op
 }
 ELEMENTWISE_OPS = {"Add": "add", "Sub": "sub", "Mul": "mul"}
 # Element-wise math costed generically (one vector op per output element), under its own name.
 GENERIC_OPS = {
     *("Div", "Max", "Min", "Pow", "Mod", "Where", "Equal", "Less", "Greater", "And", "Or", "Not"),
     *("Erf", "Sqrt", "Exp", "Log", "Neg", "Abs", "Reciprocal", "Floor", "Ceil", "Round", "Sign"),
-    *("Sin", "Cos", "Elu", "Selu", "Celu", "Gelu", "Mish", "Softplus", "Softsign"),
+    *("Sin", "Cos", "Elu", "Selu", "Celu", "Mish", "Softplus", "Softsign", "Expand"),
 }
 CONTROL_FLOW_OPS = {"If", "Loop", "Scan"}
 PASS_OPS = {"Dropout", "Identity"}
@@ -289,6 +296,22 @@ class _Importer:
         self._emit(node, index, "gap", [data[0]])
         return None
 
+    def _gather(self, node: Any, index: int, data: list[str], a: dict[str, Any]) -> object:
+        """Rows of a constant table looked up by token ids: an embedding. (A Gather of
+        constants only, as of position ids, costs nothing; a Gather on data is generic.)"""
+        table = self.init.get(node.input[0])
+        if table is None or len(table) != 2 or a.get("axis", 0) != 0 or data != [node.input[1]]:
+            return _UNMODELLED
+        self._emit(node, index, "embedding", data, vocab=table[0], out=table[1])
+        return None
+
+    def _norm(self, node: Any, index: int, data: list[str], a: dict[str, Any]) -> object:
+        rank = len(self.shapes.get(data[0], []))
+        if a.get("axis", -1) not in (-1, rank - 1):
+            return _UNMODELLED  # over more than the last axis
+        self._emit(node, index, NORM_OPS[node.op_type], [data[0]])
+        return None
+
     def _one_to_one(self, node: Any, index: int, data: list[str], a: dict[str, Any]) -> None:
         self._emit(node, index, _ONE_TO_ONE[node.op_type], [data[0]])
 
@@ -371,7 +394,8 @@ class _Importer:
             self.specs[-1] = LayerSpec(last.name, last.op, last.inputs, {**last.attrs, "bias": True})
             self._alias(node, x)
             return
-        self._generic(node, index, [x])
+        # named apart from the two-input op (add_const, mul_const...): one tensor, one vector op
+        self._emit(node, index, "eltwise", [x], fn=f"{op}_const", shape=self._shape(node.output[0]))
 
 
 _UNMODELLED = object()  # a handler's answer when it cannot model the node
@@ -398,6 +422,8 @@ _HANDLERS: dict[str, Callable[[_Importer, Any, int, list[str], dict[str, Any]], 
     "Slice": _Importer._split,
     "Resize": _Importer._resize,
     "Upsample": _Importer._resize,
+    "Gather": _Importer._gather,
+    **dict.fromkeys(NORM_OPS, _Importer._norm),
     **dict.fromkeys(_ONE_TO_ONE, _Importer._one_to_one),
     **dict.fromkeys(ELEMENTWISE_OPS, _Importer._arithmetic),
     **dict.fromkeys(GENERIC_OPS, _Importer._generic_handler),

@@ -349,3 +349,12 @@ def test_shape_arithmetic_of_an_exported_channel_split_folds(tmp_path: Path) -> 
     assert net.layer("join").output_shape == (24, 16, 16)
     assert net.params == (24 * 24 + 24) + (12 * 12 + 12) + (6144 * 10 + 10)
     assert net.macs == 24 * 24 * 256 + 12 * 12 * 256 + 6144 * 10
+
+
+@pytest.mark.parametrize("op", ["Add", "Mul", "Sub"])
+def test_arithmetic_with_a_constant_imports(tmp_path: Path, op: str) -> None:
+    """x (op) constant that is not a linear layer's bias: one vector op per element, named apart
+    from the two-input op (an attribute check once rejected `fn: Mul`, and the import with it)."""
+    path = single_op(tmp_path / "m.onnx", op, [1, 3, 8, 8], inits={"s": np.ones((1, 3, 1, 1), np.float32)})
+    layer = load_net(str(path), strict=True).layers[0]
+    assert (layer.kind, layer.vector_ops) == (f"{op.lower()}_const", 3 * 8 * 8)
