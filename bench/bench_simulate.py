@@ -6,7 +6,8 @@ Targets (issues: the simulator; speed at scale): median in-process simulate() un
 SqueezeNet and under 60 ms for ResNet-50 on 2W_npu; ResNet-50 at batch 256 on an output-
 stationary chip under 40 ms on the first call of a process, memory flat in the batch;
 `accelsim --version` under 0.15 s and `accelsim run --hw 2W_npu.yaml --net squeezenet` under
-0.35 s wall, start-up included (medians of 5).
+0.35 s wall, start-up included (medians of 5). Language models (issue 17, no target yet):
+a GPT-2 decode step and a 512 + 128-token generation.
 """
 
 from __future__ import annotations
@@ -40,6 +41,14 @@ def main() -> None:
             f"simulate({name}, 2W_npu): median {loaded:6.1f} ms with loaded objects, "
             f"{by_name:6.1f} ms by name"
         )
+    from accelsim import generate
+
+    step = median_ms(lambda: simulate("gpt2", hw, params={"seq": 1, "past": 511}), 15)
+    gen = median_ms(lambda: generate("gpt2", hw, context=512, tokens=128), 3)
+    print(
+        f"gpt2 on 2W_npu: a decode step median {step:.1f} ms; generate(512 + 128 tokens, "
+        f"64 steps simulated) median {gen:.0f} ms"
+    )
     for batch in (1, 256):
         runs = [first_call("resnet50", batch) for _ in range(5)]
         ms, mib = statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs)
