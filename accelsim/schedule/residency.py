@@ -18,6 +18,11 @@ Policy (README "Residency"):
    and read by each consumer). Every region, the pinned weights and the kept activations only
    grow with the buffer, so a bigger buffer never pins fewer bytes nor moves more DRAM bytes,
    for the network or for any layer.
+A language model's KV caches (kv_cache layers) live across inferences: they are not in the
+peak, they count with the weights in rule 1, and in rule 2 they share the weights' region in
+one reuse order (a cache first among equals: it is also written every inference); with split
+buffers they live in the activations' buffer, before kept activations. A cache left in DRAM
+is read whole by the layers that use it and gains one row per token.
 The network input comes from DRAM and the network's outputs go to DRAM. Views (flatten,
 dropout, concat, slice) and fused layers alias their inputs' storage and move nothing.
 """
