@@ -22,10 +22,14 @@ from typing import Any
 import numpy as np
 
 from accelsim.account.result import Result
+from accelsim.api import load_hw, simulate
 from accelsim.errors import AccelsimError
 from accelsim.hw.chip import Accelerator
 from accelsim.hw.schema import HwConfig
 from accelsim.ir.network import Network
+from accelsim.load.onnx_model import is_onnx
+from accelsim.load.resources import resolve
+from accelsim.load.workload import workload_params
 from accelsim.transform.compress import CompressionSpec
 
 MAX_STEPS = 64
@@ -125,11 +129,6 @@ def sequence_pass(
 ) -> tuple[str, Pass]:
     """A decoder workload's name and its passes on a chip, (past, seq) -> Result. `net`: a zoo
     name or a workload YAML declaring `seq` and `past`."""
-    from accelsim.api import load_hw, simulate
-    from accelsim.load.onnx_model import is_onnx
-    from accelsim.load.resources import resolve
-    from accelsim.load.workload import workload_params
-
     if isinstance(net, Network) or is_onnx(net):
         raise AccelsimError(
             "--context / --tokens need a workload YAML that declares params seq and past (e.g. gpt2); "

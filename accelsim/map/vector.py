@@ -22,6 +22,14 @@ def weights_read(layer: Layer, stored: float, batch: int) -> float:
     return stored
 
 
+def dram_outputs(layer: Layer, written: float) -> float:
+    """Bytes a layer writes to its output's home, of `written`: a KV cache appends only this
+    step's rows."""
+    if layer.op == "kv_cache":
+        return written * layer.input_elements / layer.output_elements
+    return written
+
+
 def map_vector(layer: Layer, hw: Datapath, batch: int, stored_weights: float) -> ArrayMapping:
     """A vector-unit layer: reads its inputs and writes its output once from SRAM."""
     if layer.engine == Engine.NONE:

@@ -13,7 +13,7 @@ from accelsim.ir.network import INPUT, Layer, Network
 from accelsim.map.array import ArrayMapping
 from accelsim.map.tiling import Tiling, pick_tiling, tile_options
 from accelsim.map.traffic import Traffic
-from accelsim.map.vector import weights_read
+from accelsim.map.vector import dram_outputs, weights_read
 from accelsim.schedule.fusion import Fusion
 from accelsim.schedule.residency import Residency, plan_residency
 from accelsim.sim.engine import Chunk, Job
@@ -67,7 +67,9 @@ def schedule(
     for layer, mapping, tiling, layer_macs in zip(network.layers, mappings, tilings, macs, strict=True):
         spilled = residency.spilled_roots(layer.inputs)
         waits = tuple(dict.fromkeys(r for r in spilled if r != INPUT))
-        from_cache = sum(element_bytes[r] for r in spilled if r in residency.caches)
+        from_cache = (
+            sum(element_bytes[r] for r in spilled if r in residency.caches) if residency.caches else 0
+        )
         cache_share = from_cache / sum(element_bytes[r] for r in spilled) if from_cache else 0.0
         plans.append(
             _plan_layer(
@@ -85,13 +87,6 @@ def schedule(
             )
         )
     return Schedule(residency, tuple(plans))
-
-
-def dram_outputs(layer: Layer, written: float) -> float:
-    """Bytes a layer writes to its output's home: a KV cache appends only this step's rows."""
-    if layer.op == "kv_cache":
-        return written * layer.input_elements / layer.output_elements
-    return written
 
 
 def tile_reserve(
