@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 Shape = tuple[int, ...]
 INPUT = "input"  # the name by which layers refer to the network input
+RECURRENT = ("lstm", "gru")  # ops that run one step after another over a sequence
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,15 @@ class Layer:
         """The layer whose weights this one uses (a language model's output layer reads its
         token embedding), or ''."""
         return str(self.attrs.get("tied", ""))
+
+    @property
+    def weight_rows(self) -> int:
+        """Output rows of its weight matrices (a compressed-row index keeps one pointer each):
+        a recurrent layer's gate rows and projection rows, every direction."""
+        if self.op in RECURRENT:
+            a = self.attrs
+            return int(a["directions"] * (a["gates"] * a["hidden"] + a["proj"]))
+        return self.weight_shape[0]
 
     @property
     def params(self) -> int:

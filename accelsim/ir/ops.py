@@ -27,6 +27,7 @@ class Op:
 
 _CONV = frozenset({"k", "stride", "pad", "dilation", "bias"})
 _POOL = frozenset({"k", "stride", "pad", "ceil_mode"})
+_RECURRENT = frozenset({"hidden", "bidirectional", "sequences", "recurrent_bias"})
 # Activation functions, all costed as vector element-operations per output element.
 ACTIVATIONS = (
     "relu",
@@ -61,6 +62,10 @@ _ALL = (
         True,
     ),
     Op("matmul", rules.matmul, engine=Engine.ARRAY),
+    *(
+        Op(cell, rules.recurrent, _RECURRENT | extra, Engine.ARRAY, True)
+        for cell, extra in (("lstm", {"proj", "peepholes"}), ("gru", set()))
+    ),
     Op("maxpool", rules.pool, _POOL),
     Op("avgpool", rules.pool, _POOL),
     Op("gap", rules.gap),
@@ -122,7 +127,18 @@ ALIASES = {
 }
 
 FLAGS = frozenset(
-    {"bias", "ceil_mode", "last_axis", "keep_width", "mask", "transpose"}
+    {
+        "bias",
+        "ceil_mode",
+        "last_axis",
+        "keep_width",
+        "mask",
+        "transpose",
+        "bidirectional",
+        "sequences",
+        "recurrent_bias",
+        "peepholes",
+    }
 )  # attributes that are true or false
 
 

@@ -209,6 +209,53 @@ def linear(spec: LayerSpec, shapes: Sequence[Shape]) -> Shaped:
     )
 
 
+# Recurrent cells: gates per unit, and vector ops per unit and step for the gate math
+# (LSTM: sigmoid on i, f, o and tanh on g; c = f*c + i*g; h = o * tanh(c): 9; peepholes add a
+# multiply and an add on each of i, f, o: 6 more. GRU: sigmoid on z, r; n = tanh(x_n + r *
+# (R_n h)): 3; h = n + z * (h - n): 3; 8 in all). Bias additions happen in the accumulators.
+GATES = {"lstm": 4, "gru": 3}
+GATE_OPS = {"lstm": 9, "gru": 8}
+PEEPHOLE_OPS = 6
+
+
+def recurrent(spec: LayerSpec, shapes: Sequence[Shape]) -> Shaped:
+    """An LSTM or GRU layer over a sequence (T, features), or one step (features,). Each step
+    and direction multiplies [x_t, h_t-1] by the gate weights (gates x hidden rows) and, with
+    `proj` (LSTMP), the new h by a proj x hidden projection; `out` per direction is proj or
+    hidden. Biases: one per gate row (Keras LSTM, GRU with reset_after false), two with
+    `recurrent_bias` (PyTorch, ONNX, Keras' default GRU); `peepholes` add 3 x hidden diagonal
+    weights. Output (T, directions x out), or the last step's (directions x out,) when
+    `sequences` is false."""
+    shape = _single(spec, shapes)
+    if len(shape) not in (1, 2):
+        raise AccelsimError(
+            f"layer '{spec.name}' ({spec.op}) needs (steps, features) or (features,) as input, got {shape}"
+        )
+    steps, features = (1, shape[0]) if len(shape) == 1 else shape
+    hidden = _positive_int(spec.attrs.get("hidden"), "hidden (units per direction)", spec.name)
+    proj = spec.attrs.get("proj", 0)
+    if not is_int(proj, 0):
+        raise AccelsimError(
+            f"layer '{spec.name}': proj must be an integer >= 0 (0: no projection), got {proj!r}"
+        )
+    peepholes = bool(spec.attrs.get("peepholes", False))  # (a gru's attributes exclude proj and peepholes)
+    gates, out = GATES[spec.op], proj or hidden
+    dirs = 2 if spec.attrs.get("bidirectional") else 1
+    biases = 2 if spec.attrs.get("recurrent_bias", spec.op == "gru") else 1
+    per_step = gates * hidden * (features + out) + proj * hidden  # MACs, one direction
+    ops = (GATE_OPS[spec.op] + (PEEPHOLE_OPS if peepholes else 0)) * hidden
+    sequences = bool(spec.attrs.get("sequences", True))
+    return Shaped(
+        kind=spec.op,
+        output_shape=(steps, dirs * out) if sequences and len(shape) == 2 else (dirs * out,),
+        attrs=dict(steps=steps, hidden=hidden, proj=int(proj), gates=gates, directions=dirs),
+        weight_shape=(dirs, per_step),
+        bias_size=dirs * hidden * (gates * biases + (3 if peepholes else 0)),
+        macs=steps * dirs * per_step,
+        vector_ops=steps * dirs * ops,
+    )
+
+
 def pool(spec: LayerSpec, shapes: Sequence[Shape]) -> Shaped:
     c, h, w = _feature_map(spec, _single(spec, shapes))
     kernel = _pair(spec.attrs.get("k", 2), "kernel k", spec.name)

@@ -7,8 +7,9 @@ from functools import lru_cache
 
 from accelsim.hw.chip import Accelerator, Datapath
 from accelsim.hw.enums import Engine
-from accelsim.ir.network import Layer
+from accelsim.ir.network import RECURRENT, Layer
 from accelsim.map.array import ArrayMapping, map_array
+from accelsim.map.recurrent import map_recurrent
 from accelsim.map.vector import map_vector
 
 
@@ -23,5 +24,7 @@ def map_layer(layer: Layer, hw: Accelerator, batch: int, stored_weights: float |
 @lru_cache(maxsize=16384)
 def _mapped(layer: Layer, datapath: Datapath, batch: int, stored_weights: float) -> ArrayMapping:
     """Cached: a sweep meets the same layer on the same datapath at many buffer sizes."""
+    if layer.op in RECURRENT:
+        return map_recurrent(layer, datapath, batch, stored_weights)
     mapper = map_array if layer.engine == Engine.ARRAY else map_vector
     return mapper(layer, datapath, batch, stored_weights)

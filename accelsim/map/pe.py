@@ -50,6 +50,20 @@ class PeTraffic:
             scale(self.reads), scale(self.writes), scale(self.bus), scale(self.bus_pitches), self.weights_kind
         )
 
+    def merged(self, other: PeTraffic, times: float = 1.0) -> PeTraffic:
+        """This traffic and `times` x `other` (a step repeated); `other` names the weights' kind."""
+
+        def add(mine: Mapping[Operand, float], theirs: Mapping[Operand, float]) -> FrozenMap[Operand, float]:
+            return FrozenMap({k: mine.get(k, 0.0) + theirs.get(k, 0.0) * times for k in {*mine, *theirs}})
+
+        return PeTraffic(
+            add(self.reads, other.reads),
+            add(self.writes, other.writes),
+            add(self.bus, other.bus),
+            add(self.bus_pitches, other.bus_pitches),
+            other.weights_kind,
+        )
+
     def accesses(self) -> float:
         """PE store bytes read and written, every operand."""
         return sum(self.reads.values()) + sum(self.writes.values())

@@ -11,7 +11,7 @@ import numpy as np
 
 from accelsim.hw.chip import Accelerator
 from accelsim.hw.enums import Engine
-from accelsim.ir.network import Layer
+from accelsim.ir.network import RECURRENT, Layer
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +72,9 @@ def tile_options(
     output, so each output is written to DRAM once (at activation precision; the partial sums
     in the working set at accumulator precision). Input tiles carry their halo rows."""
     outputs = outputs_to_dram
+    if layer.op in RECURRENT:
+        buffers = hw.config.memory.tile_buffers
+        return recurrent_options(layer, buffers, weights_from_dram, input_from_dram, outputs)
     if layer.engine != Engine.ARRAY or not (weights_from_dram or input_from_dram or outputs):
         total = weights_from_dram + input_from_dram + outputs
         return ((0.0, total, Tiling(weights_from_dram, input_from_dram, outputs, 1)),)
@@ -194,3 +197,26 @@ def pick_tiling(options: TileOptions, space: float) -> Tiling:
             break
         best = tiling
     return best
+
+
+def recurrent_options(
+    layer: Layer, buffers: int, weights: float, inputs: float, outputs: float
+) -> TileOptions:
+    """The DRAM choices of a recurrent layer whose weights (`weights` bytes), inputs or
+    outputs live in DRAM, as (working set, DRAM bytes, tiling), working set rising: fetch the
+    weights row block by row block every step, or keep one direction's weights on chip across
+    the steps and fetch them once. Each direction reads the input sequence once; the outputs
+    are written once; a step's input and output are double-buffered."""
+    a = layer.attrs
+    steps, directions = a["steps"], a["directions"]
+    io = buffers * (inputs + outputs) / steps
+    read_inputs = inputs * directions
+    if not weights:
+        return ((io, read_inputs + outputs, Tiling(0.0, read_inputs, outputs, steps)),)
+    row_block = weights / directions / (a["gates"] * a["hidden"])
+    streamed = Tiling(weights * steps, read_inputs, outputs, steps)
+    options = [(buffers * row_block + io, weights * steps + read_inputs + outputs, streamed)]
+    if steps > 1:
+        kept = Tiling(weights, read_inputs, outputs, steps)
+        options.append((weights / directions + io, weights + read_inputs + outputs, kept))
+    return tuple(options)

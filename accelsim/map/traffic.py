@@ -32,6 +32,13 @@ class Traffic:
                 writes[level, kind] = writes.get((level, kind), 0.0) + write
         return Traffic(FrozenMap(reads), FrozenMap(writes))
 
+    def merged(self, other: Traffic, times: float = 1.0) -> Traffic:
+        """This traffic and `times` x `other` (a step repeated)."""
+        return self.moving(
+            *((level, kind, amount * times, 0.0) for (level, kind), amount in other.read.items()),
+            *((level, kind, 0.0, amount * times) for (level, kind), amount in other.write.items()),
+        )
+
     def scaled(self, level: Level, factor: float) -> Traffic:
         """Every amount at `level` times `factor`."""
 

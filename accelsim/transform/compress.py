@@ -225,9 +225,9 @@ def layer_size(
         entries = nonzeros * (1 + padding_per_nonzero(density, spec.index_bits))
         index_bits_total = entries * spec.index_bits
     elif spec.index == "csr":
-        fan_in = weights // layer.weight_shape[0]
+        fan_in = weights // layer.weight_rows
         entries = nonzeros
-        index_bits_total = nonzeros * math.ceil(math.log2(max(2, fan_in))) + (layer.weight_shape[0] + 1) * 32
+        index_bits_total = nonzeros * math.ceil(math.log2(max(2, fan_in))) + (layer.weight_rows + 1) * 32
     else:  # bitmap
         entries, index_bits_total = nonzeros, float(weights)
     weight_stream, index_stream = entries * bits, index_bits_total

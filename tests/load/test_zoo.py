@@ -25,6 +25,8 @@ PUBLISHED_KEY = {
     "gpt2": "gpt2",
     "vit_b16": "vit_b16",
     "mobilebert": "mobilebert",
+    "kws_lstm": "kws_lstm",
+    "kws_crnn": "kws_crnn",
 }
 
 # Where the source disagrees with published.yaml, our own fixture, with the reason.

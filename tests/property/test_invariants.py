@@ -82,6 +82,28 @@ def decoders(draw: Any) -> Any:
     return build_network("decoder", (seq,), specs)
 
 
+@st.composite
+def recurrents(draw: Any) -> Any:
+    """A small speech model: one or two recurrent layers (LSTM, LSTMP or GRU, one or two
+    directions) over a sequence of frames, then a classifier."""
+    steps, features = draw(st.integers(1, 60)), draw(st.integers(1, 40))
+    specs, x = [], "input"
+    for i in range(draw(st.integers(1, 2))):
+        cell = draw(st.sampled_from(["lstm", "gru"]))
+        attrs: dict[str, Any] = {
+            "hidden": draw(st.integers(1, 96)),
+            "bidirectional": draw(st.booleans()),
+            "recurrent_bias": draw(st.booleans()),
+        }
+        if cell == "lstm":
+            attrs["proj"] = draw(st.sampled_from([0, 8, 32]))
+            attrs["peepholes"] = draw(st.booleans())
+        specs.append(LayerSpec(f"rnn{i}", cell, (x,), attrs))
+        x = f"rnn{i}"
+    specs.append(LayerSpec("head", "linear", (x,), {"out": draw(st.integers(1, 12)), "last_axis": True}))
+    return build_network("speech", (steps, features), specs)
+
+
 def chip(**changes: Any) -> Any:
     data = {**BASE, "compute": {**BASE["compute"]}, "memory": {**BASE["memory"]}}
     data["memory"]["sram"] = {**BASE["memory"]["sram"]}
@@ -119,7 +141,7 @@ def dram_total(result: Any) -> float:
 
 
 @SETTINGS
-@given(st.one_of(networks(), decoders()), chips, modes)
+@given(st.one_of(networks(), decoders(), recurrents()), chips, modes)
 def test_components_sum_and_determinism(net: Any, params: dict, mode: str) -> None:
     hw = chip(**params)
     result = simulate(net, hw, mode=mode)
@@ -142,7 +164,7 @@ def test_dram_traffic_at_least_compulsory(net: Any, params: dict) -> None:
 
 
 @SETTINGS
-@given(st.one_of(networks(), decoders()), chips, modes)
+@given(st.one_of(networks(), decoders(), recurrents()), chips, modes)
 def test_bigger_sram_never_increases_dram_traffic(net: Any, params: dict, mode: str) -> None:
     small = simulate(net, chip(**params), mode=mode)
     big = simulate(net, chip(**{**params, "sram": params["sram"] * 2}), mode=mode)
@@ -155,7 +177,7 @@ def test_bigger_sram_never_increases_dram_traffic(net: Any, params: dict, mode: 
 
 
 @SETTINGS
-@given(st.one_of(networks(), decoders()), chips, modes)
+@given(st.one_of(networks(), decoders(), recurrents()), chips, modes)
 def test_more_bandwidth_never_increases_latency(net: Any, params: dict, mode: str) -> None:
     slow = simulate(net, chip(**params), mode=mode)
     fast = simulate(net, chip(**{**params, "bandwidth": params["bandwidth"] * 2}), mode=mode)
