@@ -3,11 +3,14 @@ published keyword spotters, and the weights read once per step unless they stay 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from accelsim import AccelsimError, LayerSpec, build_network, load_net, simulate, variant
 from accelsim.hw.enums import Level, TensorKind
 
+ROOT = Path(__file__).resolve().parents[2]
 FRAMES = 49  # 1 s of audio in 40 ms windows every 20 ms
 
 
@@ -119,3 +122,20 @@ def test_a_recurrent_model_that_does_not_fit_is_dram_bound_in_closed_form() -> N
     # the DRAM's energy and the leakage over the DRAM's time are nearly all of it
     parts = r.energy_breakdown_j
     assert parts["dram"] + parts["static"] > 0.9 * r.energy_j
+
+
+def test_readme_speech_table_is_current() -> None:
+    """The README's keyword-spotter table, regenerated."""
+    readme = (ROOT / "README.md").read_text()
+    rows = readme.split("| network | chip | weights (KB) | weights fit | off chip (MB) |")[1]
+    rows = rows.split("\n\n")[0].splitlines()[2:]
+    assert len(rows) == 9
+    for row in rows:
+        label, chip, weights, fit, off_chip, time, energy, memory = (c.strip() for c in row.split("|")[1:-1])
+        r = simulate(label.strip("`"), chip)
+        assert float(weights) == pytest.approx(r.weight_bytes / 1e3, abs=0.05)
+        assert fit == ("yes" if r.weights_fit_on_chip else "no")
+        assert float(off_chip) == pytest.approx((sum(r.dram_bytes.values()) + r.flash_bytes) / 1e6, abs=0.005)
+        assert float(time.split()[0]) == pytest.approx(r.latency_s * 1e3, abs=0.005)
+        assert float(energy.split()[0]) == pytest.approx(r.energy_j * 1e6, abs=0.05)
+        assert float(memory.rstrip("%")) == pytest.approx(100 * r.memory_share, abs=0.05)
