@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from accelsim.errors import AccelsimError, closest
+from accelsim.errors import AccelsimError
 from accelsim.present import console as show
 
 COMMAND_ORDER = ("run", "info", "nets", "hw", "compare", "sweep", "compress", "fit", "trend")
@@ -372,57 +372,57 @@ def train_scale_command(
         show.train_scale(results)
 
 
-def _split_lists(tokens: list[str], flags: dict[str, str]) -> dict[str, list[str]]:
-    """`--hw a b c --net x y` (and repeated flags) into lists per flag."""
-    found: dict[str, list[str]] = {name: [] for name in flags.values()}
-    current = None
-    for token in tokens:
-        if token.startswith("--"):
-            if token not in flags:
-                raise AccelsimError(f"compare: unknown option '{token}'{closest(token, flags)}")
-            current = flags[token]
-        elif current is None:
-            raise AccelsimError(f"compare: '{token}' must follow --hw or --net")
-        else:
-            found[current].append(token)
-    return found
+def _listed(values: list[str]) -> list[str]:
+    """Repeated options and comma-separated values, in order: --hw a,b --hw c -> [a, b, c]."""
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
 
 
-@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
-def compare(ctx: typer.Context) -> None:
-    """Every chip on every network: accelsim compare --hw A B --net X Y [--json] [--mode M] [--batch N].
-
-    One table per metric (fits on chip, latency, energy, power, memory share, DRAM share),
-    networks down, chips across, the best chip of each row marked."""
+@app.command()
+def compare(
+    hw: Annotated[
+        list[str],
+        typer.Option(
+            "--hw",
+            help="Chips: bundled names or YAML files, comma-separated or repeated; 'all' (every bundled "
+            "chip) or a folder (every chip YAML in it).",
+        ),
+    ],
+    net: Annotated[
+        list[str],
+        typer.Option("--net", "-n", help="Networks: zoo names, workload YAMLs or ONNX files (as --hw)."),
+    ],
+    mode: Annotated[
+        str, typer.Option("--mode", help="steady (per inference in a stream) or cold.")
+    ] = "steady",
+    batch: Annotated[int, typer.Option("--batch", min=1, help="Inferences per batch.")] = 1,
+    report: Annotated[str | None, typer.Option("--report", help="HTML report (or .png/.svg/.pdf).")] = None,
+    json_out: JsonFlag = False,
+    stray: Annotated[list[str] | None, typer.Argument(hidden=True)] = None,
+) -> None:
+    """Every chip on every network: one table per metric (fits on chip, latency, energy, its
+    dynamic and static parts, power, memory share, DRAM share), networks down, chips across,
+    the best chip of each row marked; notes when the chips are not like for like."""
     from accelsim.account.result import summary
-    from accelsim.apps.compare import compare_results
+    from accelsim.apps.compare import compare_chips, compare_results, fairness_notes
 
-    args = list(ctx.args)
-    json_out = "--json" in args
-    options = _split_lists(
-        [a for a in args if a != "--json"],
-        {"--hw": "hw", "--net": "net", "--mode": "mode", "--batch": "batch", "--report": "report"},
-    )
-    if not options["hw"] or not options["net"]:
-        raise AccelsimError("compare: give at least one chip (--hw A B ...) and one network (--net X Y ...)")
-    if len(options["mode"]) > 1 or len(options["batch"]) > 1 or len(options["report"]) > 1:
-        raise AccelsimError("compare: --mode, --batch and --report take one value")
-    batch = options["batch"][0] if options["batch"] else "1"
-    if not batch.isdigit() or int(batch) < 1:
-        raise AccelsimError(f"compare: --batch must be a positive integer, got '{batch}'")
-    results = compare_results(
-        options["hw"], options["net"], mode=(options["mode"] or ["steady"])[0], batch=int(batch)
-    )
-    if options["report"]:
+    if stray:
+        raise AccelsimError(
+            f"compare: '{stray[0]}' follows no option; list chips and networks with commas or repeated "
+            "options, e.g. --hw 2W_npu,eyeriss --net squeezenet --net alexnet"
+        )
+    chips = compare_chips(_listed(hw))
+    results = compare_results(chips, _listed(net), mode=mode, batch=batch)
+    notes = fairness_notes(chips)
+    if report:
         from accelsim.present.report import compare_report
 
-        compare_report(results, options["report"][0])
-        show.console.print(f"report written to {options['report'][0]}")
+        compare_report(results, report, notes)
+        show.console.print(f"report written to {report}")
     rows = [summary(r) for r in results]
     if json_out:
-        show.print_json(rows)
+        show.print_json({"rows": rows, "notes": notes})
     else:
-        show.comparison(rows)
+        show.comparison(rows, notes)
 
 
 @app.command(

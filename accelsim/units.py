@@ -80,26 +80,36 @@ def parse(value: object, kind: Kind) -> float:
     raise ValueError(f"expected a {kind.name} like '{kind.example}', got '{value}' (unknown unit '{unit}')")
 
 
-def format_si(value: float, kind: Kind) -> str:
-    """A readable string that parses back to (about) the same value."""
+def si_unit(value: float, kind: Kind) -> tuple[float, str]:
+    """The scale and unit `value` reads best in: (2**20, 'MiB') for 3e6 bytes, (1e-6, 'uJ') for
+    4e-5 J. Prefixes are ASCII ('u', never 'µ'), everywhere accelsim prints."""
     if kind is BYTES:
         for unit, scale in (("GiB", 2.0**30), ("MiB", 2.0**20), ("KiB", 2.0**10)):
             if abs(value) >= scale:
-                return f"{value / scale:.4g} {unit}"
-        return f"{value:.4g} B"
+                return scale, unit
+        return 1.0, "B"
     if kind in (ENERGY, ENERGY_PER_BYTE):
         base = "J" if kind is ENERGY else "J/B"
         for prefix, scale in (("", 1.0), ("m", 1e-3), ("u", 1e-6), ("n", 1e-9), ("p", 1e-12)):
             if abs(value) >= scale:
-                return f"{value / scale:.4g} {prefix}{base}"
-        return f"{value / 1e-15:.4g} f{base}"
+                return scale, prefix + base
+        return 1e-15, "f" + base
     unit = kind.unit
-    prefixes = {(p, v) for p, v in (*_DECIMAL.items(), *_SMALL.items()) if p + unit in kind.units}
-    # u and µ tie at 1e-6: ASCII 'u', whatever the set's order
-    for prefix, scale in sorted(prefixes, key=lambda item: (-item[1], item[0] == "µ")):
+    prefixes = {
+        (p, v) for p, v in (*_DECIMAL.items(), *_SMALL.items()) if p + unit in kind.units and p != "µ"
+    }
+    for prefix, scale in sorted(prefixes, key=lambda item: -item[1]):
         if abs(value) >= scale:
-            return f"{value / scale:.4g} {prefix}{unit}"
-    return f"{value:.4g} {unit}"
+            return scale, prefix + unit
+    return 1.0, unit
+
+
+def format_si(value: float, kind: Kind) -> str:
+    """A readable string that parses back to (about) the same value (zero in the plain unit)."""
+    if value == 0:
+        return f"0 {kind.unit}"
+    scale, unit = si_unit(value, kind)
+    return f"{value / scale:.4g} {unit}"
 
 
 def parse_cli(text: str, kind: Kind, flag: str) -> float:

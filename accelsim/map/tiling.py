@@ -204,19 +204,20 @@ def recurrent_options(
 ) -> TileOptions:
     """The DRAM choices of a recurrent layer whose weights (`weights` bytes), inputs or
     outputs live in DRAM, as (working set, DRAM bytes, tiling), working set rising: fetch the
-    weights row block by row block every step, or keep one direction's weights on chip across
-    the steps and fetch them once. Each direction reads the input sequence once; the outputs
-    are written once; a step's input and output are double-buffered."""
+    weights row block by row block every step (double-buffered), or keep one direction's
+    weights on chip across the steps and fetch them once. Each direction reads the input
+    sequence once; the outputs are written once. The working sets are the weights' alone: a
+    step's input and output (one frame, one state) are too small to change a choice, and
+    leaving them out keeps the choice the same whether the layer's activations stream or not."""
     a = layer.attrs
     steps, directions = a["steps"], a["directions"]
-    io = buffers * (inputs + outputs) / steps
     read_inputs = inputs * directions
     if not weights:
-        return ((io, read_inputs + outputs, Tiling(0.0, read_inputs, outputs, steps)),)
+        return ((0.0, read_inputs + outputs, Tiling(0.0, read_inputs, outputs, steps)),)
     row_block = weights / directions / (a["gates"] * a["hidden"])
     streamed = Tiling(weights * steps, read_inputs, outputs, steps)
-    options = [(buffers * row_block + io, weights * steps + read_inputs + outputs, streamed)]
+    options = [(buffers * row_block, weights * steps + read_inputs + outputs, streamed)]
     if steps > 1:
         kept = Tiling(weights, read_inputs, outputs, steps)
-        options.append((weights / directions + io, weights + read_inputs + outputs, kept))
+        options.append((weights / directions, weights + read_inputs + outputs, kept))
     return tuple(options)

@@ -43,6 +43,8 @@ COMPARE_METRICS: tuple[tuple[str, str, units.Kind | None, bool | None], ...] = (
     ("weights_fit_on_chip", "weights fit on chip", None, None),
     ("latency_s", "latency", TIME, True),
     ("energy_j", "energy per inference", ENERGY, True),
+    ("energy_dynamic_j", "dynamic energy per inference (switching: MACs, memories, wires)", ENERGY, True),
+    ("energy_static_j", "static energy per inference (leakage over the latency)", ENERGY, None),
     ("power_w", "average power", POWER, True),
     ("memory_share", "memory share", None, True),
     ("dram_share", "DRAM share", None, True),
@@ -345,8 +347,9 @@ def sram_needed(answer: SramAnswer) -> None:
     )
 
 
-def comparison(rows: Sequence[dict[str, Any]]) -> None:
-    """One table per metric: networks down, chips across, the best of each row marked."""
+def comparison(rows: Sequence[dict[str, Any]], notes: Sequence[str] = ()) -> None:
+    """One table per metric: networks down, chips across, the best of each row marked; then
+    the notes on what makes the chips not like for like."""
     chip_names = list(dict.fromkeys(r["hardware"] for r in rows))
     nets = list(dict.fromkeys(r["network"] for r in rows))
     cell = {(r["network"], r["hardware"]): r for r in rows}
@@ -372,6 +375,8 @@ def comparison(rows: Sequence[dict[str, Any]]) -> None:
                 )
             table.add_row(net, *shown)
         console.print(table)
+    for note in notes:
+        console.print(f"[yellow]note:[/] {note}")
 
 
 def sweep_front(path: Path, frame: Any, front: Any, area: bool) -> None:

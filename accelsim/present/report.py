@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import plotly.graph_objects as go
 
+from accelsim import units
 from accelsim.account.result import Result
 from accelsim.errors import AccelsimError
 from accelsim.present.files import write_output
@@ -200,19 +201,44 @@ def run_header(result: Result) -> str:
 # ---------------------------------------------------------------------------- compare and sweep
 
 
+def in_units(values: Sequence[float], kind: units.Kind) -> tuple[list[float], str]:
+    """`values` in the unit their largest reads best in (uJ, ms, MiB...), and that unit."""
+    scale, unit = units.si_unit(max((abs(v) for v in values), default=0.0), kind)
+    return [v / scale for v in values], unit
+
+
 def compare_figures(results: Sequence[Result]) -> list[go.Figure]:
     chips = list(dict.fromkeys(r.hardware for r in results))
     nets = list(dict.fromkeys(r.network for r in results))
     by = {(r.hardware, r.network): r for r in results}
-    bars = go.Figure()
-    for chip in chips:
-        bars.add_bar(x=nets, y=[by[chip, n].energy_j for n in nets], name=chip)
-    bars.update_layout(barmode="group", title="Energy per inference (J)", yaxis={"title": "J"})
+    parts: dict[str, Callable[[Result], float]] = {
+        "Energy per inference": lambda r: r.energy_j,
+        "Dynamic energy per inference (MACs, memories, wires)": lambda r: (
+            r.energy_j - r.energy_breakdown_j["static"]
+        ),
+        "Static energy per inference (leakage over the latency)": lambda r: r.energy_breakdown_j["static"],
+    }
+    figures = []
+    for title, value in parts.items():
+        shown, unit = in_units([value(by[chip, n]) for chip in chips for n in nets], units.ENERGY)
+        bars = go.Figure()
+        for i, chip in enumerate(chips):
+            bars.add_bar(x=nets, y=shown[i * len(nets) : (i + 1) * len(nets)], name=chip)
+        bars.update_layout(
+            barmode="group",
+            title=title,
+            xaxis={"title": "network"},
+            yaxis={"title": f"energy per inference ({unit})"},
+        )
+        figures.append(bars)
+    latency, time_unit = in_units([by[c, n].latency_s for c in chips for n in nets], units.TIME)
+    energy, energy_unit = in_units([by[c, n].energy_j for c in chips for n in nets], units.ENERGY)
     scatter = go.Figure()
-    for chip in chips:
+    for i, chip in enumerate(chips):
+        span = slice(i * len(nets), (i + 1) * len(nets))
         scatter.add_scatter(
-            x=[by[chip, n].latency_s for n in nets],
-            y=[by[chip, n].energy_j for n in nets],
+            x=latency[span],
+            y=energy[span],
             mode="markers+text",
             text=nets,
             textposition="top center",
@@ -220,8 +246,8 @@ def compare_figures(results: Sequence[Result]) -> list[go.Figure]:
         )
     scatter.update_layout(
         title="Latency vs energy per inference",
-        xaxis={"title": "latency (s)", "type": "log"},
-        yaxis={"title": "energy (J)", "type": "log"},
+        xaxis={"title": f"latency ({time_unit})", "type": "log"},
+        yaxis={"title": f"energy per inference ({energy_unit})", "type": "log"},
     )
     matrix = go.Figure(
         go.Heatmap(
@@ -236,8 +262,10 @@ def compare_figures(results: Sequence[Result]) -> list[go.Figure]:
             texttemplate="%{text}",
         )
     )
-    matrix.update_layout(title="Do the weights fit on chip?")
-    return [bars, scatter, matrix]
+    matrix.update_layout(
+        title="Do the weights fit on chip?", xaxis={"title": "chip"}, yaxis={"title": "network"}
+    )
+    return [*figures, scatter, matrix]
 
 
 def sweep_figures(frame: Any, front: Any) -> list[go.Figure]:
@@ -370,8 +398,11 @@ def run_report(result: Result, path: str | Path) -> None:
     write_report(run_figures(result), path, run_header(result), f"{result.network} on {result.hardware}")
 
 
-def compare_report(results: Sequence[Result], path: str | Path) -> None:
-    write_report(compare_figures(results), path, "<h1>accelsim compare</h1>", "accelsim compare")
+def compare_report(results: Sequence[Result], path: str | Path, notes: Sequence[str] = ()) -> None:
+    """The comparison's figures, headed by the notes on what makes the chips not like for like."""
+    listed = "".join(f"<li>{html.escape(note)}</li>" for note in notes)
+    header = "<h1>accelsim compare</h1>" + (f"<p>Notes:</p><ul>{listed}</ul>" if notes else "")
+    write_report(compare_figures(results), path, header, "accelsim compare")
 
 
 def sweep_report(frame: Any, front: Any, path: str | Path) -> None:

@@ -16,9 +16,11 @@ import pytest
 
 from accelsim import AccelsimError
 from accelsim.account.result import SUMMARY_FIELDS
-from accelsim.apps.compare import compare
+from accelsim.apps.compare import compare, compare_chips, fairness_notes
 from accelsim.apps.sweep import SweepSpec, load_sweep, pareto_front, points, read_results, run_sweep
 from tests.cli_runner import run_main
+
+ROOT = Path(__file__).resolve().parents[2]
 
 SPEC = """\
 base: 2W_npu
@@ -46,12 +48,14 @@ def test_compare_api_and_cli() -> None:
     assert isinstance(frame, pd.DataFrame) and len(frame) == 4
     fits = frame.set_index(["hardware", "network"])["weights_fit_on_chip"]
     assert fits["big_sram", "alexnet"] and not fits["2W_npu", "alexnet"]
-    out = run_main("compare", "--hw", "2W_npu.yaml", "edge_tpu_like", "--net", "squeezenet", "alexnet")
+    out = run_main("compare", "--hw", "2W_npu.yaml,edge_tpu_like", "--net", "squeezenet", "-n", "alexnet")
     assert out.returncode == 0, out.stderr
     for title in (
         "weights fit on chip",
         "latency",
         "energy per inference",
+        "dynamic energy per inference",
+        "static energy per inference",
         "average power",
         "memory share",
         "DRAM share",
@@ -59,9 +63,31 @@ def test_compare_api_and_cli() -> None:
         assert title in out.stdout
     assert "*" in out.stdout  # the best chip of each row is marked
     data = json.loads(run_main("compare", "--hw", "2W_npu", "--net", "squeezenet", "--json").stdout)
-    assert data[0]["network"] == "squeezenet" and "energy_dram_j" in data[0]
+    row = data["rows"][0]
+    assert row["network"] == "squeezenet" and "energy_dram_j" in row
+    assert row["energy_dynamic_j"] + row["energy_static_j"] == pytest.approx(row["energy_j"])
+    assert data["notes"] == []  # one chip: nothing to qualify
+    stray = run_main("compare", "--hw", "2W_npu", "big_sram", "--net", "squeezenet")
+    assert stray.returncode == 2 and "'big_sram' follows no option" in stray.stderr
     bad = run_main("compare", "--hw", "2W_npu", "--net", "squeezenett")
     assert bad.returncode == 2 and "did you mean 'squeezenet'" in bad.stderr
+
+
+def test_compare_every_bundled_chip_or_a_folder_with_fairness_notes(tmp_path: Path) -> None:
+
+    every = compare_chips(["all"])
+    assert [c.name for c in every] == [c.name for c in compare_chips([str(ROOT / "hw_configs")])]
+    assert {"2W_npu", "eyeriss", "mcu_npu", "edge_llm_npu"} <= {c.name for c in every}
+    notes = fairness_notes(compare_chips(["2W_npu", "eyeriss"]))
+    assert any("precision differs" in n and "eyeriss int16/int16" in n for n in notes)
+    assert any("technology node differs" in n and "eyeriss 65 nm" in n for n in notes)
+    assert any(n.startswith("eyeriss has no static power configured") for n in notes)
+    assert fairness_notes(compare_chips(["2W_npu", "2W_npu"])) == []  # the same chip once
+    frame = compare(["2W_npu", "eyeriss"], ["squeezenet"])
+    assert frame.attrs["notes"] == notes
+    (tmp_path / "notes.txt").write_text("not a chip")
+    with pytest.raises(AccelsimError, match="no chip YAML files"):
+        compare_chips([str(tmp_path)])
 
 
 def test_axes_and_sampling(tmp_path: Path) -> None:

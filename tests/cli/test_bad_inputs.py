@@ -560,9 +560,9 @@ CASES = [
     Case(
         "flag-compare-batch",
         ("compare", "--hw", "2W_npu", "--net", "squeezenet", "--batch", "x"),
-        r"--batch must be a positive integer, got 'x'",
+        r"Invalid value for '--batch'",
     ),
-    Case("flag-compare-no-net", ("compare", "--hw", "2W_npu"), r"give at least one chip .* and one network"),
+    Case("flag-compare-no-net", ("compare", "--hw", "2W_npu"), r"Missing option '--net'"),
     Case(
         "flag-fit-hw", ("fit", "--hw", "2W_npux", "--net", "squeezenet"), r"unknown hardware config '2W_npux'"
     ),

@@ -8,12 +8,13 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from accelsim import AccelsimError, simulate
+from accelsim import AccelsimError, simulate, units
 from accelsim.apps.sweep import load_sweep, pareto_front, read_results, run_sweep
 from accelsim.present.report import (
     compare_figures,
@@ -80,8 +81,19 @@ def test_roofline_and_weight_fit(result) -> None:
 
 def test_compare_and_sweep_figures(tmp_path: Path) -> None:
     results = [simulate(n, hw) for hw in ("2W_npu", "big_sram") for n in ("squeezenet", "alexnet")]
-    bars, scatter, matrix = compare_figures(results)
+    bars, dynamic, static, scatter, matrix = compare_figures(results)
     assert [t.name for t in bars.data] == ["2W_npu", "big_sram"]
+    # energies in the unit the largest reads best in, named on the axis
+    assert bars.layout.yaxis.title.text == "energy per inference (mJ)"
+    assert bars.data[0].y[0] == pytest.approx(results[0].energy_j * 1e3)
+
+    def joules(fig: Any) -> list[float]:  # each figure in its own unit, named in its axis title
+        unit = fig.layout.yaxis.title.text.split("(")[1].rstrip(")")
+        return [units.parse(f"{v} {unit}", units.ENERGY) for trace in fig.data for v in trace.y]
+
+    both = [a + b for a, b in zip(joules(dynamic), joules(static), strict=True)]
+    assert both == pytest.approx(joules(bars))
+    assert scatter.layout.xaxis.title.text.startswith("latency (")
     assert matrix.data[0].z == ((1, 1), (0, 1)) or [list(r) for r in matrix.data[0].z] == [[1, 1], [0, 1]]
     spec = tmp_path / "s.yaml"
     spec.write_text(
