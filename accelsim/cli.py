@@ -66,6 +66,17 @@ ParamOption = Annotated[
     list[str] | None,
     typer.Option("--param", help="Set a workload parameter, e.g. --param sr=0.5 (repeatable)."),
 ]
+ReportOption = Annotated[
+    str | None, typer.Option("--report", help="Write a report: .html, or .png/.svg/.pdf of its first figure.")
+]
+PlotlyJsOption = Annotated[
+    str,
+    typer.Option(
+        "--plotlyjs",
+        help="An HTML report's plotly.js: inline (works offline, ~4.7 MB), cdn, or directory "
+        "(plotly.min.js beside the report).",
+    ),
+]
 SrOption = Annotated[float | None, typer.Option("--sr", help="SqueezeNet squeeze ratio (= --param sr=...).")]
 Pct3x3Option = Annotated[
     float | None,
@@ -300,7 +311,8 @@ def trend_command(
     trends: Annotated[
         str, typer.Option("--trends", help="Bundled trends name or a trends YAML file.")
     ] = "default",
-    report: Annotated[str | None, typer.Option("--report", help="HTML report (or .png/.svg).")] = None,
+    report: ReportOption = None,
+    plotlyjs: PlotlyJsOption = "inline",
     json_out: JsonFlag = False,
 ) -> None:
     """Will memory dominate? Each network's energy and memory share, year by year, on this chip
@@ -312,7 +324,7 @@ def trend_command(
     if report:
         from accelsim.present.report import trend_report
 
-        trend_report(result, report)
+        trend_report(result, report, plotlyjs)
         show.console.print(f"report written to {report}")
     if json_out:
         show.print_json(result.to_dict())
@@ -352,7 +364,8 @@ def train_scale_command(
     overlap: Annotated[
         bool, typer.Option("--overlap", help="Send each layer's gradients during the backward pass.")
     ] = False,
-    report: Annotated[str | None, typer.Option("--report", help="HTML report (or .png/.svg).")] = None,
+    report: ReportOption = None,
+    plotlyjs: PlotlyJsOption = "inline",
     json_out: JsonFlag = False,
 ) -> None:
     """Do small DNNs train faster on clusters? Data-parallel training time per iteration, split
@@ -364,7 +377,7 @@ def train_scale_command(
     if report:
         from accelsim.present.report import train_scale_report
 
-        train_scale_report(results, report)
+        train_scale_report(results, report, plotlyjs)
         show.console.print(f"report written to {report}")
     if json_out:
         show.print_json([r.to_dict() for r in results])
@@ -395,7 +408,8 @@ def compare(
         str, typer.Option("--mode", help="steady (per inference in a stream) or cold.")
     ] = "steady",
     batch: Annotated[int, typer.Option("--batch", min=1, help="Inferences per batch.")] = 1,
-    report: Annotated[str | None, typer.Option("--report", help="HTML report (or .png/.svg/.pdf).")] = None,
+    report: ReportOption = None,
+    plotlyjs: PlotlyJsOption = "inline",
     json_out: JsonFlag = False,
     stray: Annotated[list[str] | None, typer.Argument(hidden=True)] = None,
 ) -> None:
@@ -416,7 +430,7 @@ def compare(
     if report:
         from accelsim.present.report import compare_report
 
-        compare_report(results, report, notes)
+        compare_report(results, report, notes, plotlyjs)
         show.console.print(f"report written to {report}")
     rows = [summary(r) for r in results]
     if json_out:
@@ -450,13 +464,16 @@ def sweep(
     parquet: Annotated[
         str | None, typer.Option("--parquet", help="show: export every row as Parquet.")
     ] = None,
-    report: Annotated[str | None, typer.Option("--report", help="show: write an HTML report.")] = None,
+    report: Annotated[
+        str | None, typer.Option("--report", help="show: write a report (.html, or .png/.svg/.pdf).")
+    ] = None,
+    plotlyjs: PlotlyJsOption = "inline",
     json_out: JsonFlag = False,
 ) -> None:
     if target == "show":
         if db is None:
             raise AccelsimError("sweep show: give the results database, e.g. accelsim sweep show results.db")
-        _sweep_show(Path(db), area, csv, parquet, report, json_out)
+        _sweep_show(Path(db), area, csv, parquet, report, plotlyjs, json_out)
         return
     from accelsim.apps.sweep import load_sweep, run_sweep
 
@@ -482,7 +499,13 @@ def sweep(
 
 
 def _sweep_show(
-    path: Path, area: bool, csv: str | None, parquet: str | None, report: str | None, json_out: bool
+    path: Path,
+    area: bool,
+    csv: str | None,
+    parquet: str | None,
+    report: str | None,
+    plotlyjs: str,
+    json_out: bool,
 ) -> None:
     from accelsim.apps.sweep import pareto_front, read_results
     from accelsim.present.files import write_output
@@ -499,7 +522,7 @@ def _sweep_show(
     if report:
         from accelsim.present.report import sweep_report
 
-        sweep_report(frame, front, report)
+        sweep_report(frame, front, report, plotlyjs)
     if json_out:
         pareto = json.loads(front.to_json(orient="records"))
         show.print_json({"rows": len(frame), "axes": frame.attrs["axes"], "pareto": pareto})
@@ -534,9 +557,8 @@ def run(
     param: ParamOption = None,
     sr: SrOption = None,
     pct3x3: Pct3x3Option = None,
-    report: Annotated[
-        str | None, typer.Option("--report", help="Write an HTML report (or .png/.svg of the breakdown).")
-    ] = None,
+    report: ReportOption = None,
+    plotlyjs: PlotlyJsOption = "inline",
     seq_len: Annotated[
         int | None, typer.Option("--seq-len", help="Tokens per sequence (= --param seq=...): BERT, GPT-2...")
     ] = None,
@@ -567,7 +589,7 @@ def run(
     if report is not None:
         from accelsim.present.report import run_report
 
-        run_report(result, report)
+        run_report(result, report, plotlyjs)
     if json_target is not None:
         write_output(json_target, json.dumps(result.to_dict(), indent=2) + "\n", "--json")
         if json_target == "-":

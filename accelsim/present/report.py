@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import math
+import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ import plotly.graph_objects as go
 
 from accelsim import units
 from accelsim.account.result import Result
-from accelsim.errors import AccelsimError
+from accelsim.errors import AccelsimError, closest
 from accelsim.present.files import write_output
 
 COLORS = {
@@ -363,24 +364,49 @@ def train_scale_figures(results: Sequence[Any]) -> list[go.Figure]:
 # ---------------------------------------------------------------------------- files
 
 
+PLOTLYJS = ("inline", "cdn", "directory")
+IMAGE_FORMATS = ("png", "svg", "pdf")
+
+
 def write_report(
-    figures: Sequence[go.Figure], path: str | Path, header: str = "", title: str = "accelsim"
+    figures: Sequence[go.Figure],
+    path: str | Path,
+    header: str = "",
+    title: str = "accelsim",
+    plotlyjs: str = "inline",
 ) -> None:
-    """One self-contained HTML file (plotly.js inlined once), or a static image of the first
-    figure when the path ends in .png or .svg. Written whole or not at all."""
+    """One HTML file, or a static image of the first figure when the path ends in .png, .svg or
+    .pdf. Written whole or not at all. `plotlyjs`: how the page gets plotly.js: `inline` (the
+    default: the page works offline, ~4.7 MB), `cdn` (a script from cdn.plot.ly) or `directory`
+    (plotly.min.js written beside the report, shared by every report in that folder)."""
     path = Path(path)
     suffix = path.suffix.lower()
-    if suffix in (".png", ".svg"):
+    if suffix[1:] in IMAGE_FORMATS:
         write_output(path, _image(figures, path, suffix[1:]), "--report")
         return
     if suffix not in (".html", ".htm"):
-        raise AccelsimError(f"--report: expected a .html, .png or .svg file, got '{path.name}'")
-    parts = [fig.to_html(full_html=False, include_plotlyjs=(i == 0)) for i, fig in enumerate(figures)]
+        raise AccelsimError(f"--report: expected a .html, .png, .svg or .pdf file, got '{path.name}'")
+    if plotlyjs not in PLOTLYJS:
+        raise AccelsimError(
+            f"--plotlyjs: expected one of {', '.join(PLOTLYJS)}, got '{plotlyjs}'"
+            + closest(plotlyjs, PLOTLYJS)
+        )
+    include: bool | str = True if plotlyjs == "inline" else plotlyjs
+    parts = [
+        fig.to_html(full_html=False, include_plotlyjs=include if i == 0 else False)
+        for i, fig in enumerate(figures)
+    ]
     page = (
         f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
         "<style>body{font-family:sans-serif;margin:2em;max-width:1200px}</style></head><body>"
         f"{header}{''.join(parts)}</body></html>"
     )
+    if plotlyjs == "directory":
+        from plotly.offline import get_plotlyjs
+
+        bundle = Path(os.path.realpath(path.expanduser())).parent / "plotly.min.js"
+        if not bundle.is_file() or bundle.stat().st_size != len(get_plotlyjs().encode()):
+            write_output(bundle, get_plotlyjs(), "--plotlyjs directory")
     write_output(path, page, "--report")
 
 
@@ -389,35 +415,38 @@ def _image(figures: Sequence[go.Figure], path: Path, image_format: str) -> bytes
         return figures[0].to_image(format=image_format)
     except Exception as exc:  # noqa: BLE001 - kaleido fails in several ways without a browser
         raise AccelsimError(
-            f"--report {path.name}: static images need plotly's kaleido and a Chrome/Chromium "
-            f"({type(exc).__name__}); write .html instead"
+            f"--report {path.name}: static images need kaleido and Chrome or Chromium "
+            f"({type(exc).__name__}): pip install 'accelsim[images]' and a browser (Debian/Ubuntu: "
+            "apt-get install chromium); or write .html instead"
         ) from None
 
 
-def run_report(result: Result, path: str | Path) -> None:
-    write_report(run_figures(result), path, run_header(result), f"{result.network} on {result.hardware}")
+def run_report(result: Result, path: str | Path, plotlyjs: str = "inline") -> None:
+    title = f"{result.network} on {result.hardware}"
+    write_report(run_figures(result), path, run_header(result), title, plotlyjs)
 
 
-def compare_report(results: Sequence[Result], path: str | Path, notes: Sequence[str] = ()) -> None:
+def compare_report(
+    results: Sequence[Result], path: str | Path, notes: Sequence[str] = (), plotlyjs: str = "inline"
+) -> None:
     """The comparison's figures, headed by the notes on what makes the chips not like for like."""
     listed = "".join(f"<li>{html.escape(note)}</li>" for note in notes)
     header = "<h1>accelsim compare</h1>" + (f"<p>Notes:</p><ul>{listed}</ul>" if notes else "")
-    write_report(compare_figures(results), path, header, "accelsim compare")
+    write_report(compare_figures(results), path, header, "accelsim compare", plotlyjs)
 
 
-def sweep_report(frame: Any, front: Any, path: str | Path) -> None:
-    write_report(
-        sweep_figures(frame, front), path, f"<h1>accelsim sweep: {len(frame)} rows</h1>", "accelsim sweep"
-    )
+def sweep_report(frame: Any, front: Any, path: str | Path, plotlyjs: str = "inline") -> None:
+    header = f"<h1>accelsim sweep: {len(frame)} rows</h1>"
+    write_report(sweep_figures(frame, front), path, header, "accelsim sweep", plotlyjs)
 
 
-def train_scale_report(results: Sequence[Any], path: str | Path) -> None:
+def train_scale_report(results: Sequence[Any], path: str | Path, plotlyjs: str = "inline") -> None:
     header = f"<h1>accelsim train-scale: {html.escape(results[0].cluster)}</h1>"
-    write_report(train_scale_figures(results), path, header, "accelsim train-scale")
+    write_report(train_scale_figures(results), path, header, "accelsim train-scale", plotlyjs)
 
 
-def trend_report(result: Any, path: str | Path) -> None:
+def trend_report(result: Any, path: str | Path, plotlyjs: str = "inline") -> None:
     header = (
         f"<h1>accelsim trend: {html.escape(result.hardware)}, trends '{html.escape(result.trends.name)}'</h1>"
     )
-    write_report(trend_figures(result), path, header, "accelsim trend")
+    write_report(trend_figures(result), path, header, "accelsim trend", plotlyjs)
