@@ -546,10 +546,11 @@ CASES = [
         (*RUN, "--json", "{tmp}/no/r.json"),
         r"--json: folder .*/no does not exist",
     ),
+    Case("flag-plotlyjs", (*RUN, "--report", "{tmp}/r.html", "--plotlyjs", "cnd"), r"did you mean 'cdn'"),
     Case(
         "flag-report-suffix",
         (*RUN, "--report", "{tmp}/r.txt"),
-        r"--report: expected a .html, .png or .svg file",
+        r"--report: expected a .html, .png, .svg or .pdf file",
     ),
     Case(
         "flag-compress-typo",
