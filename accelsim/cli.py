@@ -457,8 +457,11 @@ def sweep(
         int | None,
         typer.Option("--max-points", help="Refuse a spec with more points than this (default 1,000,000)."),
     ] = None,
-    area: Annotated[
-        bool, typer.Option("--area", help="show: on-chip SRAM as a third Pareto objective.")
+    onchip: Annotated[
+        bool,
+        typer.Option(
+            "--onchip", help="show: on-chip SRAM bytes as a third Pareto objective (smaller is better)."
+        ),
     ] = False,
     csv: Annotated[str | None, typer.Option("--csv", help="show: export every row as CSV.")] = None,
     parquet: Annotated[
@@ -473,7 +476,7 @@ def sweep(
     if target == "show":
         if db is None:
             raise AccelsimError("sweep show: give the results database, e.g. accelsim sweep show results.db")
-        _sweep_show(Path(db), area, csv, parquet, report, plotlyjs, json_out)
+        _sweep_show(Path(db), onchip, csv, parquet, report, plotlyjs, json_out)
         return
     from accelsim.apps.sweep import load_sweep, run_sweep
 
@@ -500,7 +503,7 @@ def sweep(
 
 def _sweep_show(
     path: Path,
-    area: bool,
+    onchip: bool,
     csv: str | None,
     parquet: str | None,
     report: str | None,
@@ -511,7 +514,7 @@ def _sweep_show(
     from accelsim.present.files import write_output
 
     frame = read_results(path)
-    front = pareto_front(frame, ["energy_j", "latency_s", *(["onchip_bytes"] if area else [])])
+    front = pareto_front(frame, ["energy_j", "latency_s", *(["onchip_bytes"] if onchip else [])])
     if csv:
         write_output(csv, frame.to_csv(index=False), "--csv")
     if parquet:
@@ -527,7 +530,7 @@ def _sweep_show(
         pareto = json.loads(front.to_json(orient="records"))
         show.print_json({"rows": len(frame), "axes": frame.attrs["axes"], "pareto": pareto})
         return
-    show.sweep_front(path, frame, front, area)
+    show.sweep_front(path, frame, front, onchip)
     for kind, written in (("CSV", csv), ("Parquet", parquet), ("report", report)):
         if written:
             show.console.print(f"{kind} written to {written}")

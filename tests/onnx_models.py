@@ -38,7 +38,7 @@ def export(net: Network, path: Path, batch_dim: str | int = "N", seed: int | Non
         ins = [tensor[src] for src in layer.inputs]
         out = f"{layer.name}:0"
         a = layer.attrs
-        if layer.kind == "conv":
+        if layer.kind in ("conv", "dwconv"):
             w = _init(f"{layer.name}.weight", layer.weight_shape, inits, rng)
             args = [ins[0], w] + (
                 [_init(f"{layer.name}.bias", (layer.weight_shape[0],), inits)] if layer.bias_size else []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -130,6 +131,17 @@ SUMMARY_FIELDS = (
 )
 
 
+# Typed summary fields: true/false, and byte counts as whole bytes (the rest are real numbers).
+BOOLEAN_FIELDS = ("weights_fit_on_chip", "working_set_fits_on_chip")
+BYTE_FIELDS = ("weight_bytes", "onchip_bytes", "dram_bytes_weights", "dram_bytes_activations")
+
+
+def whole_bytes(nbytes: float) -> int:
+    """A byte count as whole bytes: bit-level sizes (4-bit weights, Huffman codes) round up."""
+    nearest = round(nbytes)
+    return int(nearest) if abs(nbytes - nearest) <= 1e-6 * max(1.0, nbytes) else math.ceil(nbytes)
+
+
 def summary(result: Result) -> dict[str, Any]:
     """One flat row of a result's headline figures (units in the names): SUMMARY_FIELDS."""
     row: dict[str, Any] = {
@@ -137,8 +149,8 @@ def summary(result: Result) -> dict[str, Any]:
         "hardware": result.hardware,
         "weights_fit_on_chip": result.weights_fit_on_chip,
         "working_set_fits_on_chip": result.working_set_fits_on_chip,
-        "weight_bytes": result.weight_bytes,
-        "onchip_bytes": result.onchip_bytes,
+        "weight_bytes": whole_bytes(result.weight_bytes),
+        "onchip_bytes": whole_bytes(result.onchip_bytes),
         "latency_s": result.latency_s,
         "throughput_fps": result.throughput_fps,
         "energy_j": result.energy_j,
@@ -148,8 +160,8 @@ def summary(result: Result) -> dict[str, Any]:
         "power_budget_w": result.power_budget_w,
         "memory_share": result.memory_share,
         "dram_share": result.dram_share,
-        "dram_bytes_weights": result.dram_bytes["weights"],
-        "dram_bytes_activations": result.dram_bytes["activations"],
+        "dram_bytes_weights": whole_bytes(result.dram_bytes["weights"]),
+        "dram_bytes_activations": whole_bytes(result.dram_bytes["activations"]),
     }
     row.update({f"energy_{k}_j": v for k, v in result.energy_breakdown_j.items()})
     return row

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar, Literal, get_args
 
 from pydantic import BaseModel, BeforeValidator, Field, WithJsonSchema
@@ -17,6 +18,13 @@ DataflowName = Literal["weight_stationary", "output_stationary", "input_stationa
 OperandName = Literal["weights", "inputs", "outputs"]
 DramType = Literal["ddr3", "ddr4", "lpddr4", "lpddr4x", "lpddr5", "hbm2"]
 MAX_PLAUSIBLE_ENERGY_J = 1e-6  # no single op or byte costs a microjoule: a bare number is a missing unit
+
+
+@dataclass(frozen=True)
+class _Quantity:
+    """Marks a field as a quantity of this kind (field_kind reads it)."""
+
+    kind: str
 
 
 def _quantity(kind: units.Kind, positive: bool = True, plausible_max: float | None = None) -> Any:
@@ -40,7 +48,7 @@ def _quantity(kind: units.Kind, positive: bool = True, plausible_max: float | No
         ],
         "description": f"{kind.name}: a number in {kind.unit} or a string with a unit, e.g. '{kind.example}'",
     }
-    return Annotated[float, BeforeValidator(check), WithJsonSchema(schema)]
+    return Annotated[float, BeforeValidator(check), WithJsonSchema(schema), _Quantity(kind.name)]
 
 
 Bytes = _quantity(units.BYTES)
@@ -158,6 +166,7 @@ class HwConfig(StrictModel):
     moved_fields: ClassVar[dict[str, str]] = {
         "memory.register_file": "'compute.pe': words per PE of weights, inputs and psums "
         '(README "PE-local energy")',
+        "area_mm2": "gone: accelsim has no area model and never read it; remove the field",
     }
 
     name: str
@@ -168,7 +177,6 @@ class HwConfig(StrictModel):
     flavor: Literal["hp", "lp"] = "hp"
     power_budget: Power
     static_power: Power = Field(0.0, description="chip-wide static/idle power beyond buffer leakage, W")
-    area_mm2: float | None = Field(None, gt=0)
     compute: ComputeConfig
     memory: MemoryConfig
     energy_table: str | None = Field(
@@ -202,6 +210,22 @@ def field_path_problem(path: str) -> str | None:
         if sections:
             model = sections[0]
     return None
+
+
+def field_kind(path: str) -> units.Kind | None:
+    """The quantity a chip field holds (`memory.sram.capacity` -> bytes), or None for a count,
+    a name or a path that is not a field."""
+    if field_path_problem(path):
+        return None
+    model: Any = HwConfig
+    keys = path.split(".")
+    for key in keys[:-1]:
+        annotation = model.model_fields[key].annotation
+        model = next(a for a in (get_args(annotation) or (annotation,)) if isinstance(a, type))
+    info = model.model_fields[keys[-1]]
+    found = [*info.metadata, *(m for a in get_args(info.annotation) for m in getattr(a, "__metadata__", ()))]
+    names = {m.kind for m in found if isinstance(m, _Quantity)}
+    return next((kind for kind in units.KINDS if kind.name in names), None)
 
 
 def with_fields(base: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:

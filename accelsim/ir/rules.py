@@ -145,7 +145,7 @@ def conv(spec: LayerSpec, shapes: Sequence[Shape]) -> Shaped:
     ow = _window_out(w, kernel[1], stride[1], pads[1], pads[3], dilation[1])
     weight = (out_c, c // groups, *kernel)
     return Shaped(
-        kind="conv",
+        kind=spec.op,  # conv or dwconv
         output_shape=(out_c, oh, ow),
         attrs=dict(
             kernel=kernel,

@@ -379,14 +379,16 @@ def comparison(rows: Sequence[dict[str, Any]], notes: Sequence[str] = ()) -> Non
         console.print(f"[yellow]note:[/] {note}")
 
 
-def sweep_front(path: Path, frame: Any, front: Any, area: bool) -> None:
+def sweep_front(path: Path, frame: Any, front: Any, onchip: bool) -> None:
+    from accelsim.apps.sweep.spec import axis_label  # (the sweep's modules load only for sweeps)
+
     axes = frame.attrs["axes"]
     counts = frame["status"].value_counts().to_dict()
     console.print(
         f"{path}: {len(frame)} rows ({', '.join(f'{n} {k}' for k, n in counts.items())}), "
         f"axes: {', '.join(axes)}"
     )
-    title = "Pareto front: energy per inference vs latency" + (" vs on-chip SRAM" if area else "")
+    title = "Pareto front: energy per inference vs latency" + (" vs on-chip SRAM bytes" if onchip else "")
     table = Table(title=title, title_justify="left")
     for column in ("network", "point", *axes, "fits", "latency", "energy", "on-chip"):
         table.add_column(column, justify="left" if column == "network" else "right")
@@ -394,11 +396,11 @@ def sweep_front(path: Path, frame: Any, front: Any, area: bool) -> None:
         table.add_row(
             row["network"],
             str(row["point_id"]),
-            *(str(row[a]) for a in axes),
+            *(axis_label(a, row[a]) for a in axes),
             "yes" if row["weights_fit_on_chip"] else "no",
             format_si(row["latency_s"], TIME),
             format_si(row["energy_j"], ENERGY),
-            f"{mb(row['onchip_bytes'])} MB",
+            units.format_si(row["onchip_bytes"], units.BYTES),
         )
     console.print(table)
 

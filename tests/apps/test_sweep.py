@@ -217,7 +217,7 @@ def test_sweep_show_exports(tmp_path: Path) -> None:
     )
     assert out.returncode == 0 and "Pareto front" in out.stdout, out.stderr
     assert len(pd.read_csv(tmp_path / "r.csv")) == 12 and len(pd.read_parquet(tmp_path / "r.pq")) == 12
-    data = json.loads(run_main("sweep", "show", str(db), "--json", "--area").stdout)
+    data = json.loads(run_main("sweep", "show", str(db), "--json", "--onchip").stdout)
     assert data["rows"] == 12 and data["pareto"]
 
 

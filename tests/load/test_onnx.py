@@ -276,7 +276,7 @@ def test_no_warnings_for_clean_models(tmp_path: Path) -> None:
 def test_width_and_resolution_on_an_imported_model(tmp_path: Path) -> None:
     path = export(unfolded_zoo("mobilenet_v2"), tmp_path / "m.onnx")
     imported = load_net(path)
-    assert imported.layer("block2_1/dw").kind == "conv" and imported.layer("block2_1/dw").attrs["depthwise"]
+    assert imported.layer("block2_1/dw").kind == "dwconv" and imported.layer("block2_1/dw").attrs["depthwise"]
     half = load_net(path, width=0.5)
     zoo_half = load_net("mobilenet_v2", width=0.5)
     assert half.macs == zoo_half.macs and half.params == zoo_half.params  # same transform as the zoo's

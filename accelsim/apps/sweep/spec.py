@@ -17,7 +17,7 @@ from pydantic import Field, field_validator
 from accelsim import units
 from accelsim.api import load_net
 from accelsim.errors import AccelsimError
-from accelsim.hw.schema import field_path_problem
+from accelsim.hw.schema import field_kind, field_path_problem
 from accelsim.load.resources import resolve
 from accelsim.load.yamlio import load_yaml_mapping
 from accelsim.strict import StrictModel
@@ -49,7 +49,7 @@ class SweepSpec(StrictModel):
         problems = [problem for path in axes if (problem := field_path_problem(str(path)))]
         if problems:
             raise ValueError("; ".join(problems))
-        return {path: axis_values(path, values) for path, values in axes.items()}
+        return {path: _in_base_units(path, axis_values(path, values)) for path, values in axes.items()}
 
 
 def _number(value: Any, path: str) -> float:
@@ -84,6 +84,30 @@ def axis_values(path: str, values: Any) -> list[Any]:
         f"axis '{path}': expected a non-empty list, {{range: [lo, hi], step: s}} or "
         f"{{log: [lo, hi], points: n}}, got {values!r}"
     )
+
+
+def _in_base_units(path: str, values: list[Any]) -> list[Any]:
+    """A quantity axis's values as numbers in the field's base unit ('1 MiB' -> 1048576 bytes),
+    so they store, sort and export as numbers; other axes as given. A value that is no such
+    quantity stays as written: its points are recorded invalid, with the chip schema's reason."""
+    kind = field_kind(path)
+    if kind is None:
+        return values
+    converted = []
+    for value in values:
+        try:
+            converted.append(_integral(units.parse(value, kind)))
+        except ValueError:
+            converted.append(value)
+    return converted
+
+
+def axis_label(path: str, value: Any) -> str:
+    """An axis value as people read it: 1048576 on memory.sram.capacity is '1 MiB'."""
+    kind = field_kind(path)
+    if kind is None or isinstance(value, str) or value is None:
+        return str(value)
+    return units.format_si(float(value), kind)
 
 
 def _integral(value: float) -> float | int:

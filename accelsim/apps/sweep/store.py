@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from accelsim.account.result import BOOLEAN_FIELDS, BYTE_FIELDS
 from accelsim.apps.sweep.evaluate import METRICS
 from accelsim.apps.sweep.spec import SweepSpec
 from accelsim.errors import AccelsimError
@@ -45,7 +46,9 @@ def open_db(path: Path, spec: SweepSpec, base: Mapping[str, Any], total: int) ->
             f"{path} holds a different sweep (spec hash {found.get('hash')}); choose another --out"
         )
     axes = ", ".join(f"{_quote(a)}" for a in spec.axes)
-    metrics = ", ".join(f"{m} REAL" for m in METRICS)
+    metrics = ", ".join(
+        f"{m} {'INTEGER' if m in (*BOOLEAN_FIELDS, *BYTE_FIELDS) else 'REAL'}" for m in METRICS
+    )
     meta = {
         "hash": digest,
         "spec": spec.model_dump_json(),
@@ -112,6 +115,10 @@ def read_results(path: Path) -> Any:
         db.close()
     except (sqlite3.DatabaseError, pd.errors.DatabaseError) as exc:
         raise AccelsimError(f"{path}: not an accelsim sweep database ({exc})") from None
+    for column in BOOLEAN_FIELDS:  # stored as 0/1; None where a point failed
+        frame[column] = frame[column].astype("boolean")
+    for column in BYTE_FIELDS:
+        frame[column] = frame[column].astype("Int64")
     frame.attrs["axes"] = json.loads(meta.get("axes", "[]"))
     frame.attrs["points"] = int(meta.get("points", 0))
     return frame
