@@ -72,6 +72,16 @@ class Result:
     timeline: tuple[tuple[str, str, float, float], ...] = ()  # (engine, layer, start_s, end_s)
 
     @property
+    def static_energy_j(self) -> float:
+        """Leakage and static power over the time an inference occupies the chip."""
+        return self.energy_breakdown_j["static"]
+
+    @property
+    def dynamic_energy_j(self) -> float:
+        """Switching energy: MACs, memories, wires, vector unit."""
+        return self.energy_j - self.static_energy_j
+
+    @property
     def within_budget(self) -> bool:
         return self.power_w <= self.power_budget_w
 
@@ -154,7 +164,7 @@ def summary(result: Result) -> dict[str, Any]:
         "latency_s": result.latency_s,
         "throughput_fps": result.throughput_fps,
         "energy_j": result.energy_j,
-        "energy_dynamic_j": result.energy_j - result.energy_breakdown_j["static"],
+        "energy_dynamic_j": result.dynamic_energy_j,
         "power_w": result.power_w,
         "chip_power_w": result.chip_power_w,
         "power_budget_w": result.power_budget_w,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Annotated, Any, ClassVar, Literal, get_args
 
 from pydantic import BaseModel, BeforeValidator, Field, WithJsonSchema
@@ -186,6 +187,13 @@ class HwConfig(StrictModel):
     )
 
 
+def _sections(annotation: Any) -> list[type[BaseModel]]:
+    """The config sections a field's annotation holds (a section, or an optional one)."""
+    return [
+        a for a in (get_args(annotation) or (annotation,)) if isinstance(a, type) and issubclass(a, BaseModel)
+    ]
+
+
 def field_path_problem(path: str) -> str | None:
     """Why a dotted path (`memory.sram.capacity`) names no value of a chip config, or None."""
     model: type[BaseModel] = HwConfig
@@ -195,12 +203,7 @@ def field_path_problem(path: str) -> str | None:
         where = f"'{'.'.join(keys[:depth])}'" if depth else "a chip config"
         if key not in fields:
             return f"'{path}' is not a chip field: {where} has no field '{key}'{closest(key, fields)}"
-        annotation = fields[key].annotation
-        sections = [
-            a
-            for a in (get_args(annotation) or (annotation,))
-            if isinstance(a, type) and issubclass(a, BaseModel)
-        ]
+        sections = _sections(fields[key].annotation)
         last = depth == len(keys) - 1
         if last and sections:
             inner = ", ".join(sections[0].model_fields)
@@ -212,17 +215,17 @@ def field_path_problem(path: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=256)
 def field_kind(path: str) -> units.Kind | None:
     """The quantity a chip field holds (`memory.sram.capacity` -> bytes), or None for a count,
     a name or a path that is not a field."""
     if field_path_problem(path):
         return None
-    model: Any = HwConfig
-    keys = path.split(".")
-    for key in keys[:-1]:
-        annotation = model.model_fields[key].annotation
-        model = next(a for a in (get_args(annotation) or (annotation,)) if isinstance(a, type))
-    info = model.model_fields[keys[-1]]
+    model: type[BaseModel] = HwConfig
+    *sections, last = path.split(".")
+    for key in sections:
+        model = _sections(model.model_fields[key].annotation)[0]
+    info = model.model_fields[last]
     found = [*info.metadata, *(m for a in get_args(info.annotation) for m in getattr(a, "__metadata__", ()))]
     names = {m.kind for m in found if isinstance(m, _Quantity)}
     return next((kind for kind in units.KINDS if kind.name in names), None)

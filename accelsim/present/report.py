@@ -214,10 +214,8 @@ def compare_figures(results: Sequence[Result]) -> list[go.Figure]:
     by = {(r.hardware, r.network): r for r in results}
     parts: dict[str, Callable[[Result], float]] = {
         "Energy per inference": lambda r: r.energy_j,
-        "Dynamic energy per inference (MACs, memories, wires)": lambda r: (
-            r.energy_j - r.energy_breakdown_j["static"]
-        ),
-        "Static energy per inference (leakage over the latency)": lambda r: r.energy_breakdown_j["static"],
+        "Dynamic energy per inference (MACs, memories, wires)": lambda r: r.dynamic_energy_j,
+        "Static energy per inference (leakage over the latency)": lambda r: r.static_energy_j,
     }
     figures = []
     for title, value in parts.items():
@@ -270,21 +268,33 @@ def compare_figures(results: Sequence[Result]) -> list[go.Figure]:
 
 
 def sweep_figures(frame: Any, front: Any) -> list[go.Figure]:
+    """The Pareto front of energy per inference vs latency per network, and for two or more
+    axes a heat map of the least energy over the first two; values and axis labels in human
+    units (a capacity axis, stored in bytes, reads 1 MiB)."""
+    from accelsim.apps.sweep.spec import axis_label
+
     axes = frame.attrs.get("axes", [])
     ok = frame[frame["status"] == "ok"]
+    time_scale, time_unit = units.si_unit(ok["latency_s"].max() if len(ok) else 0.0, units.TIME)
+    energy_scale, energy_unit = units.si_unit(ok["energy_j"].max() if len(ok) else 0.0, units.ENERGY)
     pareto = go.Figure()
     for net, group in ok.groupby("network"):
-        pareto.add_scatter(
-            x=group["latency_s"], y=group["energy_j"], mode="markers", name=f"{net}: points", opacity=0.4
-        )
         best = front[front["network"] == net]
-        pareto.add_scatter(
-            x=best["latency_s"], y=best["energy_j"], mode="lines+markers", name=f"{net}: Pareto front"
-        )
+        for rows, mode, name, opacity in (
+            (group, "markers", "points", 0.4),
+            (best, "lines+markers", "Pareto front", 1),
+        ):
+            pareto.add_scatter(
+                x=rows["latency_s"] / time_scale,
+                y=rows["energy_j"] / energy_scale,
+                mode=mode,
+                name=f"{net}: {name}",
+                opacity=opacity,
+            )
     pareto.update_layout(
         title="Energy per inference vs latency",
-        xaxis={"title": "latency (s)", "type": "log"},
-        yaxis={"title": "energy (J)", "type": "log"},
+        xaxis={"title": f"latency ({time_unit})", "type": "log"},
+        yaxis={"title": f"energy per inference ({energy_unit})", "type": "log"},
     )
     figures = [pareto]
     if len(axes) >= 2:
@@ -293,14 +303,14 @@ def sweep_figures(frame: Any, front: Any) -> list[go.Figure]:
             table = group.groupby([y_axis, x_axis])["energy_j"].min().unstack()
             heat = go.Figure(
                 go.Heatmap(
-                    z=table.to_numpy(),
-                    x=[str(v) for v in table.columns],
-                    y=[str(v) for v in table.index],
-                    colorbar={"title": "J"},
+                    z=table.to_numpy() / energy_scale,
+                    x=[axis_label(x_axis, v) for v in table.columns],
+                    y=[axis_label(y_axis, v) for v in table.index],
+                    colorbar={"title": energy_unit},
                 )
             )
             heat.update_layout(
-                title=f"{net}: least energy per inference over {x_axis} x {y_axis}",
+                title=f"{net}: least energy per inference ({energy_unit}) over {x_axis} x {y_axis}",
                 xaxis={"title": x_axis, "type": "category"},
                 yaxis={"title": y_axis, "type": "category"},
             )

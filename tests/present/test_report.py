@@ -108,6 +108,9 @@ def test_compare_and_sweep_figures(tmp_path: Path) -> None:
     pareto, heat = sweep_figures(frame, pareto_front(frame, ["energy_j", "latency_s"]))
     assert len(pareto.data) == 2 and len(heat.data[0].z) == 3 and len(heat.data[0].z[0]) == 2
     assert not any(math.isnan(v) for row in heat.data[0].z for v in row)
+    # the capacity axis is stored in bytes and labelled as people read it
+    assert tuple(heat.data[0].x) == ("1 MiB", "4 MiB") and tuple(heat.data[0].y) == ("16", "32", "64")
+    assert pareto.layout.yaxis.title.text.startswith("energy per inference (")
 
 
 def test_html_report_is_self_contained(result, tmp_path: Path) -> None:
