@@ -268,9 +268,10 @@ def compare_figures(results: Sequence[Result]) -> list[go.Figure]:
 
 
 def sweep_figures(frame: Any, front: Any) -> list[go.Figure]:
-    """The Pareto front of energy per inference vs latency per network, and for two or more
-    axes a heat map of the least energy over the first two; values and axis labels in human
-    units (a capacity axis, stored in bytes, reads 1 MiB)."""
+    """For each axis, the headline metrics against it (`axis_figure`); the Pareto front of
+    energy per inference vs latency per network; for two or more axes, a heat map of the least
+    energy over the first two. Values and axis labels in human units (a capacity axis, stored
+    in bytes, reads 1 MiB)."""
     from accelsim.apps.sweep.spec import axis_label
 
     axes = frame.attrs.get("axes", [])
@@ -296,7 +297,8 @@ def sweep_figures(frame: Any, front: Any) -> list[go.Figure]:
         xaxis={"title": f"latency ({time_unit})", "type": "log"},
         yaxis={"title": f"energy per inference ({energy_unit})", "type": "log"},
     )
-    figures = [pareto]
+    # the metrics against each axis first: a static export (--report fig.png) shows the first
+    figures = [*(axis_figure(ok, axis, [a for a in axes if a != axis]) for axis in axes), pareto]
     if len(axes) >= 2:
         x_axis, y_axis = axes[0], axes[1]
         for net, group in ok.groupby("network"):
@@ -316,6 +318,96 @@ def sweep_figures(frame: Any, front: Any) -> list[go.Figure]:
             )
             figures.append(heat)
     return figures
+
+
+# The headline metrics drawn against each swept axis: column, subplot title, unit kind (None: a share).
+AXIS_METRICS: tuple[tuple[str, str, units.Kind | None], ...] = (
+    ("energy_j", "energy per inference", units.ENERGY),
+    ("latency_s", "latency", units.TIME),
+    ("dram_share", "DRAM share of the energy", None),
+    ("memory_share", "memory share of the energy", None),
+)
+
+
+def axis_figure(ok: Any, axis: str, others: Sequence[str] = ()) -> go.Figure:
+    """Energy, latency, DRAM share and memory share against one swept axis, a line per network.
+    With other axes swept too, each value of this one shows the point of least energy over
+    them. A dotted line marks the smallest swept value from which a network's weights fit on
+    chip (or stop fitting), where that changes along the axis."""
+    from pandas.api.types import is_bool_dtype, is_numeric_dtype
+    from plotly.colors import qualitative
+    from plotly.subplots import make_subplots
+
+    from accelsim.apps.sweep.spec import axis_label
+    from accelsim.hw.schema import field_kind
+
+    kind = field_kind(axis)
+    numeric = is_numeric_dtype(ok[axis]) and not is_bool_dtype(ok[axis])
+    best = ok.loc[ok.groupby(["network", axis])["energy_j"].idxmin()]
+    scale, unit = units.si_unit(float(best[axis].abs().max()), kind) if numeric and kind else (1.0, "")
+    fig = make_subplots(rows=2, cols=2, subplot_titles=[title for _, title, _ in AXIS_METRICS])
+    cells = [(1, 1), (1, 2), (2, 1), (2, 2)]
+    # one unit per metric across the networks (uJ, ms); shares as they are
+    metric_units = {
+        column: units.si_unit(float(best[column].abs().max()), quantity) if quantity else (1.0, "")
+        for column, _, quantity in AXIS_METRICS
+    }
+    for n, (net, group) in enumerate(best.groupby("network", sort=False)):
+        group = group.sort_values(axis) if numeric else group
+        x = list(group[axis] / scale) if numeric else [axis_label(axis, v) for v in group[axis]]
+        color = qualitative.Plotly[n % len(qualitative.Plotly)]
+        for (column, _, _), (row, col) in zip(AXIS_METRICS, cells, strict=True):
+            y_scale, y_unit = metric_units[column]
+            shown = f"%{{y:.4g}} {y_unit}" if y_unit else "%{y:.1%}"
+            fig.add_scatter(
+                x=x,
+                y=list(group[column] / y_scale),
+                mode="lines+markers",
+                name=str(net),
+                legendgroup=str(net),
+                showlegend=(row, col) == (1, 1),
+                line={"color": color},
+                hovertemplate=f"{shown}<extra>{net}</extra>",
+                row=row,
+                col=col,
+            )
+        fits = list(group["weights_fit_on_chip"])
+        for i in (i for i in range(1, len(fits)) if fits[i] != fits[i - 1]):
+            at = axis_label(axis, group[axis].iloc[i])
+            label = f"{net}: weights {'fit' if fits[i] else 'stop fitting'} from {at}"
+            for (column, _, _), (row, col) in zip(AXIS_METRICS, cells, strict=True):
+                top = float(best[column].max()) / metric_units[column][0]
+                fig.add_scatter(  # a dotted line from zero to the top of the subplot's data
+                    x=[x[i], x[i]],
+                    y=[0, top],
+                    mode="lines",
+                    name=label,
+                    legendgroup=f"{net} fit",
+                    showlegend=(row, col) == (1, 1),
+                    line={"color": color, "dash": "dot"},
+                    hovertemplate=f"{label}<extra></extra>",
+                    row=row,
+                    col=col,
+                )
+    values = best[axis] / scale if numeric else None
+    x_axis: dict[str, Any] = {"title": f"{axis} ({unit})" if unit else axis}
+    if values is None:
+        x_axis["type"] = "category"
+    elif values.min() > 0 and values.max() >= 8 * values.min():
+        x_axis["type"] = "log"
+    fig.update_xaxes(**x_axis)
+    for (column, title, metric_kind), (row, col) in zip(AXIS_METRICS, cells, strict=True):
+        if metric_kind is None:
+            digits = 0 if best[column].max() >= 0.1 else 1  # 1.5% not read as 2%
+            fig.update_yaxes(title="share", tickformat=f".{digits}%", rangemode="tozero", row=row, col=col)
+        else:
+            unit_title = f"{title} ({metric_units[column][1]})"
+            fig.update_yaxes(title=unit_title, rangemode="tozero", row=row, col=col)
+    title = f"Headline metrics against {axis}"
+    if others:
+        title += f"<br><sup>each value at its least-energy point over {', '.join(others)}</sup>"
+    fig.update_layout(title=title, height=700)
+    return fig
 
 
 def trend_figures(result: Any) -> list[go.Figure]:

@@ -105,12 +105,48 @@ def test_compare_and_sweep_figures(tmp_path: Path) -> None:
     sweep, base = load_sweep(spec)
     run_sweep(sweep, base, tmp_path / "r.db", workers=1)
     frame = read_results(tmp_path / "r.db")
-    pareto, heat = sweep_figures(frame, pareto_front(frame, ["energy_j", "latency_s"]))
+    capacity, rows, pareto, heat = sweep_figures(frame, pareto_front(frame, ["energy_j", "latency_s"]))
+    assert capacity.layout.xaxis.title.text == "memory.sram.capacity (MiB)"
+    assert "least-energy point over compute.rows" in capacity.layout.title.text
+    assert rows.layout.xaxis.title.text == "compute.rows"
     assert len(pareto.data) == 2 and len(heat.data[0].z) == 3 and len(heat.data[0].z[0]) == 2
     assert not any(math.isnan(v) for row in heat.data[0].z for v in row)
     # the capacity axis is stored in bytes and labelled as people read it
     assert tuple(heat.data[0].x) == ("1 MiB", "4 MiB") and tuple(heat.data[0].y) == ("16", "32", "64")
     assert pareto.layout.yaxis.title.text.startswith("energy per inference (")
+
+
+def test_sweep_axis_figure_marks_where_the_weights_fit(tmp_path: Path) -> None:
+    """One capacity axis: energy, latency and both shares against it, a line per network, in
+    human units, and a dotted line at the smallest capacity from which each network fits."""
+    spec = tmp_path / "s.yaml"
+    spec.write_text(
+        "base: 2W_npu\nnetworks: [squeezenet, mobilenet_v1]\n"
+        "axes:\n  memory.sram.capacity: ['512 KiB', '1 MiB', '2 MiB', '4 MiB', '8 MiB']\n"
+    )
+    sweep, base = load_sweep(spec)
+    run_sweep(sweep, base, tmp_path / "r.db", workers=1)
+    frame = read_results(tmp_path / "r.db")
+    capacity, _pareto = sweep_figures(frame, pareto_front(frame, ["energy_j", "latency_s"]))
+    assert capacity.layout.xaxis.title.text == "memory.sram.capacity (MiB)"
+    assert capacity.layout.xaxis.type == "log" and "least-energy" not in capacity.layout.title.text
+    assert capacity.layout.yaxis.title.text.startswith("energy per inference (")
+    assert capacity.layout.yaxis3.tickformat.endswith("%")
+    lines = {(t.name, t.yaxis): t for t in capacity.data}
+    energy = lines["squeezenet", "y"]
+    assert list(energy.x) == [0.5, 1, 2, 4, 8]
+    unit = capacity.layout.yaxis.title.text.split("(")[1].rstrip(")")
+    rows = frame[frame["network"] == "squeezenet"].sort_values("memory.sram.capacity")
+    joules = [units.parse(f"{v} {unit}", units.ENERGY) for v in energy.y]
+    assert joules == pytest.approx(list(rows["energy_j"]))
+    assert list(lines["squeezenet", "y3"].y) == pytest.approx(list(rows["dram_share"]))
+    for net in ("squeezenet", "mobilenet_v1"):  # the threshold is where the rows say it is
+        mine = frame[frame["network"] == net]
+        first = mine[mine["weights_fit_on_chip"]]["memory.sram.capacity"].min()
+        assert not mine[mine["memory.sram.capacity"] < first]["weights_fit_on_chip"].any()
+        label = f"{net}: weights fit from {units.format_si(first, units.BYTES)}"
+        marks = [t for t in capacity.data if t.name == label]
+        assert len(marks) == 4 and all(list(t.x) == [first / 2**20] * 2 for t in marks)
 
 
 def test_html_report_is_self_contained(result, tmp_path: Path) -> None:
