@@ -38,16 +38,20 @@ def load_net(
     strict: bool = False,
     params: Mapping[str, float] | None = None,
 ) -> Network:
-    """A network from a zoo name, a workload YAML, an ONNX file (`input_shape` fixes symbolic
-    dims, `strict` rejects ops accelsim cannot cost), or a Network; then width/resolution.
+    """A network from a zoo name, a workload YAML, a SCALE-Sim topology CSV, an ONNX file
+    (`input_shape` fixes symbolic dims, `strict` rejects ops accelsim cannot cost), or a Network;
+    then width/resolution.
     `params` set a workload's own parameters (SqueezeNet's sr, pct3x3...)."""
     from accelsim.load.onnx import load_onnx
     from accelsim.load.onnx_model import is_onnx
+    from accelsim.load.scalesim import is_topology, load_topology
 
-    if params and (isinstance(net, Network) or is_onnx(net)):
+    if params and (isinstance(net, Network) or is_onnx(net) or is_topology(net)):
         raise AccelsimError("network parameters (--param, --sr, --pct3x3) apply to workload YAML files only")
     if isinstance(net, Network):
         network = net
+    elif is_topology(net):
+        network = load_topology(Path(net).expanduser())
     elif is_onnx(net):
         path = Path(net).expanduser()
         if not path.is_file():

@@ -44,7 +44,12 @@ app = typer.Typer(
 )
 
 NetOption = Annotated[
-    str, typer.Option("--net", "-n", help="Zoo name, or a path to a workload YAML or an ONNX model.")
+    str,
+    typer.Option(
+        "--net",
+        "-n",
+        help="Zoo name, or a path to a workload YAML, a SCALE-Sim topology CSV or an ONNX model.",
+    ),
 ]
 HwOption = Annotated[str, typer.Option("--hw", help="Bundled chip name or path to a config YAML.")]
 WidthOption = Annotated[float, typer.Option("--width", help="Width multiplier alpha (MobileNet).")]
@@ -155,7 +160,8 @@ def _root(
 
 
 hw_app = typer.Typer(
-    help="Accelerator configs: list, show resolved values, JSON Schema.", no_args_is_help=True
+    help="Accelerator configs: list, show resolved values, JSON Schema, import SCALE-Sim configs.",
+    no_args_is_help=True,
 )
 app.add_typer(hw_app, name="hw")
 HwArgument = Annotated[str, typer.Argument(help="Bundled config name or path to a YAML file.")]
@@ -194,6 +200,95 @@ def hw_schema_command() -> None:
     from accelsim.hw.schema import hw_schema
 
     show.print_json(hw_schema())
+
+
+@hw_app.command("import-scalesim")
+def hw_import_scalesim(
+    cfg: Annotated[Path, typer.Argument(help="A SCALE-Sim config (.cfg).")],
+    out: Annotated[str, typer.Option("--out", "-o", help="Chip YAML to write, or - for stdout.")] = "-",
+    clock: Annotated[
+        str, typer.Option("--clock", help="Not in SCALE-Sim configs: the array clock.")
+    ] = "1 GHz",
+    node: Annotated[
+        float, typer.Option("--node", help="Not in SCALE-Sim configs: technology node, nm.")
+    ] = 45.0,
+    dram: Annotated[str, typer.Option("--dram", help="Not in SCALE-Sim configs: DRAM type.")] = "ddr4",
+    power_budget: Annotated[
+        str, typer.Option("--power-budget", help="Not in SCALE-Sim configs: the chip's power budget.")
+    ] = "2 W",
+) -> None:
+    """A SCALE-Sim config as an accelsim chip YAML (array, dataflow, SRAMs, bandwidth), each
+    value's origin in a comment; energies from the default table."""
+    from typing import get_args
+
+    import yaml
+
+    from accelsim import units
+    from accelsim.errors import closest
+    from accelsim.hw.schema import DramType
+    from accelsim.load.chip import parse_hw
+    from accelsim.load.scalesim import chip_from_cfg
+    from accelsim.present.files import write_output
+
+    units.parse_cli(clock, units.FREQUENCY, "--clock")
+    units.parse_cli(power_budget, units.POWER, "--power-budget")
+    if dram not in get_args(DramType):
+        raise AccelsimError(
+            f"--dram: expected one of {', '.join(get_args(DramType))}, got '{dram}'"
+            + closest(dram, get_args(DramType))
+        )
+    if not 1 <= node <= 1000:
+        raise AccelsimError(f"--node: expected a technology node in nm (e.g. 45), got {node:g}")
+    data, notes = chip_from_cfg(cfg, clock, node, dram, power_budget)
+    parse_hw(data, str(cfg))  # a config SCALE-Sim accepts but accelsim cannot use fails here
+    text = "".join(f"# {line}\n" for line in notes) + yaml.safe_dump(data, sort_keys=False)
+    write_output(out, text, "--out")
+    if out != "-":
+        show.console.print(f"chip '{data['name']}' written to {out}")
+
+
+@app.command("export-scalesim")
+def export_scalesim(
+    net: Annotated[
+        str | None, typer.Option("--net", "-n", help="Network to write as a topology CSV.")
+    ] = None,
+    hw: Annotated[str | None, typer.Option("--hw", help="Chip to write as a SCALE-Sim .cfg.")] = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write into.")] = Path("."),
+    width: WidthOption = 1.0,
+    resolution: ResolutionOption = None,
+    input_shape: InputShapeOption = None,
+) -> None:
+    """Write a network as a SCALE-Sim topology CSV and/or a chip as a SCALE-Sim config, to run
+    the same workload in SCALE-Sim v3; prints its command line."""
+    from accelsim.api import load_net
+    from accelsim.load.chip import load_hw
+    from accelsim.present.files import write_output
+    from accelsim.present.scalesim import chip_cfg, topology_csv
+
+    if net is None and hw is None:
+        raise AccelsimError("export-scalesim: give --net (a topology CSV), --hw (a .cfg), or both")
+    if not out.is_dir():
+        raise AccelsimError(f"--out: folder {out} does not exist; expected an existing folder")
+    written: dict[str, Path] = {}
+    if hw is not None:
+        chip = load_hw(hw)
+        text = chip_cfg(chip)
+        written["-c"] = out / f"{chip.name}.cfg"
+        write_output(written["-c"], text, "--out")
+    if net is not None:
+        network = load_net(net, width, resolution, input_shape)
+        text, left_out = topology_csv(network)
+        written["-t"] = out / f"{network.name}.csv"
+        write_output(written["-t"], text, "--out")
+        if left_out:
+            show.console.print(
+                f"left out (SCALE-Sim cannot express them): {', '.join(left_out)}", style="yellow"
+            )
+    for path in written.values():
+        show.console.print(f"wrote {path}")
+    flags = " ".join(f"{flag} {path}" for flag, path in written.items())
+    command = f"python -m scalesim.scale {flags} -p scalesim_logs"
+    show.console.print(f"run it in SCALE-Sim v3: {command}", soft_wrap=True, highlight=False)
 
 
 @app.command("compress")

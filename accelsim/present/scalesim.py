@@ -1,0 +1,132 @@
+"""A network as a SCALE-Sim conv topology CSV and a chip as a SCALE-Sim v3 `.cfg`, so anyone can
+run the same workload in SCALE-Sim and set its figures beside accelsim's (`scalesim_cycles`).
+
+Each array layer is one row with the MACs and weights accelsim counts: the input size is the
+one that yields accelsim's output in SCALE-Sim's arithmetic ((out - 1) x stride + filter, so
+padding and dilation are folded in), a grouped conv is one row of channels/groups, a depthwise
+conv a `DP` row, and a fully connected layer or an activation product a 1 x 1 conv over its
+positions. Layers SCALE-Sim cannot express are left out and named.
+"""
+
+from __future__ import annotations
+
+import math
+
+from accelsim.errors import AccelsimError, closest
+from accelsim.hw.chip import Accelerator
+from accelsim.hw.enums import Dataflow, Engine
+from accelsim.ir.network import Layer, Network
+
+HEADER = "Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,"
+SCALESIM_DATAFLOWS = {
+    Dataflow.WEIGHT_STATIONARY: "ws",
+    Dataflow.OUTPUT_STATIONARY: "os",
+    Dataflow.INPUT_STATIONARY: "is",
+}
+
+
+def _row(layer: Layer) -> tuple[int, ...] | None:
+    """IFMAP height and width, filter height and width, channels, filters, stride; or None."""
+    if layer.kind in ("conv", "dwconv") and layer.op in ("conv", "dwconv"):
+        (oh, ow), (kh, kw) = layer.output_shape[1:], layer.attrs["kernel"]
+        sh, sw = layer.attrs["stride"]
+        if sh != sw:  # SCALE-Sim has one stride for both axes
+            return None
+        c = layer.input_shapes[0][0]
+        per_group = layer.weight_shape[1]
+        filters = layer.output_shape[0] // c if layer.kind == "dwconv" else layer.output_shape[0]
+        channels = c if layer.kind == "dwconv" else per_group
+        return ((oh - 1) * sh + kh, (ow - 1) * sw + kw, kh, kw, channels, filters, sh)
+    if layer.op == "linear":
+        out, features = layer.weight_shape
+        return (layer.macs // (out * features), 1, 1, 1, features, out, 1)
+    if layer.op == "matmul":
+        a, b = layer.input_shapes
+        return (math.prod(a[:-1]), 1, 1, 1, a[-1], b[-1], 1)
+    return None
+
+
+def _name(layer: Layer) -> str:
+    """A name SCALE-Sim reads as written: no commas, and `DP` (its depthwise marker) only on
+    depthwise layers."""
+    name = layer.name.replace(",", "_").replace("DP", "Dp")
+    return f"{name}_DP" if layer.kind == "dwconv" else name
+
+
+def topology_csv(network: Network) -> tuple[str, list[str]]:
+    """The conv-format topology, and the array layers it leaves out (recurrent cells, transposed
+    convs, unequal strides)."""
+    lines, left_out = [HEADER], []
+    for layer in network.layers:
+        if layer.engine != Engine.ARRAY or not layer.macs:
+            continue
+        row = _row(layer)
+        if row is None:
+            left_out.append(f"{layer.name} ({layer.kind})")
+            continue
+        lines.append(", ".join([_name(layer), *map(str, row)]) + ",")
+    return "\n".join(lines) + "\n", left_out
+
+
+def chip_cfg(chip: Accelerator) -> str:
+    """The chip as a SCALE-Sim v3 config: array, dataflow, SRAMs in KiB (its 1-byte words),
+    DRAM bandwidth in words per cycle (USER mode, so SCALE-Sim uses it)."""
+    if chip.dataflow not in SCALESIM_DATAFLOWS:
+        raise AccelsimError(
+            f"chip '{chip.name}': dataflow {chip.dataflow} has no SCALE-Sim equivalent; expected one of "
+            f"{', '.join(SCALESIM_DATAFLOWS)}" + closest(str(chip.dataflow), SCALESIM_DATAFLOWS)
+        )
+    memory = chip.config.memory
+    activation_kib = int(memory.sram.capacity // 1024)
+    if memory.weight_sram is not None:
+        filter_kib = int(memory.weight_sram.capacity // 1024)
+        split = "filter SRAM = the weight buffer; ifmap and ofmap SRAMs = halves of the global buffer"
+    else:
+        filter_kib, activation_kib = activation_kib // 2, activation_kib - activation_kib // 2
+        split = "one unified buffer: half for filters, a quarter each for ifmap and ofmap (an assumption)"
+    ifmap_kib = max(1, activation_kib // 2)
+    ofmap_kib = max(1, activation_kib - activation_kib // 2)
+    words_per_cycle = max(1, round(memory.dram.bandwidth / chip.clock_hz))
+    dram = f"{memory.dram.bandwidth / 1e9:g} GB/s at {chip.clock_hz / 1e9:g} GHz"
+    return f"""# SCALE-Sim v3 config written by accelsim from chip '{chip.name}'.
+# Array and dataflow as the chip's; {split}.
+# Bandwidth: DRAM {dram}, in 1-byte words per cycle.
+[general]
+run_name = {chip.name}
+
+[architecture_presets]
+ArrayHeight = {chip.rows}
+ArrayWidth = {chip.cols}
+IfmapSramSzkB = {ifmap_kib}
+FilterSramSzkB = {max(1, filter_kib)}
+OfmapSramSzkB = {ofmap_kib}
+IfmapOffset = 0
+FilterOffset = 10000000
+OfmapOffset = 20000000
+Bandwidth = {words_per_cycle}
+Dataflow = {SCALESIM_DATAFLOWS[chip.dataflow]}
+MemoryBanks = 1
+ReadRequestBuffer = 32
+WriteRequestBuffer = 32
+
+[layout]
+IfmapCustomLayout = False
+IfmapSRAMBankBandwidth = 10
+IfmapSRAMBankNum = 10
+IfmapSRAMBankPort = 2
+FilterCustomLayout = False
+FilterSRAMBankBandwidth = 10
+FilterSRAMBankNum = 10
+FilterSRAMBankPort = 2
+
+[sparsity]
+SparsitySupport = false
+SparseRep = ellpack_block
+OptimizedMapping = false
+BlockSize = 8
+RandomNumberGeneratorSeed = 40
+
+[run_presets]
+InterfaceBandwidth = USER
+UseRamulatorTrace = False
+"""
