@@ -4,7 +4,7 @@ the graph's order, and every layer's shapes and costs from the op registry."""
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import replace
 
 from accelsim.errors import AccelsimError, closest
@@ -57,9 +57,12 @@ def build_network(
     description: str = "",
     fold_bn: bool = True,
     source: str = "",
+    problems: Sequence[str] = (),
+    failed: Collection[str] = (),
 ) -> Network:
-    """Infer every layer's shapes and costs. Raises AccelsimError naming the bad layer (and
-    where it was written: the spec's `where`, else `source`)."""
+    """Infer every layer's shapes and costs. Raises AccelsimError naming every bad layer (and
+    where it was written: the spec's `where`, else `source`), after the `problems` a loader
+    found in layers it could not make (named in `failed`; their readers are skipped)."""
     prefix = f"{source}: " if source else ""
     if not all(is_int(d, 1) for d in input_shape) or not input_shape:
         raise AccelsimError(
@@ -72,48 +75,58 @@ def build_network(
             "expected a realistic tensor size"
         )
     if not specs:
-        raise AccelsimError(f"{prefix}network '{name}' has no layers")
+        raise AccelsimError("; ".join(problems) or f"{prefix}network '{name}' has no layers")
     if len(specs) > MAX_LAYERS:
         raise AccelsimError(
             f"{prefix}network '{name}' has {len(specs):,} layers; expected at most {MAX_LAYERS:,}"
         )
-    problems, canonical = [], []
-    for s in specs:  # every misspelled op and attribute at once, each with where it was written
+    # Every problem at once, each with where it was written: misspelled ops and attributes,
+    # names used twice, unknown inputs, shapes that do not work. A layer reading a failed one
+    # is skipped silently (its problem is its producer's).
+    problems = list(problems)
+    failed = set(failed)
+    canonical = []
+    seen: set[str] = set()
+    for s in specs:
+        if s.name in seen or s.name == INPUT:
+            problems.append(
+                _located(s, f"network '{name}': layer name '{s.name}' is used twice (or is reserved)", source)
+            )
+            continue
+        seen.add(s.name)
         try:
             s = replace(s, op=canonical_op(s.op, s.name), inputs=tuple(s.inputs))
         except AccelsimError as exc:
             problems.append(_located(s, str(exc), source))
+            failed.add(s.name)
             continue
-        problems += [_located(s, problem, source) for problem in attribute_problems(s)]
+        attribute = [_located(s, problem, source) for problem in attribute_problems(s)]
+        if attribute:
+            problems += attribute
+            failed.add(s.name)
+            continue
         canonical.append(s)
-    if problems:
-        raise AccelsimError("; ".join(problems))
-    specs = canonical
-    seen: set[str] = set()
+    specs = fold_batchnorm(canonical) if fold_bn else canonical
+    usable = []
     for s in specs:
-        if s.name in seen or s.name == INPUT:
-            raise AccelsimError(
-                _located(s, f"network '{name}': layer name '{s.name}' is used twice (or is reserved)", source)
-            )
-        seen.add(s.name)
-    if fold_bn:
-        specs = fold_batchnorm(specs)
-
-    for s in specs:
-        for src in s.inputs:
-            if src != INPUT and src not in seen:
-                raise AccelsimError(
-                    _located(
-                        s, f"layer '{s.name}' reads from unknown layer '{src}'{closest(src, seen)}", source
-                    )
-                )
-    order = _execution_order(specs, name, prefix)
-    by_name = {s.name: s for s in specs}
+        unknown = [src for src in s.inputs if src != INPUT and src not in seen and src not in failed]
+        problems += [
+            _located(s, f"layer '{s.name}' reads from unknown layer '{src}'{closest(src, seen)}", source)
+            for src in unknown
+        ]
+        if unknown:
+            failed.add(s.name)
+        usable.append(s)
+    order = _execution_order(usable, name, prefix)
+    by_name = {s.name: s for s in usable}
 
     shapes: dict[str, Shape] = {INPUT: input_shape}
     layers = []
     for layer_name in order:
         spec = by_name[layer_name]
+        if layer_name in failed or any(src in failed for src in spec.inputs):
+            failed.add(layer_name)
+            continue
         in_shapes = tuple(shapes[src] for src in spec.inputs)
         try:
             if not in_shapes:
@@ -134,13 +147,23 @@ def build_network(
                     f"{MAX_ELEMENTS:.1e} elements; expected a realistic tensor size"
                 )
         except AccelsimError as exc:
-            raise AccelsimError(_located(spec, str(exc), source)) from None
+            problems.append(_located(spec, str(exc), source))
+            failed.add(layer_name)
+            continue
         shapes[spec.name] = layer.output_shape
         layers.append(layer)
+    if problems:
+        raise AccelsimError("; ".join(sorted(problems, key=_line)))
     _check_tied(layers, source)
     return Network(
-        name=name, input_shape=input_shape, layers=tuple(layers), specs=tuple(specs), description=description
+        name=name, input_shape=input_shape, layers=tuple(layers), specs=tuple(usable), description=description
     )
+
+
+def _line(problem: str) -> int:
+    """The line a located problem names ('file.yaml:12: ...'), to list them in file order."""
+    head = problem.split(": ", 1)[0].rpartition(":")[2]
+    return int(head) if head.isdigit() else 0
 
 
 def _check_tied(layers: Sequence[Layer], source: str) -> None:
@@ -178,7 +201,7 @@ def _execution_order(specs: Sequence[LayerSpec], name: str, prefix: str) -> list
 
     graph = nx.DiGraph()
     graph.add_nodes_from(s.name for s in specs)
-    graph.add_edges_from((src, s.name) for s in specs for src in s.inputs if src != INPUT)
+    graph.add_edges_from((src, s.name) for s in specs for src in s.inputs if src in graph)
     try:
         cycle = nx.find_cycle(graph)
         raise AccelsimError(f"{prefix}network '{name}' has a cycle through layer '{cycle[0][0]}'")

@@ -104,6 +104,8 @@ class _Expander:
         self.blocks = blocks
         self.params = params
         self.specs: list[LayerSpec] = []
+        self.problems: list[str] = []  # entries that could not be expanded, each with its line
+        self.failed: set[str] = set()  # and the names they would have had
 
     def expand(
         self, entries: Any, prefix: str, block_input: str, env: Mapping[str, Any], depth: int = 0
@@ -116,28 +118,50 @@ class _Expander:
         local: dict[str, str] = {BLOCK_INPUT: block_input} if prefix else {INPUT: INPUT}
         previous = block_input
         for entry in entries:
-            if not isinstance(entry, dict):
-                raise AccelsimError(f"{self.source}: each layer must be a mapping, got {entry!r}")
-            repeat = entry.get("repeat", 1)
-            if isinstance(repeat, bool) or not isinstance(repeat, int) or not 1 <= repeat <= MAX_REPEAT:
-                raise AccelsimError(
-                    f"{_where(self.source, entry)}: repeat must be an integer from 1 to {MAX_REPEAT}, "
-                    f"got {repeat!r}"
-                )
-            for i in range(repeat):
-                item = dict(entry)
-                first = item.pop("first", None)
-                if i == 0 and first:
-                    if not isinstance(first, dict):
-                        raise AccelsimError(f"{_where(self.source, entry)}: 'first' must be a mapping")
-                    item.update(first)
-                if repeat > 1:
-                    item["name"] = f"{entry.get('name', 'layer')}_{i + 1}"
-                raw_name = str(item.get("name") or f"{item.get('op') or item.get('block')}{len(self.specs)}")
-                inputs = self._inputs(item, local, previous, entry)
-                previous = self._one(item, entry, f"{prefix}{raw_name}", inputs, env, depth)
-                local[raw_name] = previous
+            raw_name = str(entry.get("name") or "layer") if isinstance(entry, dict) else "layer"
+            try:
+                raw_name, previous = self._entry(entry, local, previous, prefix, env, depth)
+            except AccelsimError as exc:  # noted; the other layers are still checked
+                self.problems.append(str(exc))
+                previous = f"{prefix}{raw_name}"
+                self.failed.add(previous)
+            local[raw_name] = previous
         return previous
+
+    def _entry(
+        self,
+        entry: Any,
+        local: dict[str, str],
+        previous: str,
+        prefix: str,
+        env: Mapping[str, Any],
+        depth: int,
+    ) -> tuple[str, str]:
+        """One entry (a layer, a repeated layer or a block instance): its local name and the
+        name of the last layer it emitted."""
+        if not isinstance(entry, dict):
+            raise AccelsimError(f"{self.source}: each layer must be a mapping, got {entry!r}")
+        repeat = entry.get("repeat", 1)
+        if isinstance(repeat, bool) or not isinstance(repeat, int) or not 1 <= repeat <= MAX_REPEAT:
+            raise AccelsimError(
+                f"{_where(self.source, entry)}: repeat must be an integer from 1 to {MAX_REPEAT}, "
+                f"got {repeat!r}"
+            )
+        raw_name = ""
+        for i in range(repeat):
+            item = dict(entry)
+            first = item.pop("first", None)
+            if i == 0 and first:
+                if not isinstance(first, dict):
+                    raise AccelsimError(f"{_where(self.source, entry)}: 'first' must be a mapping")
+                item.update(first)
+            if repeat > 1:
+                item["name"] = f"{entry.get('name', 'layer')}_{i + 1}"
+            raw_name = str(item.get("name") or f"{item.get('op') or item.get('block')}{len(self.specs)}")
+            inputs = self._inputs(item, local, previous, entry)
+            previous = self._one(item, entry, f"{prefix}{raw_name}", inputs, env, depth)
+            local[raw_name] = previous
+        return raw_name, previous
 
     def _inputs(self, item: dict, local: dict[str, str], previous: str, entry: Any) -> tuple[str, ...]:
         src = item.get("from")
@@ -255,6 +279,15 @@ def parse_workload(
     name = str(data["name"])
     if overrides:
         name += "@" + ",".join(f"{k}={v:g}" for k, v in overrides.items())
+    if expander.problems:  # reported with the problems the build finds in the other layers
+        build_network(
+            name,
+            tuple(shape),
+            expander.specs,
+            source=source,
+            problems=expander.problems,
+            failed=expander.failed,
+        )
     return name, tuple(shape), expander.specs, str(data.get("description", ""))
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
 from accelsim import AccelsimError, load_net
+from tests.cli_runner import run_main
 from tests.conftest import ROOT
 
 TINY = """\
@@ -110,3 +112,33 @@ def test_readme_example_workload_builds(tmp_path: Path) -> None:
     assert net.name == "tiny_resnet"
     assert net.layer("stage1_2/add").output_shape == (16, 32, 32)
     assert [layer.kind for layer in net.layers].count("bn") == 0  # all folded
+
+
+def test_every_problem_is_listed_with_its_line_in_file_order(tmp_path: Path) -> None:
+    """Misspelled ops and attributes, unknown inputs, a bad block use and impossible shapes are
+    all reported in one line, each at its file:line, in file order; a layer that only reads a
+    bad one is not reported again."""
+    path = tmp_path / "net.yaml"
+    path.write_text(
+        "name: x\ninput: [3, 32, 32]\nlayers:\n"
+        "  - {name: p, op: maxpool, k: 2, from: c9}\n"  # 4: unknown input
+        "  - {name: c1, op: convv, k: 3, out: 8}\n"  # 5: unknown op
+        "  - {name: c2, op: conv, k: 3, outt: 8, from: input}\n"  # 6: unknown attribute
+        "  - {name: after, op: relu, from: c2}\n"  # 7: reads a bad layer: not reported
+        "  - {name: big, op: conv, k: 99, out: 8, from: input}\n"  # 8: kernel larger than the input
+        "  - {name: b, block: fir}\n"  # 9: unknown block
+        "  - {name: ok, op: conv, k: 3, out: 8, from: input}\n"
+    )
+    out = run_main("info", "--net", str(path))
+    assert out.returncode == 2 and len(out.stderr.strip().splitlines()) == 1
+    lines = [int(m) for m in re.findall(r"net\.yaml:(\d+): ", out.stderr)]
+    assert lines == [4, 5, 6, 8, 9], out.stderr
+    for part in (
+        "unknown layer 'c9'",
+        "unknown op 'convv'",
+        "unknown attribute 'outt'",
+        "99x99",
+        "unknown block 'fir'",
+    ):
+        assert part in out.stderr
+    assert "'after'" not in out.stderr
