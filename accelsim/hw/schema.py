@@ -67,24 +67,28 @@ Words = Annotated[int, Field(ge=1, le=1 << 20)]
 class BufferConfig(StrictModel):
     """An on-chip SRAM buffer. Energies per byte (e.g. '1.2 pJ/B'); default from its size."""
 
-    capacity: Bytes
+    capacity: Bytes = Field(description="bytes it holds")
     bandwidth: Bandwidth | None = Field(None, description="bytes/s; default: never the bottleneck")
-    read_energy: EnergyPerByte | None = None
-    write_energy: EnergyPerByte | None = None
+    read_energy: EnergyPerByte | None = Field(
+        None, description="per byte read; default by capacity (Horowitz)"
+    )
+    write_energy: EnergyPerByte | None = Field(
+        None, description="per byte written; default: the same as a read at this size"
+    )
     leakage: Power = Field(0.0, description="static power of this buffer, W")
 
 
 class DramConfig(StrictModel):
-    type: DramType
-    bandwidth: Bandwidth
-    capacity: Bytes | None = None
+    type: DramType = Field(description="the DRAM standard: its energy per bit by default")
+    bandwidth: Bandwidth = Field(description="peak bytes/s between DRAM and the chip")
+    capacity: Bytes | None = Field(None, description="bytes; default unlimited")
     energy: EnergyPerByte | None = Field(None, description="per byte moved, read or write; default by type")
 
 
 class FlashConfig(StrictModel):
     """Non-volatile memory the weights live in (an MCU's flash): read-only at inference."""
 
-    capacity: Bytes
+    capacity: Bytes = Field(description="bytes it holds")
     bandwidth: Bandwidth = Field(description="read bytes/s; it shares the one DMA engine with DRAM")
     read_energy: EnergyPerByte | None = Field(None, description="per byte read; default: README table")
 
@@ -118,15 +122,17 @@ class MemoryConfig(StrictModel):
 
 
 class PrecisionConfig(StrictModel):
-    weights: Bits = 8
-    activations: Bits = 8
-    accumulators: Bits = 32
-    floating_point: bool = False
+    weights: Bits = Field(8, description="bits per weight")
+    activations: Bits = Field(8, description="bits per activation")
+    accumulators: Bits = Field(32, description="bits per partial sum")
+    floating_point: bool = Field(False, description="float arithmetic (energies of float MACs)")
 
 
 class VectorConfig(StrictModel):
     lanes: int = Field(ge=1, description="element-operations per cycle")
-    op_energy: Energy | None = None
+    op_energy: Energy | None = Field(
+        None, description="one element-operation; default: an add at activation precision (Horowitz)"
+    )
 
 
 class PeConfig(StrictModel):
@@ -134,9 +140,9 @@ class PeConfig(StrictModel):
     width). Up to 2 words are flip-flop registers (priced per bit written); more make a scratchpad
     (priced per byte read or written, by its size). Default by dataflow: README "PE-local energy"."""
 
-    weights: Words | None = None
-    inputs: Words | None = None
-    psums: Words | None = None
+    weights: Words | None = Field(None, description="weight words each PE keeps")
+    inputs: Words | None = Field(None, description="input words each PE keeps")
+    psums: Words | None = Field(None, description="partial-sum words each PE keeps")
     energy: EnergyPerByte | None = Field(None, description="every PE store access, J per byte")
     pitch: Length | None = Field(None, description="PE to PE distance; default scaled from the TPU v1")
     array_bus_energy: EnergyPerByte | None = Field(
@@ -145,10 +151,10 @@ class PeConfig(StrictModel):
 
 
 class ComputeConfig(StrictModel):
-    rows: int = Field(ge=1, le=4096)
-    cols: int = Field(ge=1, le=4096)
-    dataflow: DataflowName
-    clock: Frequency
+    rows: int = Field(ge=1, le=4096, description="PE rows of the MAC array")
+    cols: int = Field(ge=1, le=4096, description="PE columns of the MAC array")
+    dataflow: DataflowName = Field(description="which operand stays in the PEs")
+    clock: Frequency = Field(description="array and vector unit clock")
     precision: PrecisionConfig = PrecisionConfig()
     mac_energy: Energy | None = Field(None, description="one multiply-accumulate; default Horowitz, scaled")
     sparse: bool = Field(False, description="the array skips MACs with zero (pruned) weights")
@@ -170,13 +176,13 @@ class HwConfig(StrictModel):
         "area_mm2": "gone: accelsim has no area model and never read it; remove the field",
     }
 
-    name: str
-    description: str = ""
-    source: str = ""
-    technology_nm: float = Field(gt=0)
+    name: str = Field(description="how results and tables name the chip")
+    description: str = Field("", description="one line for `hw list`")
+    source: str = Field("", description="where the figures come from (datasheet, paper)")
+    technology_nm: float = Field(gt=0, description="process node, nm: scales the default energies")
     vdd: float | None = Field(None, gt=0, le=2.0, description="supply voltage, V; default nominal for node")
-    flavor: Literal["hp", "lp"] = "hp"
-    power_budget: Power
+    flavor: Literal["hp", "lp"] = Field("hp", description="high-performance or low-power process")
+    power_budget: Power = Field(description="the power the chip may draw: runs are judged against it")
     static_power: Power = Field(0.0, description="chip-wide static/idle power beyond buffer leakage, W")
     compute: ComputeConfig
     memory: MemoryConfig

@@ -26,20 +26,26 @@ MAX_POINTS = 1_000_000  # a larger spec is refused unless the caller raises the 
 
 
 class Sample(StrictModel):
-    method: Literal["grid", "random", "lhs"] = "grid"
+    method: Literal["grid", "random", "lhs"] = Field(
+        "grid", description="every combination, or n points drawn at random or by Latin hypercube"
+    )
     n: int | None = Field(None, ge=1, le=10_000_000, description="points, for random and lhs")
-    seed: int = 0
+    seed: int = Field(0, description="random seed, for random and lhs")
 
 
 class SweepSpec(StrictModel):
     """A sweep file: base chip, networks, and axes over config fields by dotted path."""
 
-    base: str
-    networks: list[str] = Field(min_length=1)
-    axes: dict[str, list[Any]] = Field(min_length=1)
+    base: str = Field(description="the chip every point starts from: a bundled name or a YAML path")
+    networks: list[str] = Field(min_length=1, description="networks run at every point (as --net takes)")
+    axes: dict[str, list[Any]] = Field(
+        min_length=1,
+        description="chip field by dotted path -> a list of values, {range: [lo, hi], step: s} "
+        "or {log: [lo, hi], points: n}",
+    )
     sample: Sample = Sample()
-    mode: Literal["steady", "cold"] = "steady"
-    batch: int = Field(1, ge=1)
+    mode: Literal["steady", "cold"] = Field("steady", description="steady state or a cold start")
+    batch: int = Field(1, ge=1, description="inferences per batch")
 
     @field_validator("axes", mode="before")
     @classmethod
