@@ -21,6 +21,7 @@ from pathlib import Path
 
 from accelsim import load_net
 from accelsim.ir import Layer
+from accelsim.present.scalesim import config_text, topology_row
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "fixtures" / "scalesim_v3_cycles.json"
@@ -32,45 +33,6 @@ LAYERS = {
     "mobilenet_v1": ["conv1", "conv6/pw", "conv10/pw", "fc", "conv10/dw"],
 }
 
-CONFIG = """[general]
-run_name = accelsim_check
-
-[run_presets]
-InterfaceBandwidth = CALC
-UseRamulatorTrace = False
-
-[architecture_presets]
-ArrayHeight = {rows}
-ArrayWidth = {cols}
-ifmapsramszkB = 1024
-filtersramszkB = 1024
-ofmapsramszkB = 1024
-IfmapOffset = 0
-FilterOffset = 10000000
-OfmapOffset = 20000000
-Bandwidth = 10
-Dataflow = {dataflow}
-ReadRequestBuffer = 32
-WriteRequestBuffer = 32
-
-[layout]
-IfmapCustomLayout = False
-IfmapSRAMBankBandwidth = 10
-IfmapSRAMBankNum = 10
-IfmapSRAMBankPort = 2
-FilterCustomLayout = False
-FilterSRAMBankBandwidth = 10
-FilterSRAMBankNum = 10
-FilterSRAMBankPort = 2
-
-[sparsity]
-SparsitySupport = false
-SparseRep = ellpack_block
-OptimizedMapping = false
-BlockSize = 8
-RandomNumberGeneratorSeed = 40
-"""
-
 RUN = (
     "from scalesim.scale_sim import scalesim; "
     "scalesim(save_disk_space=True, verbose=False, config='{config}', topology='{topology}', "
@@ -78,26 +40,20 @@ RUN = (
 )
 
 
-def topology_row(net_name: str, layer: Layer) -> list[str | int]:
+def named_row(net_name: str, layer: Layer) -> list[str | int]:
+    """The layer's SCALE-Sim row (accelsim's export), named after its network; SCALE-Sim runs a
+    'DP' layer one channel at a time."""
     name = f"{net_name}_{layer.name}".replace("/", "_")
-    if layer.kind == "linear":
-        out_features, in_features = layer.weight_shape
-        return [name, 1, 1, 1, 1, in_features, out_features, 1]
-    c = layer.input_shapes[0][0]
-    _, oh, ow = layer.output_shape
-    kh, kw = layer.attrs["kernel"]
-    stride = layer.attrs["stride"][0]
-    h, w = (oh - 1) * stride + kh, (ow - 1) * stride + kw
-    if layer.attrs["depthwise"]:  # SCALE-Sim runs a 'DP' layer one channel at a time
-        return [f"DP_{name}", h, w, kh, kw, c, 1, stride]
-    return [name, h, w, kh, kw, c, layer.output_shape[0], stride]
+    row = topology_row(layer)
+    assert row is not None, layer.name
+    return [f"DP_{name}" if layer.kind == "dwconv" else name, *row]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--scalesim-python", required=True, help="python of the SCALE-Sim venv")
     args = parser.parse_args()
-    rows = [topology_row(net, load_net(net).layer(name)) for net, names in LAYERS.items() for name in names]
+    rows = [named_row(net, load_net(net).layer(name)) for net, names in LAYERS.items() for name in names]
     header = [
         "Layer name",
         "IFMAP Height",
@@ -119,7 +75,7 @@ def main() -> None:
                 writer.writerow([*row, ""])
         for df in ("ws", "os", "is"):
             config = Path(tmp) / f"{df}.cfg"
-            configs[df] = CONFIG.format(rows=ARRAY[0], cols=ARRAY[1], dataflow=df)
+            configs[df] = config_text("accelsim_check", *ARRAY, df, (1024, 1024, 1024), None)
             config.write_text(configs[df])
             out = Path(tmp) / f"out_{df}"
             code = RUN.format(config=config, topology=topology, out=out)

@@ -25,7 +25,7 @@ SCALESIM_DATAFLOWS = {
 }
 
 
-def _row(layer: Layer) -> tuple[int, ...] | None:
+def topology_row(layer: Layer) -> tuple[int, ...] | None:
     """IFMAP height and width, filter height and width, channels, filters, stride; or None."""
     if layer.kind in ("conv", "dwconv") and layer.op in ("conv", "dwconv"):
         (oh, ow), (kh, kw) = layer.output_shape[1:], layer.attrs["kernel"]
@@ -60,7 +60,7 @@ def topology_csv(network: Network) -> tuple[str, list[str]]:
     for layer in network.layers:
         if layer.engine != Engine.ARRAY or not layer.macs:
             continue
-        row = _row(layer)
+        row = topology_row(layer)
         if row is None:
             left_out.append(f"{layer.name} ({layer.kind})")
             continue
@@ -88,23 +88,45 @@ def chip_cfg(chip: Accelerator) -> str:
     ofmap_kib = max(1, activation_kib - activation_kib // 2)
     words_per_cycle = max(1, round(memory.dram.bandwidth / chip.clock_hz))
     dram = f"{memory.dram.bandwidth / 1e9:g} GB/s at {chip.clock_hz / 1e9:g} GHz"
-    return f"""# SCALE-Sim v3 config written by accelsim from chip '{chip.name}'.
-# Array and dataflow as the chip's; {split}.
-# Bandwidth: DRAM {dram}, in 1-byte words per cycle.
-[general]
-run_name = {chip.name}
+    comments = (
+        f"SCALE-Sim v3 config written by accelsim from chip '{chip.name}'.",
+        f"Array and dataflow as the chip's; {split}.",
+        f"Bandwidth: DRAM {dram}, in 1-byte words per cycle.",
+    )
+    sizes = (ifmap_kib, max(1, filter_kib), ofmap_kib)
+    return config_text(
+        chip.name, chip.rows, chip.cols, SCALESIM_DATAFLOWS[chip.dataflow], sizes, words_per_cycle, comments
+    )
+
+
+def config_text(
+    name: str,
+    rows: int,
+    cols: int,
+    dataflow: str,
+    sram_kib: tuple[int, int, int],
+    words_per_cycle: int | None,
+    comments: tuple[str, ...] = (),
+) -> str:
+    """A SCALE-Sim v3 config with every key it reads: SRAMs (ifmap, filter, ofmap) in KiB; a
+    bandwidth in words per cycle is used (USER mode), None lets SCALE-Sim compute it (CALC)."""
+    ifmap, filt, ofmap = sram_kib
+    return (
+        "".join(f"# {line}\n" for line in comments)
+        + f"""[general]
+run_name = {name}
 
 [architecture_presets]
-ArrayHeight = {chip.rows}
-ArrayWidth = {chip.cols}
-IfmapSramSzkB = {ifmap_kib}
-FilterSramSzkB = {max(1, filter_kib)}
-OfmapSramSzkB = {ofmap_kib}
+ArrayHeight = {rows}
+ArrayWidth = {cols}
+IfmapSramSzkB = {ifmap}
+FilterSramSzkB = {filt}
+OfmapSramSzkB = {ofmap}
 IfmapOffset = 0
 FilterOffset = 10000000
 OfmapOffset = 20000000
-Bandwidth = {words_per_cycle}
-Dataflow = {SCALESIM_DATAFLOWS[chip.dataflow]}
+Bandwidth = {words_per_cycle or 10}
+Dataflow = {dataflow}
 MemoryBanks = 1
 ReadRequestBuffer = 32
 WriteRequestBuffer = 32
@@ -127,6 +149,7 @@ BlockSize = 8
 RandomNumberGeneratorSeed = 40
 
 [run_presets]
-InterfaceBandwidth = USER
+InterfaceBandwidth = {"CALC" if words_per_cycle is None else "USER"}
 UseRamulatorTrace = False
 """
+    )
