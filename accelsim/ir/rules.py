@@ -466,7 +466,7 @@ def flatten(spec: LayerSpec, shapes: Sequence[Shape]) -> Shaped:
     target = spec.attrs.get("shape")
     if target is None:
         return Shaped(kind="flatten", output_shape=(math.prod(shape),), attrs={})
-    if not isinstance(target, (list, tuple)) or not all(is_int(d, 1) for d in target):
+    if not isinstance(target, (list, tuple)) or not target or not all(is_int(d, 1) for d in target):
         raise AccelsimError(f"layer '{spec.name}': shape must be a list of positive integers, got {target!r}")
     target = tuple(target)
     if math.prod(target) != math.prod(shape):
@@ -512,7 +512,11 @@ def matmul(spec: LayerSpec, shapes: Sequence[Shape]) -> Shaped:
 
 def _explicit_shape(spec: LayerSpec, limit: int | None) -> Shape:
     target = spec.attrs.get("shape")
-    if not isinstance(target, (list, tuple)) or not all(isinstance(d, int) and d > 0 for d in target):
+    if (
+        not isinstance(target, (list, tuple))
+        or not target
+        or not all(isinstance(d, int) and d > 0 for d in target)
+    ):
         raise AccelsimError(f"layer '{spec.name}' ({spec.op}) needs 'shape' as a list of positive integers")
     if limit is not None and math.prod(target) > limit:
         raise AccelsimError(f"layer '{spec.name}': slice shape {tuple(target)} is larger than its input")

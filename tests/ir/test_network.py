@@ -163,3 +163,12 @@ def test_output_layers_keep_their_width() -> None:
 
     assert output_layers(load_net("squeezenet").specs) == {"conv10"}  # conv10 -> relu -> gap -> softmax
     assert output_layers(load_net("resnet50").specs) == {"fc1000"}
+
+
+@pytest.mark.parametrize("op", ["pad", "flatten", "slice", "eltwise"])
+def test_an_explicit_shape_needs_dimensions(op: str) -> None:
+    """A shape of no dimensions is refused where it is written (hypothesis found a `pad` with
+    `shape: []` reaching a BatchNorm, which indexed its channel count)."""
+    attrs = {"shape": [], **({"fn": "erf"} if op == "eltwise" else {})}
+    with pytest.raises(AccelsimError, match=r"layer 'l0'.*shape"):
+        net(LayerSpec("l0", op, ("input",), attrs), LayerSpec("l1", "bn", ("l0",)), shape=(1, 1, 1))
