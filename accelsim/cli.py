@@ -224,6 +224,7 @@ def hw_import_scalesim(
     import yaml
 
     from accelsim import units
+    from accelsim.energy.default import TABLE_NODES
     from accelsim.errors import closest
     from accelsim.hw.schema import DramType
     from accelsim.load.chip import parse_hw
@@ -237,8 +238,8 @@ def hw_import_scalesim(
             f"--dram: expected one of {', '.join(get_args(DramType))}, got '{dram}'"
             + closest(dram, get_args(DramType))
         )
-    if not 1 <= node <= 1000:
-        raise AccelsimError(f"--node: expected a technology node in nm (e.g. 45), got {node:g}")
+    if not TABLE_NODES[-1] <= node <= TABLE_NODES[0]:  # the nodes the energy scaling covers
+        raise AccelsimError(f"--node: expected {TABLE_NODES[-1]} to {TABLE_NODES[0]} nm, got {node:g}")
     data, notes = chip_from_cfg(cfg, clock, node, dram, power_budget)
     parse_hw(data, str(cfg))  # a config SCALE-Sim accepts but accelsim cannot use fails here
     text = "".join(f"# {line}\n" for line in notes) + yaml.safe_dump(data, sort_keys=False)

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from accelsim import load_net
 from accelsim.ir import Layer
-from accelsim.present.scalesim import config_text, topology_row
+from accelsim.present.scalesim import HEADER, config_text, topology_row
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "fixtures" / "scalesim_v3_cycles.json"
@@ -54,25 +54,11 @@ def main() -> None:
     parser.add_argument("--scalesim-python", required=True, help="python of the SCALE-Sim venv")
     args = parser.parse_args()
     rows = [named_row(net, load_net(net).layer(name)) for net, names in LAYERS.items() for name in names]
-    header = [
-        "Layer name",
-        "IFMAP Height",
-        "IFMAP Width",
-        "Filter Height",
-        "Filter Width",
-        "Channels",
-        "Num Filter",
-        "Strides",
-    ]
     results: dict[str, dict[str, int]] = {}
     configs = {}
     with tempfile.TemporaryDirectory() as tmp:
         topology = Path(tmp) / "accelsim_layers.csv"
-        with topology.open("w", newline="") as f:
-            writer = csv.writer(f)
-            writer.writerow([*header, ""])
-            for row in rows:
-                writer.writerow([*row, ""])
+        topology.write_text(HEADER + "\n" + "".join(", ".join(map(str, row)) + ",\n" for row in rows))
         for df in ("ws", "os", "is"):
             config = Path(tmp) / f"{df}.cfg"
             configs[df] = config_text("accelsim_check", *ARRAY, df, (1024, 1024, 1024), None)
@@ -96,7 +82,7 @@ def main() -> None:
                 "command": RUN,
                 "array": list(ARRAY),
                 "configs": configs,
-                "topology": [header, *rows],
+                "topology": [[f.strip() for f in HEADER.split(",")[:-1]], *rows],
                 "total_cycles": results,
             },
             indent=1,

@@ -41,6 +41,9 @@ CONV_FIELDS = (
 GEMM_FIELDS = ("name", "M", "N", "K")
 DATAFLOWS = {"ws": "weight_stationary", "os": "output_stationary", "is": "input_stationary"}
 WORD_BYTES = 1  # SCALE-Sim v3's word (single_layer_sim.py: word_size = 1 byte)
+# Words per cycle when a config gives none: the value of SCALE-Sim's own example configs
+# (configs/scale.cfg); it reads Bandwidth only in USER mode.
+DEFAULT_WORDS_PER_CYCLE = 10
 MAX_TOPOLOGY_BYTES = 10 * 2**20
 
 
@@ -232,7 +235,8 @@ def chip_from_cfg(
     hz = units.parse(clock, units.FREQUENCY)
     mode = parser.get("run_presets", "InterfaceBandwidth", fallback="CALC").strip().upper()
     name = parser.get("general", "run_name", fallback=path.stem).strip().strip('"') or path.stem
-    bandwidth = (words_per_cycle or 10) * WORD_BYTES * hz
+    words_per_cycle = words_per_cycle or DEFAULT_WORDS_PER_CYCLE
+    bandwidth = words_per_cycle * WORD_BYTES * hz
     data = {
         "name": name,
         "description": f"imported from SCALE-Sim config {path.name}: {rows} x {cols} {DATAFLOWS[dataflow]}",
@@ -258,7 +262,7 @@ def chip_from_cfg(
         f"From the config: the {rows} x {cols} array and its dataflow ({dataflow}); the filter SRAM "
         f"({filt} KiB) as the weight buffer; the ifmap and ofmap SRAMs ({ifmap} + {ofmap} KiB) as",
         "one activation buffer; 1-byte words (SCALE-Sim's), so int8 weights and activations.",
-        f"DRAM bandwidth: {words_per_cycle or 10} words per cycle x {clock}"
+        f"DRAM bandwidth: {words_per_cycle} words per cycle x {clock}"
         + (
             " (Bandwidth; SCALE-Sim's CALC mode ignores it and never stalls)."
             if mode != "USER"

@@ -118,14 +118,13 @@ class _Expander:
         local: dict[str, str] = {BLOCK_INPUT: block_input} if prefix else {INPUT: INPUT}
         previous = block_input
         for entry in entries:
-            raw_name = str(entry.get("name") or "layer") if isinstance(entry, dict) else "layer"
             try:
-                raw_name, previous = self._entry(entry, local, previous, prefix, env, depth)
+                previous = self._entry(entry, local, previous, prefix, env, depth)
             except AccelsimError as exc:  # noted; the other layers are still checked
                 self.problems.append(str(exc))
-                previous = f"{prefix}{raw_name}"
+                raw_name = str(entry.get("name") or "layer") if isinstance(entry, dict) else "layer"
+                previous = local[raw_name] = f"{prefix}{raw_name}"
                 self.failed.add(previous)
-            local[raw_name] = previous
         return previous
 
     def _entry(
@@ -136,9 +135,9 @@ class _Expander:
         prefix: str,
         env: Mapping[str, Any],
         depth: int,
-    ) -> tuple[str, str]:
-        """One entry (a layer, a repeated layer or a block instance): its local name and the
-        name of the last layer it emitted."""
+    ) -> str:
+        """One entry (a layer, a repeated layer or a block instance), its names entered in
+        `local`; returns the name of the last layer it emitted."""
         if not isinstance(entry, dict):
             raise AccelsimError(f"{self.source}: each layer must be a mapping, got {entry!r}")
         repeat = entry.get("repeat", 1)
@@ -147,7 +146,6 @@ class _Expander:
                 f"{_where(self.source, entry)}: repeat must be an integer from 1 to {MAX_REPEAT}, "
                 f"got {repeat!r}"
             )
-        raw_name = ""
         for i in range(repeat):
             item = dict(entry)
             first = item.pop("first", None)
@@ -161,7 +159,7 @@ class _Expander:
             inputs = self._inputs(item, local, previous, entry)
             previous = self._one(item, entry, f"{prefix}{raw_name}", inputs, env, depth)
             local[raw_name] = previous
-        return raw_name, previous
+        return previous
 
     def _inputs(self, item: dict, local: dict[str, str], previous: str, entry: Any) -> tuple[str, ...]:
         src = item.get("from")

@@ -16,13 +16,10 @@ from accelsim.errors import AccelsimError, closest
 from accelsim.hw.chip import Accelerator
 from accelsim.hw.enums import Dataflow, Engine
 from accelsim.ir.network import Layer, Network
+from accelsim.load.scalesim import DATAFLOWS, DEFAULT_WORDS_PER_CYCLE, WORD_BYTES
 
 HEADER = "Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,"
-SCALESIM_DATAFLOWS = {
-    Dataflow.WEIGHT_STATIONARY: "ws",
-    Dataflow.OUTPUT_STATIONARY: "os",
-    Dataflow.INPUT_STATIONARY: "is",
-}
+SCALESIM_DATAFLOWS = {Dataflow(name): short for short, name in DATAFLOWS.items()}
 
 
 def topology_row(layer: Layer) -> tuple[int, ...] | None:
@@ -86,7 +83,7 @@ def chip_cfg(chip: Accelerator) -> str:
         split = "one unified buffer: half for filters, a quarter each for ifmap and ofmap (an assumption)"
     ifmap_kib = max(1, activation_kib // 2)
     ofmap_kib = max(1, activation_kib - activation_kib // 2)
-    words_per_cycle = max(1, round(memory.dram.bandwidth / chip.clock_hz))
+    words_per_cycle = max(1, round(memory.dram.bandwidth / (chip.clock_hz * WORD_BYTES)))
     dram = f"{memory.dram.bandwidth / 1e9:g} GB/s at {chip.clock_hz / 1e9:g} GHz"
     comments = (
         f"SCALE-Sim v3 config written by accelsim from chip '{chip.name}'.",
@@ -125,7 +122,7 @@ OfmapSramSzkB = {ofmap}
 IfmapOffset = 0
 FilterOffset = 10000000
 OfmapOffset = 20000000
-Bandwidth = {words_per_cycle or 10}
+Bandwidth = {words_per_cycle or DEFAULT_WORDS_PER_CYCLE}
 Dataflow = {dataflow}
 MemoryBanks = 1
 ReadRequestBuffer = 32
