@@ -270,24 +270,22 @@ def export_scalesim(
         raise AccelsimError("export-scalesim: give --net (a topology CSV), --hw (a .cfg), or both")
     if not out.is_dir():
         raise AccelsimError(f"--out: folder {out} does not exist; expected an existing folder")
-    written: dict[str, Path] = {}
+    files: dict[str, tuple[Path, str]] = {}  # made whole before any is written
+    left_out: list[str] = []
     if hw is not None:
         chip = load_hw(hw)
-        text = chip_cfg(chip)
-        written["-c"] = out / f"{chip.name}.cfg"
-        write_output(written["-c"], text, "--out")
+        files["-c"] = (out / f"{chip.name}.cfg", chip_cfg(chip))
     if net is not None:
         network = load_net(net, width, resolution, input_shape)
         text, left_out = topology_csv(network)
-        written["-t"] = out / f"{network.name}.csv"
-        write_output(written["-t"], text, "--out")
-        if left_out:
-            show.console.print(
-                f"left out (SCALE-Sim cannot express them): {', '.join(left_out)}", style="yellow"
-            )
-    for path in written.values():
+        files["-t"] = (out / f"{network.name}.csv", text)
+    for path, text in files.values():
+        write_output(path, text, "--out")
+    if left_out:
+        show.console.print(f"left out (SCALE-Sim cannot express them): {', '.join(left_out)}", style="yellow")
+    for path, _ in files.values():
         show.console.print(f"wrote {path}")
-    flags = " ".join(f"{flag} {path}" for flag, path in written.items())
+    flags = " ".join(f"{flag} {path}" for flag, (path, _) in files.items())
     command = f"python -m scalesim.scale {flags} -p scalesim_logs"
     show.console.print(f"run it in SCALE-Sim v3: {command}", soft_wrap=True, highlight=False)
 
