@@ -10,11 +10,12 @@ from typing import Any
 
 from accelsim.account.result import Result
 from accelsim.energy.table import EnergyTable
-from accelsim.errors import AccelsimError
+from accelsim.errors import AccelsimError, closest
 from accelsim.hw.chip import Accelerator
 from accelsim.hw.resolve import resolve_accelerator
 from accelsim.hw.schema import HwConfig, with_fields
 from accelsim.ir.network import Network
+from accelsim.limits import MAX_BATCH
 from accelsim.load.chip import load_hw
 from accelsim.load.compression import load_spec
 from accelsim.load.resources import bundled_names, resolve
@@ -53,10 +54,7 @@ def load_net(
     elif is_topology(net):
         network = load_topology(Path(net).expanduser())
     elif is_onnx(net):
-        path = Path(net).expanduser()
-        if not path.is_file():
-            raise AccelsimError(f"ONNX file not found: {path}")
-        network = load_onnx(path, input_shape=input_shape, strict=strict)
+        network = load_onnx(Path(net).expanduser(), input_shape=input_shape, strict=strict)
     else:
         network = load_workload(resolve(net, "workloads", "network"), params)
     if width != 1.0:
@@ -89,13 +87,44 @@ def _check_arguments(net: Any, hw: Any, mode: Any, batch: Any, fps: Any) -> None
         raise AccelsimError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
     if isinstance(batch, bool) or not isinstance(batch, int):
         raise TypeError(f"simulate: batch must be an integer, got {batch!r}")
-    if batch < 1:
-        raise AccelsimError(f"batch must be a positive integer, got {batch}")
+    if not 1 <= batch <= MAX_BATCH:
+        raise AccelsimError(f"batch must be a positive integer of at most {MAX_BATCH:,}, got {batch}")
     if fps is not None:
         if isinstance(fps, bool) or not isinstance(fps, (int, float)):
             raise TypeError(f"simulate: fps must be a number or None, got {fps!r}")
         if not (fps > 0 and math.isfinite(fps)):
             raise AccelsimError(f"fps must be a positive, finite number of frames per second, got {fps!r}")
+
+
+def _checked_weights(network: Network, weights: Any) -> dict[str, Any] | None:
+    """Real weight arrays by layer name, each a finite numeric array of its layer's weight count;
+    anything else is refused (it would silently fall back to the assumed Huffman factor)."""
+    import numpy as np
+
+    if weights is None:
+        return None
+    if not isinstance(weights, Mapping):
+        raise TypeError(f"simulate: weights must map layer names to arrays, got {type(weights).__name__}")
+    layers = {layer.name: layer for layer in network.layers if layer.weight_count}
+    checked = {}
+    for name, array in weights.items():
+        if name not in layers:
+            raise AccelsimError(
+                f"weights: '{name}' is no layer with weights of {network.name}{closest(str(name), layers)}"
+            )
+        try:
+            values = np.asarray(array, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise AccelsimError(
+                f"weights['{name}']: expected an array of numbers, got {type(array).__name__}"
+            ) from None
+        if values.size != layers[name].weight_count or not np.isfinite(values).all():
+            raise AccelsimError(
+                f"weights['{name}']: expected {layers[name].weight_count:,} finite numbers (the layer's "
+                f"weights), got {values.size:,}{'' if np.isfinite(values).all() else ' with NaN or infinity'}"
+            )
+        checked[name] = values
+    return checked
 
 
 def simulate(
@@ -123,7 +152,12 @@ def simulate(
     network = load_net(net, width, resolution, input_shape, strict, params)
     chip = load_hw(hw, energy_table)
     spec = load_spec(compression, network.name) if isinstance(compression, str) else compression
-    return run(network, chip, store(network, chip.weight_bits, spec, weights), mode, batch, fps)
+    if not (spec is None or isinstance(spec, CompressionSpec)):
+        raise TypeError(
+            f"simulate: compression must be a preset name, a spec file or a CompressionSpec, got {spec!r}"
+        )
+    real = _checked_weights(network, weights)
+    return run(network, chip, store(network, chip.weight_bits, spec, real), mode, batch, fps)
 
 
 def onnx_weights(

@@ -3,6 +3,7 @@ Bad input ends with one line on stderr and exit status 2."""
 
 from __future__ import annotations
 
+import errno
 import json
 import sys
 import warnings
@@ -13,7 +14,9 @@ import typer
 from typer.core import TyperGroup
 
 from accelsim.errors import AccelsimError
+from accelsim.limits import MAX_SWEEP_WORKERS
 from accelsim.present import console as show
+from accelsim.present.files import check_finite
 
 COMMAND_ORDER = ("run", "info", "nets", "hw", "compare", "sweep", "compress", "fit", "trend")
 
@@ -75,13 +78,24 @@ ReportOption = Annotated[
     str | None, typer.Option("--report", help="Write a report: .html, or .png/.svg/.pdf of its first figure.")
 ]
 PlotlyJsOption = Annotated[
-    str,
+    str | None,
     typer.Option(
         "--plotlyjs",
         help="An HTML report's plotly.js: inline (works offline, ~4.7 MB), cdn, or directory "
-        "(plotly.min.js beside the report).",
+        "(plotly.min.js beside the report). Default inline.",
     ),
 ]
+
+
+def _plotlyjs(plotlyjs: str | None, report: str | None) -> str:
+    """--plotlyjs applies to an HTML --report only: given without one, it would be ignored."""
+    if plotlyjs is not None and not (report and report.lower().endswith((".html", ".htm"))):
+        raise AccelsimError(
+            "--plotlyjs applies to an HTML report; give --report FILE.html, or drop --plotlyjs"
+        )
+    return plotlyjs or "inline"
+
+
 SrOption = Annotated[float | None, typer.Option("--sr", help="SqueezeNet squeeze ratio (= --param sr=...).")]
 Pct3x3Option = Annotated[
     float | None,
@@ -245,7 +259,7 @@ def hw_import_scalesim(
     text = "".join(f"# {line}\n" for line in notes) + yaml.safe_dump(data, sort_keys=False)
     write_output(out, text, "--out")
     if out != "-":
-        show.console.print(f"chip '{data['name']}' written to {out}")
+        show.note(f"chip '{data['name']}' written to {out}")
 
 
 @app.command("export-scalesim")
@@ -263,7 +277,7 @@ def export_scalesim(
     the same workload in SCALE-Sim v3; prints its command line."""
     from accelsim.api import load_net
     from accelsim.load.chip import load_hw
-    from accelsim.present.files import write_output
+    from accelsim.present.files import file_in, write_output
     from accelsim.present.scalesim import chip_cfg, topology_csv
 
     if net is None and hw is None:
@@ -274,11 +288,11 @@ def export_scalesim(
     left_out: list[str] = []
     if hw is not None:
         chip = load_hw(hw)
-        files["-c"] = (out / f"{chip.name}.cfg", chip_cfg(chip))
+        files["-c"] = (file_in(out, chip.name, ".cfg"), chip_cfg(chip))
     if net is not None:
         network = load_net(net, width, resolution, input_shape)
         text, left_out = topology_csv(network)
-        files["-t"] = (out / f"{network.name}.csv", text)
+        files["-t"] = (file_in(out, network.name, ".csv"), text)
     for path, text in files.values():
         write_output(path, text, "--out")
     if left_out:
@@ -329,7 +343,9 @@ def compress_command(
 def fit_command(
     hw: HwOption,
     net: NetOption,
-    top: Annotated[int, typer.Option("--top", help="How many fitting candidates to list.")] = 5,
+    top: Annotated[
+        int, typer.Option("--top", min=1, max=1000, help="How many fitting candidates to list.")
+    ] = 5,
     sram: Annotated[
         bool,
         typer.Option(
@@ -352,6 +368,8 @@ def fit_command(
     from accelsim.load.chip import load_hw
     from accelsim.present.documents import fit_document
 
+    if context and sram:
+        raise AccelsimError("fit: --context and --sram ask different questions; give one of them")
     if context:
         from accelsim.apps.generate import longest_context
 
@@ -376,23 +394,18 @@ def fit_command(
 
 
 def _years(text: str) -> list[float]:
-    """`0..10` (every year), `0..10..5` (a step) or `0,3,10`."""
+    """`0..10` (every year), `0..10..5` (a step) or `0,3,10`; counted before any is made."""
+    from accelsim.apps.trend import check_years, year_range
+
     try:
-        if ".." in text:
-            first, last, *step = (float(part) for part in text.split(".."))
-            every = step[0] if step else 1.0
-            if every <= 0 or len(step) > 1:
-                raise ValueError
-            years = [first + every * i for i in range(int((last - first) / every + 1e-9) + 1)]
-        else:
-            years = [float(part) for part in text.split(",")]
-        if not years:
-            raise ValueError
-        return years
+        parts = [float(part) for part in text.split(".." if ".." in text else ",")]
     except ValueError:
-        raise AccelsimError(
-            f"--years: expected FIRST..LAST[..STEP] or a list like 0,5,10, got '{text}'"
-        ) from None
+        parts = []
+    if not parts or (".." in text and len(parts) not in (2, 3)):
+        raise AccelsimError(f"--years: expected FIRST..LAST[..STEP] or a list like 0,5,10, got '{text}'")
+    if ".." in text:
+        return check_years(year_range(*parts, flag="--years"), "--years")
+    return check_years(parts, "--years")
 
 
 @app.command("trend")
@@ -406,20 +419,22 @@ def trend_command(
         str, typer.Option("--trends", help="Bundled trends name or a trends YAML file.")
     ] = "default",
     report: ReportOption = None,
-    plotlyjs: PlotlyJsOption = "inline",
+    plotlyjs: PlotlyJsOption = None,
     json_out: JsonFlag = False,
 ) -> None:
     """Will memory dominate? Each network's energy and memory share, year by year, on this chip
     with its compute, SRAM and DRAM energies projected by a trends file; weights on chip vs in
     DRAM."""
+    plotlyjs = _plotlyjs(plotlyjs, report)
     from accelsim.apps.trend import trend
 
     result = trend(net, hw, _years(years), trends)
+    check_finite(result.to_dict())
     if report:
         from accelsim.present.report import trend_report
 
         trend_report(result, report, plotlyjs)
-        show.console.print(f"report written to {report}")
+        show.note(f"report written to {report}")
     if json_out:
         show.print_json(result.to_dict())
     else:
@@ -459,20 +474,22 @@ def train_scale_command(
         bool, typer.Option("--overlap", help="Send each layer's gradients during the backward pass.")
     ] = False,
     report: ReportOption = None,
-    plotlyjs: PlotlyJsOption = "inline",
+    plotlyjs: PlotlyJsOption = None,
     json_out: JsonFlag = False,
 ) -> None:
     """Do small DNNs train faster on clusters? Data-parallel training time per iteration, split
     into compute and gradient communication, speedup and efficiency from 1 to N workers."""
+    plotlyjs = _plotlyjs(plotlyjs, report)
     from accelsim.apps.train_scale import train_scale
 
     counts = _workers(workers)
     results = [train_scale(n, cluster, counts, batch, a, overlap) for n in net for a in algorithm]
+    check_finite([r.to_dict() for r in results])
     if report:
         from accelsim.present.report import train_scale_report
 
         train_scale_report(results, report, plotlyjs)
-        show.console.print(f"report written to {report}")
+        show.note(f"report written to {report}")
     if json_out:
         show.print_json([r.to_dict() for r in results])
     else:
@@ -501,15 +518,16 @@ def compare(
     mode: Annotated[
         str, typer.Option("--mode", help="steady (per inference in a stream) or cold.")
     ] = "steady",
-    batch: Annotated[int, typer.Option("--batch", min=1, help="Inferences per batch.")] = 1,
+    batch: Annotated[int, typer.Option("--batch", help="Inferences per batch.")] = 1,
     report: ReportOption = None,
-    plotlyjs: PlotlyJsOption = "inline",
+    plotlyjs: PlotlyJsOption = None,
     json_out: JsonFlag = False,
     stray: Annotated[list[str] | None, typer.Argument(hidden=True)] = None,
 ) -> None:
     """Every chip on every network: one table per metric (fits on chip, latency, energy, its
     dynamic and static parts, power, memory share, DRAM share), networks down, chips across,
     the best chip of each row marked; notes when the chips are not like for like."""
+    plotlyjs = _plotlyjs(plotlyjs, report)
     from accelsim.account.result import summary
     from accelsim.apps.compare import compare_chips, compare_results, fairness_notes
 
@@ -521,12 +539,13 @@ def compare(
     chips = compare_chips(_listed(hw))
     results = compare_results(chips, _listed(net), mode=mode, batch=batch)
     notes = fairness_notes(chips)
+    rows = [summary(r) for r in results]
+    check_finite(rows)
     if report:
         from accelsim.present.report import compare_report
 
         compare_report(results, report, notes, plotlyjs)
-        show.console.print(f"report written to {report}")
-    rows = [summary(r) for r in results]
+        show.note(f"report written to {report}")
     if json_out:
         show.print_json({"rows": rows, "notes": notes})
     else:
@@ -545,11 +564,16 @@ def sweep(
         str | None, typer.Option("--dask", help="Dask scheduler address, or 'local' for a LocalCluster.")
     ] = None,
     workers: Annotated[
-        int | None, typer.Option("--workers", help="Worker processes (default: all cores).")
+        int | None,
+        typer.Option(
+            "--workers", min=1, max=MAX_SWEEP_WORKERS, help="Worker processes (default: all cores)."
+        ),
     ] = None,
     max_points: Annotated[
         int | None,
-        typer.Option("--max-points", help="Refuse a spec with more points than this (default 1,000,000)."),
+        typer.Option(
+            "--max-points", min=1, help="Refuse a spec with more points than this (default 1,000,000)."
+        ),
     ] = None,
     onchip: Annotated[
         bool,
@@ -564,9 +588,10 @@ def sweep(
     report: Annotated[
         str | None, typer.Option("--report", help="show: write a report (.html, or .png/.svg/.pdf).")
     ] = None,
-    plotlyjs: PlotlyJsOption = "inline",
+    plotlyjs: PlotlyJsOption = None,
     json_out: JsonFlag = False,
 ) -> None:
+    plotlyjs = _plotlyjs(plotlyjs, report)
     if target == "show":
         if db is None:
             raise AccelsimError("sweep show: give the results database, e.g. accelsim sweep show results.db")
@@ -574,9 +599,7 @@ def sweep(
         return
     from accelsim.apps.sweep import load_sweep, run_sweep
 
-    spec, base = load_sweep(target)
-    if workers is not None and workers < 1:
-        raise AccelsimError(f"--workers must be at least 1, got {workers}")
+    spec, base = load_sweep(target, max_points)
     with show.sweep_progress() as on_progress:
         try:
             counts = run_sweep(
@@ -627,7 +650,7 @@ def _sweep_show(
     show.sweep_front(path, frame, front, onchip)
     for kind, written in (("CSV", csv), ("Parquet", parquet), ("report", report)):
         if written:
-            show.console.print(f"{kind} written to {written}")
+            show.note(f"{kind} written to {written}")
 
 
 @app.command()
@@ -655,7 +678,7 @@ def run(
     sr: SrOption = None,
     pct3x3: Pct3x3Option = None,
     report: ReportOption = None,
-    plotlyjs: PlotlyJsOption = "inline",
+    plotlyjs: PlotlyJsOption = None,
     seq_len: Annotated[
         int | None, typer.Option("--seq-len", help="Tokens per sequence (= --param seq=...): BERT, GPT-2...")
     ] = None,
@@ -669,9 +692,10 @@ def run(
 ) -> None:
     """Simulate a network on an accelerator: fit on chip, latency, energy, power, memory share.
     A decoder (gpt2) with --context C --tokens N: prefill C tokens, then generate N."""
+    plotlyjs = _plotlyjs(plotlyjs, report)
     from accelsim.api import load_net, onnx_weights, simulate
     from accelsim.load.compression import resolve_spec
-    from accelsim.present.files import write_output
+    from accelsim.present.files import json_text, write_output
 
     params = _params(param, sr, pct3x3)
     if seq_len is not None:
@@ -683,17 +707,18 @@ def run(
     spec = resolve_spec(compress, network.name, wbits, abits, prune)
     weights = onnx_weights(net, input_shape, width, resolution) if spec and spec.huffman else None
     result = simulate(network, hw, mode=mode, batch=batch, fps=fps, compression=spec, weights=weights)
+    document = json_text(result.to_dict())  # checked finite before anything is shown or written
     if report is not None:
         from accelsim.present.report import run_report
 
         run_report(result, report, plotlyjs)
     if json_target is not None:
-        write_output(json_target, json.dumps(result.to_dict(), indent=2) + "\n", "--json")
+        write_output(json_target, document, "--json")
         if json_target == "-":
             return
     show.result(result, layers)
     if report is not None:
-        show.console.print(f"  report written to {report}")
+        show.note(f"report written to {report}")
 
 
 def _generate(
@@ -713,7 +738,7 @@ def _generate(
     """`run --context C --tokens N`: text generation with a decoder workload."""
     from accelsim.apps.generate import generate
     from accelsim.load.compression import resolve_spec
-    from accelsim.present.files import write_output
+    from accelsim.present.files import json_text, write_output
 
     if context is None or tokens is None:
         raise AccelsimError(
@@ -727,8 +752,9 @@ def _generate(
         )
     spec = resolve_spec(compress, Path(net).stem, wbits, abits, prune)
     result = generate(net, hw, context, tokens, batch, spec, params)
+    document = json_text(result.to_dict())  # checked finite before anything is shown or written
     if json_target is not None:
-        write_output(json_target, json.dumps(result.to_dict(), indent=2) + "\n", "--json")
+        write_output(json_target, document, "--json")
         if json_target == "-":
             return
     show.generation(result)
@@ -736,6 +762,9 @@ def _generate(
 
 def _warn(message: Warning | str, category: type[Warning], *_: Any, **__: Any) -> None:
     show.warning(str(message))
+
+
+_WRITE_FAILURES = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO}  # stdout on a full disk...
 
 
 def main() -> None:
@@ -749,6 +778,16 @@ def main() -> None:
         sys.exit(2)
     except (KeyboardInterrupt, typer.Abort):
         sys.exit(130)
+    except OSError as exc:
+        if exc.errno not in _WRITE_FAILURES:
+            raise
+        from accelsim.present.files import stdout_failed
+
+        try:
+            stdout_failed(exc)
+        except AccelsimError as failed:
+            show.error(str(failed))
+        sys.exit(2)
     except RecursionError:  # a last guard: every input has a depth limit before this
         show.error("input nested too deeply to read; expected shallower nesting")
         sys.exit(2)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -14,6 +14,24 @@ if TYPE_CHECKING:
 class AccelsimError(ValueError):
     """Bad input from the user (a file, a field, a name, a value). The CLI prints it and exits 2.
     A ValueError, so Python callers can catch bad values the usual way."""
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def has_control(text: str) -> bool:
+    """Holds a control character (an ANSI escape...): printed, it would drive the terminal."""
+    return bool(_CONTROL.search(text))
+
+
+def listing(problems: Sequence[str]) -> str:
+    """Problems on one line, the first MAX_ERRORS_LISTED of them named and the rest counted (a
+    file with 5,000 bad layers gets a line a person can read)."""
+    from accelsim.limits import MAX_ERRORS_LISTED
+
+    shown = "; ".join(problems[:MAX_ERRORS_LISTED])
+    more = len(problems) - MAX_ERRORS_LISTED
+    return shown + (f"; and {more:,} more problem{'s' if more > 1 else ''}" if more > 0 else "")
 
 
 def closest(name: str, choices: Iterable[str]) -> str:
@@ -87,4 +105,4 @@ def validation_message(exc: ValidationError, data: Any, source: str, model: Any)
         else:
             where = f"line {line}: " if line else ""
         parts.append(where + _problem(err, model))
-    return "; ".join(parts)
+    return listing(parts)

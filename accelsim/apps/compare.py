@@ -16,9 +16,17 @@ from accelsim.load.chip import load_hw
 from accelsim.load.resources import bundled_names
 
 
+def _names_something(items: Any, flag: str, what: str) -> None:
+    if isinstance(items, (str, Path)) or not isinstance(items, Sequence):
+        raise TypeError(f"compare: {what} must be a list, got {items!r}")
+    if not items:
+        raise AccelsimError(f"compare: {flag} names no {what}; expected at least one, e.g. {flag} a,b")
+
+
 def compare_chips(hws: Sequence[str | Path | Accelerator]) -> list[Accelerator]:
     """The chips named: bundled names or YAML files, 'all' for every bundled chip, a folder
     for every chip YAML in it (sorted by file name). A chip named twice is compared once."""
+    _names_something(hws, "--hw", "chips")
     chips: list[Accelerator] = []
     for hw in hws:
         if isinstance(hw, Accelerator):
@@ -67,6 +75,7 @@ def compare_results(
     hws: Sequence[str | Path | Accelerator], nets: Sequence[str | Path | Network], **options: Any
 ) -> list[Result]:
     chips = compare_chips(hws)
+    _names_something(nets, "--net", "networks")
     networks = [load_net(net) for net in nets]
     return [simulate(net, chip, **options) for chip in chips for net in networks]
 

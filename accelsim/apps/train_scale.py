@@ -47,7 +47,7 @@ from accelsim.hw.enums import Engine
 from accelsim.hw.schema import Bandwidth, Duration
 from accelsim.ir.network import INPUT, Layer, Network
 from accelsim.load.chip import load_hw
-from accelsim.load.resources import resolve
+from accelsim.load.resources import beside, resolve
 from accelsim.load.yamlio import load_yaml_mapping
 from accelsim.strict import StrictModel
 
@@ -111,8 +111,10 @@ def load_cluster(cluster: str | Path | ClusterSpec) -> ClusterSpec:
     data = load_yaml_mapping(path)
     spec = ClusterSpec.validated(data, str(path))
     if spec.worker.chip is not None:  # an unknown chip is an error now, not at the first point
+        chip = beside(path, spec.worker.chip)
+        spec = spec.model_copy(update={"worker": spec.worker.model_copy(update={"chip": chip})})
         try:
-            load_hw(spec.worker.chip)
+            load_hw(chip)
         except AccelsimError as exc:
             raise AccelsimError(f"{path}: field 'worker.chip': {exc}") from None
     return spec

@@ -32,6 +32,7 @@ from accelsim.hw.chip import Accelerator
 from accelsim.hw.enums import TensorKind
 from accelsim.hw.schema import DramType
 from accelsim.ir.network import Network
+from accelsim.limits import MAX_TREND_POINTS, MAX_TREND_YEARS
 from accelsim.load.chip import load_hw
 from accelsim.load.resources import resolve
 from accelsim.load.yamlio import load_yaml_mapping
@@ -65,7 +66,7 @@ class DramGeneration(StrictModel):
 
 
 class DramTrend(StrictModel):
-    generations: tuple[DramGeneration, ...] = Field(min_length=2)
+    generations: tuple[DramGeneration, ...] = Field(min_length=2, strict=False)  # a YAML list
     source: str = ""
 
     @model_validator(mode="after")
@@ -218,6 +219,35 @@ def sized_for(net: Network, chip: Accelerator) -> tuple[Accelerator, int]:
     return variant(chip, {answer.field: size, "name": chip.name}), size
 
 
+def year_range(first: float, last: float, step: float = 1.0, flag: str = "years") -> list[float]:
+    """first, first + step, ... up to last, counted before any is made."""
+    if not all(math.isfinite(v) for v in (first, last, step)) or step <= 0 or last < first:
+        raise AccelsimError(
+            f"{flag}: expected FIRST..LAST[..STEP] with FIRST <= LAST and a positive STEP, all finite, "
+            f"got {first:g}..{last:g}..{step:g}"
+        )
+    count = math.floor((last - first) / step + 1e-9) + 1
+    if count > MAX_TREND_POINTS:
+        raise AccelsimError(
+            f"{flag}: {count:,} years, more than the limit of {MAX_TREND_POINTS:,}; expected a larger step"
+        )
+    return [first + step * i for i in range(count)]
+
+
+def check_years(years: Sequence[float], flag: str = "years") -> list[float]:
+    """Years ahead as a list: each from 0 to MAX_TREND_YEARS, at most MAX_TREND_POINTS of them."""
+    if isinstance(years, (str, bytes)) or not isinstance(years, Sequence):
+        raise TypeError(f"trend: years must be a list of numbers, got {years!r}")
+    if not years or len(years) > MAX_TREND_POINTS:
+        raise AccelsimError(f"{flag}: expected 1 to {MAX_TREND_POINTS:,} years, got {len(years):,}")
+    for year in years:
+        if isinstance(year, bool) or not isinstance(year, (int, float)):
+            raise TypeError(f"trend: years must be numbers, got {year!r}")
+        if not (math.isfinite(year) and 0 <= year <= MAX_TREND_YEARS):
+            raise AccelsimError(f"{flag}: each year must be from 0 to {MAX_TREND_YEARS}, got {year!r}")
+    return [float(y) for y in years]
+
+
 def trend(
     nets: Sequence[str | Path | Network],
     hw: str | Path | Accelerator,
@@ -226,8 +256,9 @@ def trend(
 ) -> TrendResult:
     """Energy per inference and memory share of each network, year by year, with its weights on
     chip and in DRAM (module docstring)."""
-    if not years or any(not math.isfinite(y) or y < 0 for y in years):
-        raise AccelsimError(f"trend: years must be zero or more, got {list(years)}")
+    years = check_years(years)
+    if isinstance(nets, (str, Path, Network)) or not isinstance(nets, Sequence) or not nets:
+        raise TypeError(f"trend: nets must be a non-empty list of networks, got {nets!r}")
     chip = load_hw(hw)
     spec = load_trends(trends)
     points, sram = [], {}

@@ -111,6 +111,7 @@ class MemoryConfig(StrictModel):
     )
     bypass: tuple[OperandName, ...] = Field(
         (),
+        strict=False,  # a YAML list
         description="operands that move between DRAM and the array without staging in the SRAM "
         "when the buffer would give them no reuse (weights, inputs, outputs)",
     )

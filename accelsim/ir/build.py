@@ -7,7 +7,7 @@ import math
 from collections.abc import Collection, Sequence
 from dataclasses import replace
 
-from accelsim.errors import AccelsimError, closest
+from accelsim.errors import AccelsimError, closest, has_control, listing
 from accelsim.ir.network import INPUT, Layer, LayerSpec, Network, Shape
 from accelsim.ir.ops import OPS, attribute_problems, canonical_op
 from accelsim.ir.rules import is_int
@@ -74,8 +74,12 @@ def build_network(
             f"{prefix}network '{name}': input {input_shape} exceeds {MAX_ELEMENTS:.1e} elements; "
             "expected a realistic tensor size"
         )
+    if has_control(name):
+        raise AccelsimError(
+            f"{prefix}network name {name!r} holds a control character; expected printable text"
+        )
     if not specs:
-        raise AccelsimError("; ".join(problems) or f"{prefix}network '{name}' has no layers")
+        raise AccelsimError(listing(problems) or f"{prefix}network '{name}' has no layers")
     if len(specs) > MAX_LAYERS:
         raise AccelsimError(
             f"{prefix}network '{name}' has {len(specs):,} layers; expected at most {MAX_LAYERS:,}"
@@ -94,6 +98,13 @@ def build_network(
             )
             continue
         seen.add(s.name)
+        if has_control(s.name):
+            problems.append(
+                _located(
+                    s, f"layer name {s.name!r} holds a control character; expected printable text", source
+                )
+            )
+            continue
         try:
             s = replace(s, op=canonical_op(s.op, s.name), inputs=tuple(s.inputs))
         except AccelsimError as exc:
@@ -153,7 +164,7 @@ def build_network(
         shapes[spec.name] = layer.output_shape
         layers.append(layer)
     if problems:
-        raise AccelsimError("; ".join(sorted(problems, key=_line)))
+        raise AccelsimError(listing(sorted(problems, key=_line)))
     _check_tied(layers, source)
     return Network(
         name=name, input_shape=input_shape, layers=tuple(layers), specs=tuple(usable), description=description

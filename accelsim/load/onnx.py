@@ -75,6 +75,8 @@ def load_onnx(path: str | Path, input_shape: str | None = None, strict: bool = F
     first import's network; a changed file (size or modification time) is read again."""
     try:
         stat = Path(path).stat()
+    except FileNotFoundError:
+        raise AccelsimError(f"ONNX file not found: {path}") from None
     except OSError as exc:
         raise AccelsimError(f"{path}: cannot read file ({exc.strerror})") from None
     resolved = str(Path(path).resolve())

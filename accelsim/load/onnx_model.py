@@ -3,6 +3,7 @@ checked, its one input fixed, and every tensor shape inferred by onnx's shape in
 
 from __future__ import annotations
 
+import os
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +12,9 @@ from typing import Any
 from accelsim.errors import AccelsimError
 from accelsim.load.onnx_fold import fold
 from accelsim.load.onnx_wire import read_without_weights
+from accelsim.load.userfile import open_regular
+
+MAX_ONNX_BYTES = 2**31  # protobuf's limit on one message: a larger model keeps its weights outside
 
 
 class OnnxWarning(UserWarning):
@@ -33,19 +37,16 @@ def _load(path: Path, weights: bool) -> Any:
     import onnx
     from google.protobuf.message import DecodeError
 
-    try:
-        empty = path.stat().st_size == 0
-    except OSError as exc:
-        raise AccelsimError(f"{path}: cannot read file ({exc.strerror})") from None
-    if empty:
-        raise AccelsimError(f"{path}: empty file; expected an ONNX model")
-    try:
-        data = path.read_bytes() if weights else read_without_weights(path)
-        model = onnx.load_from_string(data)
-    except OSError as exc:
-        raise AccelsimError(f"{path}: cannot read file ({exc.strerror})") from None
-    except (DecodeError, ValueError, RuntimeError, IndexError) as exc:
-        raise AccelsimError(f"{path}: not a valid ONNX model ({type(exc).__name__})") from None
+    with open_regular(path, "ONNX", MAX_ONNX_BYTES) as stream:
+        if os.fstat(stream.fileno()).st_size == 0:
+            raise AccelsimError(f"{path}: empty file; expected an ONNX model")
+        try:
+            data = stream.read() if weights else read_without_weights(stream)
+            model = onnx.load_from_string(data)
+        except OSError as exc:
+            raise AccelsimError(f"{path}: cannot read file ({exc.strerror})") from None
+        except (DecodeError, ValueError, RuntimeError, IndexError) as exc:
+            raise AccelsimError(f"{path}: not a valid ONNX model ({type(exc).__name__})") from None
     del data
     if not model.graph.node:
         raise AccelsimError(f"{path}: the ONNX graph has no nodes")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import mmap
-from pathlib import Path
+from typing import BinaryIO
 
 MODEL_GRAPH, GRAPH_INITIALIZER = 7, 5  # onnx.proto field numbers
 TENSOR_DIMS, TENSOR_EXTERNAL = 1, 14
@@ -98,9 +98,9 @@ def _graph(buf: mmap.mmap | bytes, start: int, end: int) -> bytes:
     return b"".join(out)
 
 
-def read_without_weights(path: Path) -> bytes:
-    """The serialized model with the data of every initializer above SMALL left out."""
-    with path.open("rb") as stream, mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ) as buf:
+def read_without_weights(stream: BinaryIO) -> bytes:
+    """The serialized model (an open file) with the data of every initializer above SMALL left out."""
+    with mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ) as buf:
         out = []
         for field, wire, head, value, after in _fields(buf, 0, len(buf)):
             if field == MODEL_GRAPH and wire == 2:

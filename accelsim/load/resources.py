@@ -33,7 +33,7 @@ def resolve(name_or_path: str | Path, kind: str, what: str) -> Path:
     path = Path(name_or_path).expanduser()
     if path.is_dir():
         raise AccelsimError(f"{what} path {path} is a directory; expected a YAML file")
-    if path.is_file():
+    if path.exists():  # a file; anything else (a pipe, a device) is refused when it is read
         return path
     stem = path.stem if path.suffix in (".yaml", ".yml") else path.name
     if path.parent == Path("."):
@@ -43,3 +43,12 @@ def resolve(name_or_path: str | Path, kind: str, what: str) -> Path:
     if is_path_like(name_or_path):
         raise AccelsimError(f"{what} file not found: {path}{closest(stem, bundled_names(kind))}")
     raise unknown(what, stem, bundled_names(kind))
+
+
+def beside(owner: Path, name: str) -> str:
+    """A file named inside another file (a cluster's chip, a sweep's base) is read relative to
+    that file's folder, as a user who keeps them together expects; a bundled name stays a name."""
+    path = Path(name).expanduser()
+    if is_path_like(name) and not path.is_absolute() and (owner.parent / path).exists():
+        return str(owner.parent / path)
+    return name

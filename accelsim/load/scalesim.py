@@ -23,9 +23,10 @@ from pathlib import Path
 from typing import Any
 
 from accelsim import units
-from accelsim.errors import AccelsimError, closest
+from accelsim.errors import AccelsimError, closest, listing
 from accelsim.ir.build import build_network
 from accelsim.ir.network import INPUT, LayerSpec, Network, Shape
+from accelsim.load.userfile import read_text
 
 CONV_FIELDS = (
     "name",
@@ -44,6 +45,7 @@ WORD_BYTES = 1  # SCALE-Sim v3's word (single_layer_sim.py: word_size = 1 byte)
 # (configs/scale.cfg); it reads Bandwidth only in USER mode.
 DEFAULT_WORDS_PER_CYCLE = 10
 MAX_TOPOLOGY_BYTES = 10 * 2**20
+MAX_CFG_BYTES = 2**20  # SCALE-Sim's configs are a few hundred bytes
 
 
 def is_topology(net: object) -> bool:
@@ -52,21 +54,13 @@ def is_topology(net: object) -> bool:
 
 def load_topology(path: Path) -> Network:
     """A SCALE-Sim topology file as a Network (cached while the file is unchanged)."""
-    try:
-        stat = path.stat()
-    except OSError as exc:
-        raise AccelsimError(f"{path}: cannot read SCALE-Sim topology ({exc.strerror})") from None
-    if stat.st_size > MAX_TOPOLOGY_BYTES:
-        raise AccelsimError(f"{path}: {stat.st_size:,} bytes; expected a topology under 10 MiB")
-    return _load_topology(str(path.resolve()), stat.st_mtime_ns)
+    text = read_text(path, "SCALE-Sim topology CSV", MAX_TOPOLOGY_BYTES)
+    return _load_topology(str(path.resolve()), text)
 
 
 @lru_cache(maxsize=16)
-def _load_topology(path: str, stamp: int) -> Network:
-    try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
-    except UnicodeDecodeError:
-        raise AccelsimError(f"{path}: not a text file; expected a SCALE-Sim topology CSV") from None
+def _load_topology(path: str, text: str) -> Network:
+    lines = text.splitlines()
     header = next((i for i, line in enumerate(lines) if line.strip()), None)
     if header is None:
         raise AccelsimError(
@@ -89,7 +83,7 @@ def _load_topology(path: str, stamp: int) -> Network:
         except ValueError as exc:
             problems.append(f"{path}:{number}: {exc}")
     if problems:
-        raise AccelsimError("; ".join(problems))
+        raise AccelsimError(listing(problems))
     if not rows:
         raise AccelsimError(f"{path}: no layers after the header line")
     first = rows[0][1]
@@ -192,12 +186,10 @@ def chip_from_cfg(
     import configparser  # here: `--net file.csv` and every run skip its import (~5 ms)
 
     parser = configparser.ConfigParser()
+    text = read_text(path, "SCALE-Sim config", MAX_CFG_BYTES)
     try:
-        with path.open(encoding="utf-8") as handle:
-            parser.read_file(handle)
-    except OSError as exc:
-        raise AccelsimError(f"{path}: cannot read SCALE-Sim config ({exc.strerror})") from None
-    except (configparser.Error, UnicodeDecodeError) as exc:
+        parser.read_string(text, str(path))
+    except configparser.Error as exc:
         first = str(exc).splitlines()[0]
         raise AccelsimError(f"{path}: not a SCALE-Sim config ({first}); expected INI sections") from None
     section = "architecture_presets"
@@ -232,7 +224,7 @@ def chip_from_cfg(
         )
     words_per_cycle = whole("Bandwidth") if "Bandwidth" in preset else None
     if problems:
-        raise AccelsimError(f"{path}: " + "; ".join(problems))
+        raise AccelsimError(f"{path}: " + listing(problems))
     hz = units.parse(clock, units.FREQUENCY)
     mode = parser.get("run_presets", "InterfaceBandwidth", fallback="CALC").strip().upper()
     name = parser.get("general", "run_name", fallback=path.stem).strip().strip('"') or path.stem

@@ -16,15 +16,15 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from accelsim.errors import AccelsimError, closest
-from accelsim.ir.build import build_network
+from accelsim.errors import AccelsimError, closest, listing
+from accelsim.ir.build import MAX_LAYERS, build_network
 from accelsim.ir.network import INPUT, LayerSpec, Network
 from accelsim.ir.rules import is_int
 from accelsim.load.yamlio import load_yaml_mapping
 
 BLOCKS_FILE = Path(__file__).with_name("blocks.yaml")  # blocks every workload may use
 
-TOP_KEYS = {"name", "description", "source", "input", "params", "blocks", "layers"}
+TOP_KEYS = {"name", "description", "source", "input", "params", "ranges", "blocks", "layers"}
 _FUNCTIONS = {"round": round, "int": int, "max": max, "min": min, "floor": math.floor, "ceil": math.ceil}
 ENTRY_KEYS = {"name", "op", "from", "block", "repeat", "first"}
 BLOCK_KEYS = {"args", "let", "layers", "description"}
@@ -96,6 +96,47 @@ def _substitute(value: Any, env: Mapping[str, Any], where: str) -> Any:
     return value
 
 
+class _TooLarge(AccelsimError):
+    """The expansion outgrew MAX_LAYERS: stop at once rather than note it and go on."""
+
+
+_INTERVAL = re.compile(r"^\s*([\[(])\s*([^,\s]+)\s*,\s*([^\]\)\s]+)\s*([\])])\s*$")
+
+
+def _check_ranges(data: Mapping[str, Any], params: Mapping[str, Any], source: str) -> None:
+    """Each parameter inside the interval its file declares (`ranges: {sr: "(0, 1]"}`): a
+    squeeze ratio of 0 or -1 is no SqueezeNet, and nothing downstream would say so."""
+    ranges = data.get("ranges") or {}
+    if not isinstance(ranges, Mapping):
+        raise AccelsimError(
+            f"{_where(source, data)}: 'ranges' must map parameters to intervals like '(0, 1]'"
+        )
+    for key, interval in ranges.items():
+        match = _INTERVAL.match(str(interval))
+        if key not in params or not match:
+            raise AccelsimError(
+                f"{_where(source, ranges)}: ranges: '{key}' must name a parameter and an interval like "
+                f"'(0, 1]' or '[1, 64]', got {key}: {interval!r}"
+            )
+        opening, low, high, closing = (
+            match.group(1),
+            float(match.group(2)),
+            float(match.group(3)),
+            match.group(4),
+        )
+        value = params[key]
+        inside = (
+            isinstance(value, (int, float))
+            and (low < value if opening == "(" else low <= value)
+            and (value < high if closing == ")" else value <= high)
+        )
+        if not inside:
+            raise AccelsimError(
+                f"{source}: parameter '{key}' of network '{data.get('name')}' must be in "
+                f"{opening}{match.group(2)}, {match.group(3)}{closing}, got {value!r}"
+            )
+
+
 class _Expander:
     """Expands entries (layers and block instances) into flat LayerSpecs."""
 
@@ -120,6 +161,8 @@ class _Expander:
         for entry in entries:
             try:
                 previous = self._entry(entry, local, previous, prefix, env, depth)
+            except _TooLarge:
+                raise
             except AccelsimError as exc:  # noted; the other layers are still checked
                 self.problems.append(str(exc))
                 raw_name = str(entry.get("name") or "layer") if isinstance(entry, dict) else "layer"
@@ -191,6 +234,11 @@ class _Expander:
         op = item["op"]
         if not isinstance(op, str):
             raise AccelsimError(f"{where}: 'op' must be a string, got {op!r}")
+        if len(self.specs) >= MAX_LAYERS:
+            raise _TooLarge(
+                f"{where}: the network expands to more than {MAX_LAYERS:,} layers; expected at most "
+                f"{MAX_LAYERS:,} (check the repeat counts)"
+            )
         self.specs.append(LayerSpec(name, op, inputs, attrs, where))
         return name
 
@@ -239,7 +287,7 @@ def parse_workload(
     ]
     problems += [f"missing required field '{key}'" for key in ("name", "input", "layers") if key not in data]
     if problems:
-        raise AccelsimError(f"{_where(source, data)}: " + "; ".join(problems))
+        raise AccelsimError(f"{_where(source, data)}: " + listing(problems))
     blocks = data.get("blocks") or {}
     if not isinstance(blocks, dict):
         raise AccelsimError(f"{source}: 'blocks' must be a mapping of block name to definition")
@@ -253,19 +301,22 @@ def parse_workload(
             if key not in BLOCK_KEYS
         ]
         if unknown_keys:
-            raise AccelsimError(f"{_where(source, block)}: " + "; ".join(unknown_keys))
+            raise AccelsimError(f"{_where(source, block)}: " + listing(unknown_keys))
         for key in ("args", "let"):
             if not isinstance(block.get(key) or {}, dict):
                 raise AccelsimError(f"{_where(source, block)}: block '{bname}' {key} must be a mapping")
     params = dict(data.get("params") or {})
     for key, value in (overrides or {}).items():
         if key not in params:
-            listing = ", ".join(params) or "none"
+            names = ", ".join(params) or "none"
             raise AccelsimError(
                 f"{source}: network '{data['name']}' has no parameter '{key}'{closest(key, params)}; "
-                f"its parameters: {listing}"
+                f"its parameters: {names}"
             )
+        if not math.isfinite(value):
+            raise AccelsimError(f"{source}: parameter '{key}' must be a finite number, got {value!r}")
         params[key] = int(value) if isinstance(params[key], int) and float(value).is_integer() else value
+    _check_ranges(data, params, source)
     shape = _substitute(data["input"], params, _where(source, data))
     if not isinstance(shape, list) or not 1 <= len(shape) <= 3 or not all(is_int(d, 1) for d in shape):
         raise AccelsimError(

@@ -13,7 +13,8 @@ from typing import Any
 
 import yaml
 
-from accelsim.errors import AccelsimError
+from accelsim.errors import AccelsimError, has_control
+from accelsim.load.userfile import read_text
 
 MAX_BYTES = 10 * 2**20  # no sane config or workload file is larger
 MAX_DEPTH = 64  # nested mappings/lists; the zoo's deepest file nests 6
@@ -62,6 +63,15 @@ class _Loader(_SafeLoader):
         finally:
             self.depth -= 1
 
+    def construct_yaml_str(self, node: yaml.ScalarNode) -> str:  # type: ignore[override]
+        value = super().construct_yaml_str(node)
+        if has_control(value):
+            raise yaml.MarkedYAMLError(
+                problem=f"{value!r} holds a control character; expected printable text",
+                problem_mark=node.start_mark,
+            )
+        return value
+
     def construct_line_mapping(self, node: yaml.MappingNode) -> LineDict:
         first_line: dict[Any, int] = {}
         for key_node, _ in node.value:
@@ -80,6 +90,7 @@ class _Loader(_SafeLoader):
 
 
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _Loader.construct_line_mapping)
+_Loader.add_constructor("tag:yaml.org,2002:str", _Loader.construct_yaml_str)
 
 
 def load_yaml_text(text: str, source: str) -> Any:
@@ -98,14 +109,7 @@ def load_yaml_text(text: str, source: str) -> Any:
 
 def load_yaml_mapping(path: Path) -> LineDict:
     """Load a YAML file that must hold a mapping at the top."""
-    try:
-        if path.stat().st_size > MAX_BYTES:
-            raise AccelsimError(f"{path}: file is larger than {MAX_BYTES // 2**20} MiB")
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise AccelsimError(f"{path}: not a text (UTF-8) YAML file") from None
-    except OSError as exc:
-        raise AccelsimError(f"{path}: cannot read file ({exc.strerror})") from None
+    text = read_text(path, "YAML", MAX_BYTES)
     data = load_yaml_text(text, str(path))
     if not isinstance(data, dict):
         kind = "empty" if data is None else f"a {type(data).__name__}"

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import time
@@ -75,7 +74,16 @@ def warning(message: str) -> None:
 
 
 def print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2) + "\n")
+    """`data` as JSON on stdout (checked finite first)."""
+    from accelsim.present.files import json_text, write_stdout
+
+    write_stdout(json_text(data))
+
+
+def note(message: str) -> None:
+    """A message about the command's doing (a report written), on stderr: stdout stays the answer
+    alone, so `--json` output parses whatever else is asked."""
+    Console(stderr=True).print(escape(message), highlight=False, soft_wrap=True)
 
 
 def shape(dims: Shape) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from accelsim.apps.fit import FitAnswer
@@ -19,6 +20,11 @@ def hw_summary(chip: Accelerator) -> dict[str, Any]:
         "dram_bandwidth_bytes_per_s": chip.dram.bandwidth_bytes_per_s,
         "power_budget_w": chip.power_budget_w,
     }
+
+
+def _bounded(value: float) -> float | None:
+    """A capacity or bandwidth; null in JSON where it is unlimited (JSON has no infinity)."""
+    return value if math.isfinite(value) else None
 
 
 def hw_document(chip: Accelerator) -> dict[str, Any]:
@@ -60,11 +66,11 @@ def hw_document(chip: Accelerator) -> dict[str, Any]:
         "memory": [
             {
                 "name": lvl.name,
-                "capacity_bytes": lvl.capacity_bytes,
+                "capacity_bytes": _bounded(lvl.capacity_bytes),
                 "holds": list(lvl.holds),
                 "read_energy_j_per_byte": lvl.read_j_per_byte,
                 "write_energy_j_per_byte": lvl.write_j_per_byte,
-                "bandwidth_bytes_per_s": lvl.bandwidth_bytes_per_s,
+                "bandwidth_bytes_per_s": _bounded(lvl.bandwidth_bytes_per_s),
                 "leakage_w": lvl.leakage_w,
             }
             for lvl in levels

@@ -3,27 +3,93 @@ destroying what the target path names."""
 
 from __future__ import annotations
 
+import json
+import math
 import os
+import re
 import stat
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any, NoReturn
 
 from accelsim.errors import AccelsimError
 
 
-def write_output(target: str | Path, data: str | bytes, what: str) -> None:
+def check_finite(data: Any, path: str = "") -> None:
+    """Refuse an answer holding NaN or infinity (inputs at the edge of their ranges can overflow
+    a product): printed, it would read as a figure."""
+    if isinstance(data, float) and not math.isfinite(data):
+        raise AccelsimError(
+            f"the result's '{path or 'value'}' came out {data} (not a finite number): some input is too "
+            "large or too small to compute with; expected values in their plausible ranges"
+        )
+    if isinstance(data, dict):
+        for key, value in data.items():
+            check_finite(value, f"{path}.{key}" if path else str(key))
+    elif isinstance(data, (list, tuple)):
+        for i, value in enumerate(data):
+            check_finite(value, f"{path}[{i}]")
+
+
+def json_text(data: Any) -> str:
+    """`data` as indented JSON, checked finite first (JSON has no NaN)."""
+    check_finite(data)
+    return json.dumps(data, indent=2, allow_nan=False) + "\n"
+
+
+def write_stdout(data: str | bytes) -> None:
+    """Text or bytes on standard output; a reader that left (`| head`) ends the command quietly,
+    a full disk is one error line."""
+    try:
+        if isinstance(data, bytes):
+            sys.stdout.flush()
+            sys.stdout.buffer.write(data)
+        else:
+            sys.stdout.write(data)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        stdout_failed(exc)
+
+
+def stdout_failed(exc: OSError) -> NoReturn:
+    """Standard output cannot be written (a full disk): say so once; what Python would flush at
+    exit goes nowhere, so no second error follows."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    raise AccelsimError(f"cannot write to standard output ({exc.strerror or exc}); nothing more was written")
+
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._@=+-]+")
+
+
+def file_in(folder: Path, name: str, suffix: str) -> Path:
+    """`folder/NAME.suffix` for a name taken from a user's file (a chip's or network's `name:`):
+    made a plain file name (no separators, no leading dot, nothing but letters, digits and
+    ._@=+-), and checked to land inside `folder`."""
+    stem = _UNSAFE.sub("_", name).lstrip("._") or "accelsim"
+    path = folder / f"{stem[:200]}{suffix}"
+    if Path(os.path.realpath(path)).parent != Path(os.path.realpath(folder)):
+        raise AccelsimError(f"--out: '{name}' would be written outside {folder}; expected a plain name")
+    return path
+
+
+def write_output(target: str | Path, data: str | bytes, what: str, follow_links: bool = True) -> None:
     """Write `data` to `target` ('-' is stdout). A regular file (or a new one) is replaced
     atomically by a complete copy written beside it; through a symlink, the file it points to is
     the one replaced, so the link stays a link. A FIFO, a terminal or a device (/dev/stdout) is
     written into directly, never renamed over. A directory is refused. `what` names the option
-    in error messages."""
+    in error messages. `follow_links=False` is for files the user did not name (a report's
+    plotly.js): a link found there is replaced by the file, never written through."""
     payload = data.encode("utf-8") if isinstance(data, str) else data
     if str(target) == "-":
-        sys.stdout.buffer.write(payload)
-        sys.stdout.flush()
+        write_stdout(payload)
         return
     path = Path(target).expanduser()
+    if not follow_links and path.is_symlink():
+        _replace_atomically(Path(os.path.realpath(path.parent)) / path.name, payload, None, what, shown=path)
+        return
     try:
         mode = path.stat().st_mode  # follows links
     except FileNotFoundError:

@@ -507,8 +507,9 @@ def write_report(
         from plotly.offline import get_plotlyjs
 
         bundle = Path(os.path.realpath(path.expanduser())).parent / "plotly.min.js"
-        if not bundle.is_file() or bundle.stat().st_size != len(get_plotlyjs().encode()):
-            write_output(bundle, get_plotlyjs(), "--plotlyjs directory")
+        fresh = not bundle.is_symlink() and bundle.is_file()
+        if not fresh or bundle.stat().st_size != len(get_plotlyjs().encode()):
+            write_output(bundle, get_plotlyjs(), "--plotlyjs directory", follow_links=False)
     write_output(path, page, "--report")
 
 

@@ -89,7 +89,7 @@ def test_trend_command(tmp_path: Path) -> None:
     [
         (("--years", "0..ten"), "--years: expected FIRST..LAST"),
         (("--years", "5..0"), "--years: expected FIRST..LAST"),
-        (("--years", "-1,2"), "years must be zero or more"),
+        (("--years", "-1,2"), "each year must be from 0 to 100, got -1"),
         (("--trends", "defualt"), "did you mean 'default'"),
         (("--trends", "BAD"), "compute.improvment"),
         (("--trends", "SAME"), "generations of at least two different years"),

@@ -441,7 +441,7 @@ CASES = [
         "too-many-points",
         r"2,000,000 points, more than the limit of 1,000,000.*--max-points",
     ),
-    sweep_case(SWEEP, "max-points-flag", r"2 points, more than the limit of 1\b", "--max-points", "1"),
+    sweep_case(SWEEP, "max-points-flag", r"2 values, more than the limit of 1\b", "--max-points", "1"),
     sweep_case(
         SWEEP.replace("[squeezenet]", "[squeezenett]"),
         "network-typo",
@@ -501,7 +501,7 @@ CASES = [
     Case(
         "flag-batch-zero",
         (*RUN, "--batch", "0"),
-        r"batch must be a positive integer, got 0",
+        r"batch must be a positive integer of at most 1,048,576, got 0",
     ),
     Case(
         "flag-batch-word",
@@ -617,7 +617,7 @@ API_CASES = [
     (dict(hw=None), TypeError, r"hw must be a chip name"),
     (dict(batch=True), TypeError, r"batch must be an integer, got True"),
     (dict(batch=2.0), TypeError, r"batch must be an integer"),
-    (dict(batch=0), ValueError, r"batch must be a positive integer, got 0"),
+    (dict(batch=0), ValueError, r"batch must be a positive integer of at most 1,048,576, got 0"),
     (dict(batch=-3), ValueError, r"batch must be a positive integer"),
     (dict(fps=-1.0), ValueError, r"fps must be a positive"),
     (dict(fps=float("nan")), ValueError, r"fps must be a positive"),

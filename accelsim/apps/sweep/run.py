@@ -12,15 +12,17 @@ import itertools
 import os
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
 from accelsim.api import load_net
 from accelsim.apps.sweep.evaluate import evaluate_chunk
 from accelsim.apps.sweep.executors import Executor, dask_executor, local_executor, wait_any
-from accelsim.apps.sweep.spec import MAX_POINTS, SweepSpec, iter_points, point_count
+from accelsim.apps.sweep.spec import SweepSpec, iter_points, point_count
 from accelsim.apps.sweep.store import done_pairs, open_db, row_count, write_rows
 from accelsim.errors import AccelsimError
+from accelsim.limits import MAX_POINTS
 
 MIN_CHUNK, MAX_CHUNK = 10, 200  # points per task: a kill loses little, a task amortizes its overhead
 
@@ -72,6 +74,11 @@ def run_sweep(
                 added = _drain(
                     executor, chunks, spec, base, db, lambda n: on_progress and on_progress(n, total_rows)
                 )
+            except BrokenProcessPool:  # a worker was killed (by a user, or the kernel out of memory)
+                raise AccelsimError(
+                    f"{out}: a worker process died before finishing its points; the rows stored before "
+                    "are intact: continue with --resume"
+                ) from None
             except sqlite3.Error as exc:  # disk full, read-only, I/O error: stored chunks are whole
                 raise AccelsimError(
                     f"{out}: cannot store results ({exc}); the rows stored before are intact: "

@@ -12,17 +12,16 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 
 from accelsim import units
 from accelsim.api import load_net
-from accelsim.errors import AccelsimError
+from accelsim.errors import AccelsimError, listing
 from accelsim.hw.schema import field_kind, field_path_problem
-from accelsim.load.resources import resolve
+from accelsim.limits import MAX_BATCH, MAX_POINTS
+from accelsim.load.resources import beside, resolve
 from accelsim.load.yamlio import load_yaml_mapping
 from accelsim.strict import StrictModel
-
-MAX_POINTS = 1_000_000  # a larger spec is refused unless the caller raises the limit (--max-points)
 
 
 class Sample(StrictModel):
@@ -34,62 +33,122 @@ class Sample(StrictModel):
 
 
 class SweepSpec(StrictModel):
-    """A sweep file: base chip, networks, and axes over config fields by dotted path."""
+    """A sweep file: base chip, networks, and axes over config fields by dotted path. Validated
+    with a `max_points` context (default MAX_POINTS): every axis, and a grid's product, is counted
+    before any value is made, so a spec too large to run is refused at once."""
 
     base: str = Field(description="the chip every point starts from: a bundled name or a YAML path")
     networks: list[str] = Field(min_length=1, description="networks run at every point (as --net takes)")
+    sample: Sample = Sample()  # before axes: the axes' bound depends on the method
     axes: dict[str, list[Any]] = Field(
         min_length=1,
         description="chip field by dotted path -> a list of values, {range: [lo, hi], step: s} "
         "or {log: [lo, hi], points: n}",
     )
-    sample: Sample = Sample()
     mode: Literal["steady", "cold"] = Field("steady", description="steady state or a cold start")
-    batch: int = Field(1, ge=1, description="inferences per batch")
+    batch: int = Field(1, ge=1, le=MAX_BATCH, description="inferences per batch")
 
     @field_validator("axes", mode="before")
     @classmethod
-    def _expand(cls, axes: Any) -> Any:
+    def _expand(cls, axes: Any, info: ValidationInfo) -> Any:
         if not isinstance(axes, Mapping):
             raise ValueError("axes must map dotted config paths to values")
         problems = [problem for path in axes if (problem := field_path_problem(str(path)))]
         if problems:
-            raise ValueError("; ".join(problems))
+            raise ValueError(listing(problems))
+        limit = (info.context or {}).get("max_points") or MAX_POINTS
+        counts = {path: axis_count(path, values) for path, values in axes.items()}
+        for path, count in counts.items():
+            if count > limit:
+                raise ValueError(f"axis '{path}' has {_count(count)} values, more than {_limit_text(limit)}")
+        sample = info.data.get("sample")
+        if (sample is None or sample.method == "grid") and math.prod(counts.values()) > limit:
+            total = math.prod(counts.values())
+            raise ValueError(f"the grid has {_count(total)} points, more than {_limit_text(limit)}")
         return {path: _in_base_units(path, axis_values(path, values)) for path, values in axes.items()}
+
+
+def _count(count: int) -> str:
+    return f"{count:,}" if count < 10**15 else f"about {float(count):.1e}"
+
+
+def _limit_text(limit: int) -> str:
+    return (
+        f"the limit of {limit:,}; expected fewer points (a coarser step, fewer log points), or raise the "
+        "limit with --max-points"
+    )
 
 
 def _number(value: Any, path: str) -> float:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value)
-    for kind in units.KINDS:
-        try:
-            return units.parse(value, kind)
-        except ValueError:
-            continue
-    raise ValueError(f"axis '{path}': cannot read {value!r} as a number or a quantity with a unit")
+        number = float(value)
+    else:
+        for kind in units.KINDS:
+            try:
+                number = units.parse(value, kind)
+                break
+            except ValueError:
+                continue
+        else:
+            raise ValueError(f"axis '{path}': cannot read {value!r} as a number or a quantity with a unit")
+    if not math.isfinite(number):
+        raise ValueError(f"axis '{path}': {value!r} is not a finite number")
+    return number
 
 
-def axis_values(path: str, values: Any) -> list[Any]:
-    """A list as it is; {range: [lo, hi], step: s} or {log: [lo, hi], points: n} expanded."""
+def _pair(values: Any, key: str, path: str) -> tuple[float, float]:
+    pair = values[key]
+    if not (isinstance(pair, list) and len(pair) == 2):
+        raise ValueError(f"axis '{path}': {key} must be [low, high], got {pair!r}")
+    return _number(pair[0], path), _number(pair[1], path)
+
+
+def _log_points(values: Mapping[str, Any], path: str) -> int:
+    points = values.get("points", 5)
+    if isinstance(points, bool) or not isinstance(points, int) or points < 2:
+        raise ValueError(f"axis '{path}': log points must be a whole number of at least 2, got {points!r}")
+    return points
+
+
+def axis_count(path: str, values: Any) -> int:
+    """How many values an axis holds, counted without making them (a range's or log's bounds
+    are checked here too)."""
     if isinstance(values, list) and values:
-        return values
+        for value in values:
+            if isinstance(value, float) and not math.isfinite(value):
+                raise ValueError(f"axis '{path}': {value!r} is not a finite number")
+        return len(values)
     if isinstance(values, Mapping) and "range" in values:
-        low, high = (_number(v, path) for v in values["range"])
+        low, high = _pair(values, "range", path)
         step = _number(values.get("step", 1), path)
         if step <= 0 or high < low:
             raise ValueError(f"axis '{path}': range needs low <= high and a positive step")
-        count = int(math.floor((high - low) / step + 1e-9)) + 1
-        return [_integral(low + i * step) for i in range(count)]
+        count = (high - low) / step  # finite: both bounds are, and the step is positive
+        return int(math.floor(count + 1e-9)) + 1 if math.isfinite(count) else 10**309
     if isinstance(values, Mapping) and "log" in values:
-        low, high = (_number(v, path) for v in values["log"])
-        points = int(values.get("points", 5))
-        if low <= 0 or high < low or points < 2:
+        low, high = _pair(values, "log", path)
+        points = _log_points(values, path)
+        if low <= 0 or high < low:
             raise ValueError(f"axis '{path}': log needs 0 < low <= high and points >= 2")
-        return [_integral(float(v)) for v in np.geomspace(low, high, points)]
+        return points
     raise ValueError(
         f"axis '{path}': expected a non-empty list, {{range: [lo, hi], step: s}} or "
         f"{{log: [lo, hi], points: n}}, got {values!r}"
     )
+
+
+def axis_values(path: str, values: Any) -> list[Any]:
+    """A list as it is; {range: [lo, hi], step: s} or {log: [lo, hi], points: n} expanded
+    (count them first with axis_count: this makes every value)."""
+    count = axis_count(path, values)
+    if isinstance(values, list):
+        return values
+    if "range" in values:
+        low, _ = _pair(values, "range", path)
+        step = _number(values.get("step", 1), path)
+        return [_integral(low + i * step) for i in range(count)]
+    low, high = _pair(values, "log", path)
+    return [_integral(float(v)) for v in np.geomspace(low, high, count)]
 
 
 def _in_base_units(path: str, values: list[Any]) -> list[Any]:
@@ -159,17 +218,15 @@ def iter_points(spec: SweepSpec) -> Iterator[dict[str, Any]]:
         yield dict(zip(paths, row, strict=True))
 
 
-def load_sweep(path: str | Path) -> tuple[SweepSpec, dict[str, Any]]:
-    """The spec and its base config (as YAML data, before validation)."""
+def load_sweep(path: str | Path, max_points: int | None = None) -> tuple[SweepSpec, dict[str, Any]]:
+    """The spec (refused if it makes more than `max_points` points, default MAX_POINTS) and its
+    base config (as YAML data, before validation)."""
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         raise AccelsimError(f"sweep spec not found: {path}")
     data = load_yaml_mapping(path)
-    spec = SweepSpec.validated(data, str(path))
-    base_path = Path(spec.base)
-    if not base_path.is_absolute() and (path.parent / base_path).is_file():
-        base_path = path.parent / base_path
-    base_file = resolve(base_path if base_path.is_file() else spec.base, "hw_configs", "hardware config")
+    spec = SweepSpec.validated(data, str(path), context={"max_points": max_points or MAX_POINTS})
+    base_file = resolve(beside(path, spec.base), "hw_configs", "hardware config")
     base = dict(load_yaml_mapping(base_file))
     table = base.get("energy_table")
     if isinstance(table, str) and table.partition(":")[0].endswith(".py"):  # workers run elsewhere

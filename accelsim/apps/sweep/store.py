@@ -102,6 +102,17 @@ def done_pairs(db: sqlite3.Connection, first: int, last: int) -> set[tuple[int, 
     )
 
 
+def _read(path: Path, how: str) -> tuple[dict[str, str], Any]:
+    import pandas as pd
+
+    db = sqlite3.connect(f"file:{path}?{how}", uri=True)
+    try:
+        meta = dict(db.execute("SELECT key, value FROM meta"))
+        return meta, pd.read_sql_query("SELECT * FROM results ORDER BY point_id, network", db)
+    finally:
+        db.close()
+
+
 def read_results(path: Path) -> Any:
     """All rows of a sweep database as a pandas DataFrame (and its axes)."""
     import pandas as pd
@@ -109,10 +120,14 @@ def read_results(path: Path) -> Any:
     if not path.is_file():
         raise AccelsimError(f"sweep results not found: {path}")
     try:
-        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        meta = dict(db.execute("SELECT key, value FROM meta"))
-        frame = pd.read_sql_query("SELECT * FROM results ORDER BY point_id, network", db)
-        db.close()
+        meta, frame = _read(path, "mode=ro")
+    except sqlite3.OperationalError:
+        # a WAL database in a folder it cannot write: SQLite cannot make its side files there, so
+        # the finished file is read as it stands (a sweep that ended has nothing left in its log)
+        try:
+            meta, frame = _read(path, "immutable=1")
+        except (sqlite3.DatabaseError, pd.errors.DatabaseError) as exc:
+            raise AccelsimError(f"{path}: not an accelsim sweep database ({exc})") from None
     except (sqlite3.DatabaseError, pd.errors.DatabaseError) as exc:
         raise AccelsimError(f"{path}: not an accelsim sweep database ({exc})") from None
     for column in BOOLEAN_FIELDS:  # stored as 0/1; None where a point failed
