@@ -10,7 +10,7 @@ from typing import Any
 
 from accelsim.account.result import Result
 from accelsim.energy.table import EnergyTable
-from accelsim.errors import AccelsimError, closest
+from accelsim.errors import AccelsimError, closest, whole
 from accelsim.hw.chip import Accelerator
 from accelsim.hw.resolve import resolve_accelerator
 from accelsim.hw.schema import HwConfig, with_fields
@@ -47,6 +47,13 @@ def load_net(
     from accelsim.load.onnx_model import is_onnx
     from accelsim.load.scalesim import is_topology, load_topology
 
+    if params is not None and not (
+        isinstance(params, Mapping) and all(isinstance(k, str) and _is_number(v) for k, v in params.items())
+    ):
+        raise TypeError(f"params must map workload parameter names to numbers, got {params!r}")
+    for key, value in (params or {}).items():
+        if not math.isfinite(value):
+            raise AccelsimError(f"parameter '{key}' must be a finite number, got {value!r}")
     if params and (isinstance(net, Network) or is_onnx(net) or is_topology(net)):
         raise AccelsimError("network parameters (--param, --sr, --pct3x3) apply to workload YAML files only")
     if isinstance(net, Network):
@@ -68,11 +75,17 @@ def variant(hw: str | Path | HwConfig | Accelerator, changes: Mapping[str, Any])
     """A chip like `hw` with some fields changed by dotted path, validated again:
     `variant("2W_npu", {"memory.sram.capacity": "8 MiB"})` (named 2W_npu@memory.sram.capacity=8 MiB
     unless the changes set a name)."""
+    if not (isinstance(changes, Mapping) and all(isinstance(k, str) for k in changes)):
+        raise TypeError(f"variant: changes must map dotted chip fields to values, got {changes!r}")
     config = load_hw(hw).config
     data = with_fields(config.model_dump(exclude_none=True), changes)
     if "name" not in changes:  # say what changed, so results of variants stay apart
         data["name"] = config.name + "@" + ",".join(f"{path}={value}" for path, value in changes.items())
     return resolve_accelerator(HwConfig.validated(data, config.name))
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _check_arguments(net: Any, hw: Any, mode: Any, batch: Any, fps: Any) -> None:
@@ -85,10 +98,7 @@ def _check_arguments(net: Any, hw: Any, mode: Any, batch: Any, fps: Any) -> None
         )
     if mode not in MODES:
         raise AccelsimError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
-    if isinstance(batch, bool) or not isinstance(batch, int):
-        raise TypeError(f"simulate: batch must be an integer, got {batch!r}")
-    if not 1 <= batch <= MAX_BATCH:
-        raise AccelsimError(f"batch must be a positive integer of at most {MAX_BATCH:,}, got {batch}")
+    whole(batch, "batch", 1, MAX_BATCH)
     if fps is not None:
         if isinstance(fps, bool) or not isinstance(fps, (int, float)):
             raise TypeError(f"simulate: fps must be a number or None, got {fps!r}")

@@ -34,6 +34,16 @@ def listing(problems: Sequence[str]) -> str:
     return shown + (f"; and {more:,} more problem{'s' if more > 1 else ''}" if more > 0 else "")
 
 
+def whole(value: object, name: str, low: int, high: int) -> int:
+    """`value` as a count from `low` to `high`: TypeError for a non-integer (True is no count),
+    AccelsimError (a ValueError) outside the range, the range named."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an integer, got {value!r}")
+    if not low <= value <= high:
+        raise AccelsimError(f"{name} must be an integer from {low:,} to {high:,}, got {value:,}")
+    return value
+
+
 def closest(name: str, choices: Iterable[str]) -> str:
     """A ' (did you mean X?)' hint for a misspelled name, or '' when nothing is close."""
     matches = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.5)

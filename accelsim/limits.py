@@ -5,6 +5,7 @@ from __future__ import annotations
 
 MAX_BATCH = 2**20  # images per batch (inference or a training iteration's global batch)
 MAX_POINTS = 1_000_000  # sweep points, unless --max-points raises it
+MAX_WORKERS = 2**20  # training workers of one cluster (Titan had 18,688 nodes)
 MAX_SWEEP_WORKERS = 256  # worker processes of one sweep: more only queue on the cores
 MAX_TREND_YEARS = 100  # how far ahead a trend projects
 MAX_TREND_POINTS = 1_001  # years in one trend (0..100 in steps of 0.1)

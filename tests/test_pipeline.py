@@ -113,7 +113,7 @@ def test_batch_fps_and_timeline() -> None:
 def test_bad_arguments() -> None:
     with pytest.raises(AccelsimError, match="mode must be one of steady, cold"):
         simulate("squeezenet", "2W_npu", mode="warm")
-    with pytest.raises(AccelsimError, match="batch must be a positive integer"):
+    with pytest.raises(AccelsimError, match="batch must be an integer from 1 to 1,048,576, got 0"):
         simulate("squeezenet", "2W_npu", batch=0)
 
 

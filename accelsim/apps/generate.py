@@ -23,10 +23,11 @@ import numpy as np
 
 from accelsim.account.result import Result
 from accelsim.api import load_hw, simulate
-from accelsim.errors import AccelsimError
+from accelsim.errors import AccelsimError, whole
 from accelsim.hw.chip import Accelerator
 from accelsim.hw.schema import HwConfig
 from accelsim.ir.network import Network
+from accelsim.limits import MAX_TOKENS
 from accelsim.load.onnx_model import is_onnx
 from accelsim.load.resources import resolve
 from accelsim.load.workload import workload_params
@@ -185,11 +186,8 @@ def generate(
 
 def decode(name: str, run_pass: Pass, context: int, tokens: int, batch: int = 1) -> Generation:
     """Prefill `context` tokens with `run_pass`, then `tokens` decode steps (module doc)."""
-    if context < 1 or tokens < 1:
-        raise AccelsimError(
-            f"--context {context} / --tokens {tokens}: expected a prompt of at least 1 token and at least "
-            "1 token to generate"
-        )
+    whole(context, "context (prompt tokens)", 1, MAX_TOKENS)
+    whole(tokens, "tokens (to generate)", 1, MAX_TOKENS)
     prefill = run_pass(0, context)
     pasts = _sampled(context, tokens)
     steps = [run_pass(past, 1) for past in pasts]

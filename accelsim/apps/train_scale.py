@@ -42,10 +42,11 @@ from typing import Any, Literal
 from pydantic import Field, model_validator
 
 from accelsim.api import load_net, simulate
-from accelsim.errors import AccelsimError
+from accelsim.errors import AccelsimError, whole
 from accelsim.hw.enums import Engine
 from accelsim.hw.schema import Bandwidth, Duration
 from accelsim.ir.network import INPUT, Layer, Network
+from accelsim.limits import MAX_BATCH, MAX_WORKERS
 from accelsim.load.chip import load_hw
 from accelsim.load.resources import beside, resolve
 from accelsim.load.yamlio import load_yaml_mapping
@@ -100,7 +101,7 @@ class ClusterSpec(StrictModel):
     worker: Worker
     interconnect: Interconnect
     host_staging: HostStaging | None = None
-    max_workers: int = Field(ge=1)
+    max_workers: int = Field(ge=1, le=MAX_WORKERS)
 
 
 def load_cluster(cluster: str | Path | ClusterSpec) -> ClusterSpec:
@@ -363,19 +364,21 @@ def train_scale(
             f"train-scale: unknown algorithm '{algorithm}'; expected one of {', '.join(ALGORITHMS)}"
         )
 
+    if isinstance(workers, (str, bytes)) or not isinstance(workers, Sequence) or not workers:
+        raise TypeError(f"train_scale: workers must be a non-empty list of worker counts, got {workers!r}")
+    counts = sorted({whole(p, "train-scale: --workers", 1, MAX_WORKERS) for p in workers})
+    whole(batch, "train-scale: --batch", 1, MAX_BATCH)
+    whole(gradient_bits, "train-scale: gradient_bits", 1, 32)
+    if not isinstance(overlap, bool):
+        raise TypeError(f"train_scale: overlap must be True or False, got {overlap!r}")
     spec = load_cluster(cluster)
     network = load_net(net)
-    counts = sorted(set(workers))
-    if not counts or counts[0] < 1:
-        raise AccelsimError(f"train-scale: --workers must be 1 or more, got {list(workers)}")
     if counts[-1] > spec.max_workers:
         raise AccelsimError(
             f"train-scale: {counts[-1]} workers, but cluster '{spec.name}' has {spec.max_workers}"
         )
     if batch < counts[-1]:
         raise AccelsimError(f"train-scale: --batch {batch} gives fewer images than the {counts[-1]} workers")
-    if not 1 <= gradient_bits <= 32:
-        raise AccelsimError(f"train-scale: gradient_bits must be 1 to 32, got {gradient_bits}")
     work = backward_work(network)
     grads = [w.params * gradient_bits / 8 for w in work]
 

@@ -104,7 +104,10 @@ def test_cli_generation_and_its_errors() -> None:
     for args, message in [
         (("--net", "bert_base", "--context", "8", "--tokens", "2"), "has no parameter 'past'"),
         (("--net", "gpt2", "--tokens", "2"), "--context and --tokens go together"),
-        (("--net", "gpt2", "--context", "0", "--tokens", "2"), "at least 1 token"),
+        (
+            ("--net", "gpt2", "--context", "0", "--tokens", "2"),
+            "context (prompt tokens) must be an integer from 1 to 1,000,000, got 0",
+        ),
     ]:
         bad = run_main("run", "--hw", "2W_npu", *args)
         assert bad.returncode == 2 and message in bad.stderr, bad.stderr

@@ -176,5 +176,5 @@ def test_gradient_precision_sets_the_bytes_exchanged() -> None:
     fp32, fp16 = (train_scale("squeezenet", "titan", [1, 64], gradient_bits=b) for b in (32, 16))
     assert fp16.gradient_bytes == fp32.gradient_bytes / 2 == load_net("squeezenet").params * 2
     assert fp16.point(64).communication_s < fp32.point(64).communication_s
-    with pytest.raises(AccelsimError, match="gradient_bits must be 1 to 32, got 0"):
+    with pytest.raises(AccelsimError, match="gradient_bits must be an integer from 1 to 32, got 0"):
         train_scale("squeezenet", "titan", [1, 2], gradient_bits=0)

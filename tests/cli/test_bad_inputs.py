@@ -501,7 +501,7 @@ CASES = [
     Case(
         "flag-batch-zero",
         (*RUN, "--batch", "0"),
-        r"batch must be a positive integer of at most 1,048,576, got 0",
+        r"batch must be an integer from 1 to 1,048,576, got 0",
     ),
     Case(
         "flag-batch-word",
@@ -617,8 +617,9 @@ API_CASES = [
     (dict(hw=None), TypeError, r"hw must be a chip name"),
     (dict(batch=True), TypeError, r"batch must be an integer, got True"),
     (dict(batch=2.0), TypeError, r"batch must be an integer"),
-    (dict(batch=0), ValueError, r"batch must be a positive integer of at most 1,048,576, got 0"),
-    (dict(batch=-3), ValueError, r"batch must be a positive integer"),
+    (dict(batch=0), ValueError, r"batch must be an integer from 1 to 1,048,576, got 0"),
+    (dict(batch=-3), ValueError, r"batch must be an integer from 1 to 1,048,576, got -3"),
+    (dict(batch=2**21), ValueError, r"batch must be an integer from 1 to 1,048,576, got 2,097,152"),
     (dict(fps=-1.0), ValueError, r"fps must be a positive"),
     (dict(fps=float("nan")), ValueError, r"fps must be a positive"),
     (dict(fps="30"), TypeError, r"fps must be a number"),
