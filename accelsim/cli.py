@@ -680,7 +680,8 @@ def run(
     report: ReportOption = None,
     plotlyjs: PlotlyJsOption = None,
     seq_len: Annotated[
-        int | None, typer.Option("--seq-len", help="Tokens per sequence (= --param seq=...): BERT, GPT-2...")
+        int | None,
+        typer.Option("--seq-len", min=1, help="Tokens per sequence (= --param seq=...): BERT, GPT-2..."),
     ] = None,
     context: Annotated[
         int | None,
@@ -712,13 +713,12 @@ def run(
         from accelsim.present.report import run_report
 
         run_report(result, report, plotlyjs)
+        show.note(f"report written to {report}")
     if json_target is not None:
         write_output(json_target, document, "--json")
         if json_target == "-":
             return
     show.result(result, layers)
-    if report is not None:
-        show.note(f"report written to {report}")
 
 
 def _generate(

@@ -226,11 +226,13 @@ def year_range(first: float, last: float, step: float = 1.0, flag: str = "years"
             f"{flag}: expected FIRST..LAST[..STEP] with FIRST <= LAST and a positive STEP, all finite, "
             f"got {first:g}..{last:g}..{step:g}"
         )
-    count = math.floor((last - first) / step + 1e-9) + 1
-    if count > MAX_TREND_POINTS:
+    span = (last - first) / step  # may overflow to infinity: compared before it is counted
+    if span >= MAX_TREND_POINTS:
+        many = f"{math.floor(span + 1e-9) + 1:,}" if span < 1e15 else "more than 10^15"
         raise AccelsimError(
-            f"{flag}: {count:,} years, more than the limit of {MAX_TREND_POINTS:,}; expected a larger step"
+            f"{flag}: {many} years, more than the limit of {MAX_TREND_POINTS:,}; expected a larger step"
         )
+    count = math.floor(span + 1e-9) + 1
     return [first + step * i for i in range(count)]
 
 

@@ -38,8 +38,8 @@ def load_preset(name: str, network: str) -> CompressionSpec:
 def load_spec(spec: str, network: str) -> CompressionSpec:
     """--compress: a preset name or a YAML file of a CompressionSpec."""
     path = Path(spec).expanduser()
-    if path.suffix in (".yaml", ".yml") or path.is_file():
-        if not path.is_file():
+    if path.suffix in (".yaml", ".yml") or path.exists():
+        if not path.exists():
             raise AccelsimError(f"compression spec file not found: {path}")
         return _validated(load_yaml_mapping(path), str(path))
     return load_preset(spec, network)

@@ -69,7 +69,7 @@ class SweepSpec(StrictModel):
 
 
 def _count(count: int) -> str:
-    return f"{count:,}" if count < 10**15 else f"about {float(count):.1e}"
+    return f"{count:,}" if count < 10**15 else f"about 10^{len(str(count)) - 1}"
 
 
 def _limit_text(limit: int) -> str:
