@@ -282,8 +282,8 @@ def export_scalesim(
 
     if net is None and hw is None:
         raise AccelsimError("export-scalesim: give --net (a topology CSV), --hw (a .cfg), or both")
-    if not out.is_dir():
-        raise AccelsimError(f"--out: folder {out} does not exist; expected an existing folder")
+    if out.exists() and not out.is_dir():
+        raise AccelsimError(f"--out: {out} is a file; expected a folder (it is made if missing)")
     files: dict[str, tuple[Path, str]] = {}  # made whole before any is written
     left_out: list[str] = []
     if hw is not None:

@@ -91,7 +91,10 @@ def _problem(err: Mapping[str, Any], model: Any) -> str:
         moved = getattr(model, "moved_fields", {}).get(path)
         if moved:
             return f"field '{path}' is now {moved}"
-        return f"unknown field '{path}'{closest(str(loc[-1]), _model_fields(model, loc))}"
+        hint = closest(str(loc[-1]), _model_fields(model, loc))
+        if re.match(r"\d", str(loc[-1])):  # {capacity: 4,096 KiB}: the comma split the mapping
+            hint = " (a comma inside a number ends the value in a {...} mapping: write 4096, not 4,096)"
+        return f"unknown field '{path}'{hint}"
     if err["type"] == "missing":
         return f"missing required field '{path}'"
     message = err["msg"].removeprefix("Value error, ")

@@ -56,6 +56,32 @@ KINDS = (BYTES, BANDWIDTH, ENERGY, ENERGY_PER_BYTE, FREQUENCY, POWER, TIME, LENG
 _NUMBER = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([^\d\s].*?)?\s*$")
 
 
+class UnitWarning(UserWarning):
+    """A quantity whose unit probably says something other than what was meant (bits for bytes)."""
+
+
+_BITS = {unit for unit in _BYTES if unit.endswith(("b", "bit", "bits"))}
+
+
+def is_bare(value: object) -> bool:
+    """A number written without a unit (its value is then in the base unit)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return True
+    match = _NUMBER.match(value) if isinstance(value, str) else None
+    return bool(match) and not (match.group(2) or "").strip()  # type: ignore[union-attr]
+
+
+def in_bytes(value: object) -> str | None:
+    """A size written in bits ('4 Mib', '4 Mb': an eighth of what a capacity usually means)
+    rewritten in bytes ('4 MiB', '4 MB'), or None for one written otherwise."""
+    match = _NUMBER.match(value) if isinstance(value, str) else None
+    unit = (match.group(2) or "").replace(" ", "") if match else ""
+    if unit not in _BITS:
+        return None
+    prefix = unit.removesuffix("s").removesuffix("bit").removesuffix("b")
+    return f"{match.group(1)} {prefix}B"  # type: ignore[union-attr]
+
+
 def parse(value: object, kind: Kind) -> float:
     """A number (SI) or a string with a unit of this kind -> float in SI. ValueError if not."""
     if isinstance(value, bool):
@@ -64,6 +90,11 @@ def parse(value: object, kind: Kind) -> float:
         return float(value)
     if not isinstance(value, str):
         raise ValueError(f"expected a {kind.name} like '{kind.example}', got {value!r}")
+    if re.search(r"\d,\d", value):
+        raise ValueError(
+            f"expected a {kind.name} like '{kind.example}', got '{value}' (no thousands separators: "
+            "write 4096, not 4,096)"
+        )
     match = _NUMBER.match(value)
     if not match:
         raise ValueError(f"expected a {kind.name} like '{kind.example}', got '{value}'")

@@ -172,7 +172,8 @@ def test_run_cli(tmp_path: Path) -> None:
         "energy",
         "budget",
         "DRAM share",
-        "dram",
+        "PE registers",
+        "array wires",
         "most expensive layers",
     ):
         assert text in out.stdout
@@ -191,15 +192,41 @@ def test_run_cli_bad_input(tmp_path: Path) -> None:
         (("run", "--hw", "2W_npu", "--net", "squeezenet", "--mode", "hot"), "mode must be one of"),
         (("run", "--hw", "2W_npu", "--net", "squeezenet", "--fps", "1e9"), "exceeds what"),
         (
-            ("run", "--hw", "2W_npu", "--net", "squeezenet", "--json", str(tmp_path / "no" / "r.json")),
-            "does not exist",
+            ("run", "--hw", "2W_npu", "--net", "squeezenet", "--json", str(tmp_path / "f" / "r.json")),
+            "Not a directory",
         ),
     ]
+    (tmp_path / "f").write_text("a file where a folder is named\n")
     for args, message in cases:
         out = run_main(*args)
         assert out.returncode == 2 and message in out.stderr, (args, out.stderr)
         assert "Traceback" not in out.stderr
     assert not list(tmp_path.rglob("*.json"))
+
+
+def test_output_folders_a_user_names_are_made(tmp_path: Path) -> None:
+    """--json, --report, export-scalesim -o and sweep --out into folders that do not exist yet."""
+    out = run_main(
+        "run",
+        "--hw",
+        "2W_npu",
+        "--net",
+        "squeezenet",
+        "--json",
+        str(tmp_path / "a" / "b" / "r.json"),
+        "--report",
+        str(tmp_path / "c" / "r.html"),
+    )
+    assert out.returncode == 0, out.stderr
+    assert json.loads((tmp_path / "a" / "b" / "r.json").read_text())["network"] == "squeezenet"
+    assert (tmp_path / "c" / "r.html").is_file()
+    out = run_main(
+        "export-scalesim", "--net", "squeezenet", "--hw", "2W_npu", "-o", str(tmp_path / "scalesim")
+    )
+    assert out.returncode == 0 and sorted(p.name for p in (tmp_path / "scalesim").iterdir()) == [
+        "2W_npu.cfg",
+        "squeezenet.csv",
+    ]
 
 
 def test_readme_story_table_is_current() -> None:

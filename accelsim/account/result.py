@@ -9,6 +9,17 @@ from typing import Any
 DYNAMIC_COMPONENTS = ("mac", "register_file", "array_bus", "sram", "dram", "flash", "vector")  # per layer too
 COMPONENTS = (*DYNAMIC_COMPONENTS, "static")
 MEMORY_COMPONENTS = ("register_file", "sram", "dram", "flash")
+# How tables and figures name the components (the identifiers stay in JSON and column names).
+COMPONENT_LABELS = {
+    "mac": "MACs",
+    "register_file": "PE registers",
+    "array_bus": "array wires",
+    "sram": "SRAM",
+    "dram": "DRAM",
+    "flash": "flash",
+    "vector": "vector unit",
+    "static": "static (leakage)",
+}
 
 
 @dataclass(frozen=True, slots=True)

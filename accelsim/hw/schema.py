@@ -4,6 +4,7 @@ its JSON Schema for editors, and dotted-path edits (`memory.sram.capacity`)."""
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -28,7 +29,16 @@ class _Quantity:
     kind: str
 
 
-def _quantity(kind: units.Kind, positive: bool = True, plausible_max: float | None = None) -> Any:
+def _quantity(
+    kind: units.Kind,
+    positive: bool = True,
+    plausible_max: float | None = None,
+    bare: tuple[float, float] = (0.0, math.inf),
+) -> Any:
+    """A field holding a quantity of `kind`. A number above `plausible_max` is a forgotten unit
+    (an energy of 5 J per op); so is a bare number (no unit) outside `bare` (`capacity: 4` is
+    4 bytes, `clock: 800` 800 Hz)."""
+
     def check(value: object) -> float:
         number = units.parse(value, kind)
         if not math.isfinite(number) or number < 0 or (positive and number == 0):
@@ -39,6 +49,19 @@ def _quantity(kind: units.Kind, positive: bool = True, plausible_max: float | No
             raise ValueError(
                 f"{value!r} is {units.format_si(number, kind)}, implausibly large; give a unit, "
                 f"like '{kind.example}'"
+            )
+        if units.is_bare(value) and number and not bare[0] <= number <= bare[1]:
+            size = "small" if number < bare[0] else "large"
+            raise ValueError(
+                f"a bare {value!r} is {units.format_si(number, kind)}, implausibly {size}; give a unit, "
+                f"like '{kind.example}'"
+            )
+        meant = units.in_bytes(value) if kind is units.BYTES else None
+        if meant:
+            warnings.warn(
+                f"{value!r} is bits ({units.format_si(number, kind)}); write '{meant}' for bytes",
+                units.UnitWarning,
+                stacklevel=2,
             )
         return number
 
@@ -52,15 +75,17 @@ def _quantity(kind: units.Kind, positive: bool = True, plausible_max: float | No
     return Annotated[float, BeforeValidator(check), WithJsonSchema(schema), _Quantity(kind.name)]
 
 
-Bytes = _quantity(units.BYTES)
-Bandwidth = _quantity(units.BANDWIDTH)
-Frequency = _quantity(units.FREQUENCY)
+# Bare numbers are in the base unit; these ranges hold every chip and cluster in the field
+# (an MCU's 1 KiB scratchpad to HBM's terabytes, a 100 kHz sensor core to a 10 GHz array).
+Bytes = _quantity(units.BYTES, bare=(1024, math.inf))
+Bandwidth = _quantity(units.BANDWIDTH, bare=(1e6, math.inf))
+Frequency = _quantity(units.FREQUENCY, bare=(1e5, 1e11))
 Power = _quantity(units.POWER, positive=False)
 Energy = _quantity(units.ENERGY, plausible_max=MAX_PLAUSIBLE_ENERGY_J)
 EnergyPerByte = _quantity(units.ENERGY_PER_BYTE, plausible_max=MAX_PLAUSIBLE_ENERGY_J)
 Bits = Annotated[int, Field(ge=1, le=64)]
-Length = _quantity(units.LENGTH)
-Duration = _quantity(units.TIME, positive=False)
+Length = _quantity(units.LENGTH, bare=(0.0, 1e-2))
+Duration = _quantity(units.TIME, positive=False, bare=(0.0, 1.0))
 Words = Annotated[int, Field(ge=1, le=1 << 20)]
 
 

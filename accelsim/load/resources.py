@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 from accelsim.errors import AccelsimError, closest, unknown
+
+
+class ShadowWarning(UserWarning):
+    """A local file and a bundled chip or network share a name: which one is used is said once."""
+
 
 _PACKAGE = Path(__file__).resolve().parents[1]  # the accelsim package
 
@@ -33,13 +39,27 @@ def resolve(name_or_path: str | Path, kind: str, what: str) -> Path:
     path = Path(name_or_path).expanduser()
     if path.is_dir():
         raise AccelsimError(f"{what} path {path} is a directory; expected a YAML file")
-    if path.exists():  # a file; anything else (a pipe, a device) is refused when it is read
-        return path
     stem = path.stem if path.suffix in (".yaml", ".yml") else path.name
-    if path.parent == Path("."):
-        bundled = bundled_dir(kind) / f"{stem}.yaml"
-        if bundled.is_file():
-            return bundled
+    bundled = bundled_dir(kind) / f"{stem}.yaml"
+    shadowed = path.parent == Path(".") and bundled.is_file()
+    if path.exists():  # a file; anything else (a pipe, a device) is refused when it is read
+        if shadowed and path.resolve() != bundled.resolve():
+            warnings.warn(
+                f"{path} is a local file: it is used, not the bundled {what} '{stem}' (results still "
+                f"carry the name its file gives; give '{stem}' for the bundled one)",
+                ShadowWarning,
+                stacklevel=2,
+            )
+        return path
+    if shadowed:
+        local = Path(f"{stem}.yaml")
+        if local.is_file() and local.resolve() != bundled.resolve():
+            warnings.warn(
+                f"'{stem}' is the bundled {what}; the local {local} is not read (give ./{local} for it)",
+                ShadowWarning,
+                stacklevel=2,
+            )
+        return bundled
     if is_path_like(name_or_path):
         raise AccelsimError(f"{what} file not found: {path}{closest(stem, bundled_names(kind))}")
     raise unknown(what, stem, bundled_names(kind))

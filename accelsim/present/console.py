@@ -16,6 +16,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from accelsim import units
+from accelsim.account.result import COMPONENT_LABELS
 from accelsim.hw.enums import Level, TensorKind
 from accelsim.units import (
     BANDWIDTH,
@@ -90,9 +91,12 @@ def shape(dims: Shape) -> str:
     return "x".join(str(d) for d in dims)
 
 
-def mb(num_bytes: float) -> str:
-    value = num_bytes / 1e6
-    return f"{value:.2f}" if value >= 0.1 or value == 0 else f"{value:.2g}"
+def in_unit(values: Sequence[float], kind: units.Kind) -> tuple[str, list[str]]:
+    """A column's values in one unit, the one its largest value reads best in: the unit (for
+    the header) and the numbers ('705.9 us' beside '5.074 ms' becomes 0.7059 and 5.074 ms)."""
+    largest = max((abs(v) for v in values), default=0.0)
+    scale, unit = units.si_unit(largest, kind) if largest else (1.0, kind.unit)
+    return unit, [f"{v / scale:.4g}" for v in values]
 
 
 def _bytes(value: float) -> str:
@@ -100,9 +104,9 @@ def _bytes(value: float) -> str:
 
 
 def networks(nets: Sequence[Network]) -> None:
-    table = Table(title="Network zoo (batch 1; MB = 10^6 bytes)")
+    table = Table(title="Network zoo (batch 1)")
     table.add_column("name", no_wrap=True)
-    for column in ("input", "params (M)", "MACs (G)", "fp32 (MB)"):
+    for column in ("input", "params (M)", "MACs (G)", "fp32 (MiB)"):
         table.add_column(column, justify="right", no_wrap=True)
     table.add_column("description")
     for net in nets:
@@ -111,7 +115,7 @@ def networks(nets: Sequence[Network]) -> None:
             shape(net.input_shape),
             f"{net.params / 1e6:.3f}",
             f"{net.macs / 1e9:.3f}",
-            mb(net.weight_bytes(32)),
+            f"{net.weight_bytes(32) / 2**20:.2f}",
             net.description,
         )
     console.print(table)
@@ -134,7 +138,7 @@ def layers(network: Network) -> None:
     console.print(table)
     console.print(
         f"[bold]{escape(network.name)}[/]: {network.params:,} parameters, {network.macs / 1e6:,.1f} M MACs, "
-        f"{network.vector_ops / 1e6:,.1f} M vector ops, {mb(network.weight_bytes(32))} MB of fp32 "
+        f"{network.vector_ops / 1e6:,.1f} M vector ops, {_bytes(network.weight_bytes(32))} of fp32 "
         f"weights, input {shape(network.input_shape)}"
     )
 
@@ -279,13 +283,13 @@ def compression(report: CompressionReport, link: str | None) -> None:
     )
     console.print(table)
     console.print(
-        f"  {mb(model.dense_fp32)} MB -> {mb(model.coded)} MB: {model.ratio:.1f}x smaller; "
+        f"  {_bytes(model.dense_fp32)} -> {_bytes(model.coded)}: {model.ratio:.1f}x smaller; "
         f"{report.ratio_vs_alexnet_fp32:.0f}x smaller than 32-bit AlexNet "
-        f"({mb(report.alexnet_fp32_bytes)} MB)"
+        f"({_bytes(report.alexnet_fp32_bytes)})"
     )
     if report.download_s is not None:
         console.print(
-            f"  over-the-air update: {mb(model.coded)} MB at {link} takes "
+            f"  over-the-air update: {_bytes(model.coded)} at {link} takes "
             f"{format_si(report.download_s, TIME)}"
         )
 
@@ -299,27 +303,35 @@ def fit(answer: FitAnswer, top: int) -> None:
         answer.fitting,
     )
     flash = (
-        f", {mb(chip.flash.capacity_bytes)} MB of flash for the weights (fits: weights in flash, "
+        f", {_bytes(chip.flash.capacity_bytes)} of flash for the weights (fits: weights in flash, "
         "activations on chip)"
         if chip.flash
         else ""
     )
     console.print(
-        f"[bold]{network.name}[/] on [bold]{chip.name}[/]: {mb(chip.onchip_bytes)} MB on chip{flash}"
+        f"[bold]{network.name}[/] on [bold]{chip.name}[/]: {_bytes(chip.onchip_bytes)} on chip{flash}"
     )
     if best is None:
         smallest = answer.smallest()
         console.print(
             f"  [bold red]nothing searched fits[/]: the smallest ({smallest.width:g}x width, "
             f"{smallest.resolution} px, {smallest.weight_bits}-bit, {smallest.prune:.0%} pruned) still needs "
-            f"{mb(smallest.weight_bytes)} MB of weights + "
-            f"{mb(smallest.peak_activation_bytes)} MB of activations"
+            f"{_bytes(smallest.weight_bytes)} of weights + "
+            f"{_bytes(smallest.peak_activation_bytes)} of activations"
         )
         return
     if best.knobs_changed == 0:
         console.print("  [bold green]fits as it is[/]: no change needed")
     table = Table(title="Gentlest changes that fit (fewest knobs moved, then least severe)")
-    for column in ("width", "resolution", "weight bits", "pruned", "weights MB", "activations MB", "knobs"):
+    for column in (
+        "width",
+        "resolution",
+        "weight bits",
+        "pruned",
+        "weights (MiB)",
+        "activations (MiB)",
+        "knobs",
+    ):
         table.add_column(column, justify="right")
     for c in fitting[:top]:
         table.add_row(
@@ -327,8 +339,8 @@ def fit(answer: FitAnswer, top: int) -> None:
             str(c.resolution),
             str(c.weight_bits),
             f"{c.prune:.0%}",
-            mb(c.weight_bytes),
-            mb(c.peak_activation_bytes),
+            f"{c.weight_bytes / 2**20:.3f}",
+            f"{c.peak_activation_bytes / 2**20:.3f}",
             str(c.knobs_changed),
         )
     console.print(table)
@@ -347,10 +359,10 @@ def sram_needed(answer: SramAnswer) -> None:
         f"[bold]{escape(answer.network.name)}[/] on [bold]{escape(answer.chip.name)}[/], sizing "
         f"{answer.field} ({_bytes(answer.chip.capacity_for(TensorKind.WEIGHTS))} now):"
     )
-    console.print(f"  weights ({mb(answer.weight_bytes)} MB) fit from {at(answer.weights_fit_bytes)}")
+    console.print(f"  weights ({_bytes(answer.weight_bytes)}) fit from {at(answer.weights_fit_bytes)}")
     held = "weights in flash, " if answer.chip.flash else "weights + "
     console.print(
-        f"  working set ({held}{mb(answer.peak_activation_bytes)} MB of peak live activations) fits "
+        f"  working set ({held}{_bytes(answer.peak_activation_bytes)} of peak live activations) fits "
         f"from {at(answer.working_set_fits_bytes)}"
     )
 
@@ -366,6 +378,11 @@ def comparison(rows: Sequence[dict[str, Any]], notes: Sequence[str] = ()) -> Non
         table.add_column("network")
         for chip in chip_names:
             table.add_column(chip, justify="right")
+        scale, unit = (1.0, "")
+        if kind is not None:
+            largest = max(abs(r[key]) for r in rows)
+            scale, unit = units.si_unit(largest, kind) if largest else (1.0, kind.unit)
+            table.title = f"{label} ({unit})" + (" (best marked *)" if lower is not None else "")
         for net in nets:
             values = [cell[net, chip][key] for chip in chip_names]
             best = min(values) if lower else None
@@ -374,7 +391,7 @@ def comparison(rows: Sequence[dict[str, Any]], notes: Sequence[str] = ()) -> Non
                 text = (
                     ("yes" if value else "no")
                     if isinstance(value, bool)
-                    else (f"{value:.1%}" if kind is None else format_si(value, kind))
+                    else (f"{value:.1%}" if kind is None else f"{value / scale:.4g}")
                 )
                 shown.append(
                     f"[bold green]{text} *[/]"
@@ -398,17 +415,22 @@ def sweep_front(path: Path, frame: Any, front: Any, onchip: bool) -> None:
     )
     title = "Pareto front: energy per inference vs latency" + (" vs on-chip SRAM bytes" if onchip else "")
     table = Table(title=title, title_justify="left")
-    for column in ("network", "point", *axes, "fits", "latency", "energy", "on-chip"):
+    columns = {
+        "latency": in_unit(list(front["latency_s"]), TIME),
+        "energy": in_unit(list(front["energy_j"]), ENERGY),
+        "on-chip": in_unit([float(v) for v in front["onchip_bytes"]], BYTES),
+    }
+    for column in ("network", "point", *axes, "fits"):
         table.add_column(column, justify="left" if column == "network" else "right")
-    for _, row in front.iterrows():
+    for column, (unit, _) in columns.items():
+        table.add_column(f"{column} ({unit})", justify="right")
+    for i, (_, row) in enumerate(front.iterrows()):
         table.add_row(
             row["network"],
             str(row["point_id"]),
             *(axis_label(a, row[a]) for a in axes),
             "yes" if row["weights_fit_on_chip"] else "no",
-            format_si(row["latency_s"], TIME),
-            format_si(row["energy_j"], ENERGY),
-            units.format_si(row["onchip_bytes"], units.BYTES),
+            *(texts[i] for _, texts in columns.values()),
         )
     console.print(table)
 
@@ -421,31 +443,31 @@ def result(r: Result, show_layers: bool) -> None:
     )
     working = "[bold green]yes[/]" if r.working_set_fits_on_chip else "[bold red]no[/]"
     console.print(
-        f"  weights fit on chip: {fit} — {mb(r.weight_bytes)} MB of weights, "
-        f"{mb(r.weight_capacity_bytes)} MB on chip can hold weights"
+        f"  weights fit on chip: {fit} — {_bytes(r.weight_bytes)} of weights, "
+        f"{_bytes(r.weight_capacity_bytes)} on chip can hold weights"
     )
     console.print(
-        f"  working set fits on chip: {working} — weights + {mb(r.peak_activation_bytes)} MB of peak live "
-        f"activations, {mb(r.onchip_bytes)} MB on chip"
+        f"  working set fits on chip: {working} — weights + {_bytes(r.peak_activation_bytes)} of peak live "
+        f"activations, {_bytes(r.onchip_bytes)} on chip"
     )
     home, from_home = (
         ("flash", r.flash_bytes) if r.flash_capacity_bytes else ("DRAM", r.dram_bytes["weights"])
     )
     if not r.working_set_fits_on_chip:
         console.print(
-            f"    pinned {mb(r.pinned_weight_bytes)} MB of weights (highest reuse first); "
-            f"{mb(from_home)} MB of weights from {home} per inference"
+            f"    pinned {_bytes(r.pinned_weight_bytes)} of weights (highest reuse first); "
+            f"{_bytes(from_home)} of weights from {home} per inference"
         )
     if r.flash_capacity_bytes:  # an MCU's answer: weights in flash, activations in SRAM
         in_flash = "[bold green]yes[/]" if r.weights_fit_in_flash else "[bold red]no[/]"
         kept = "[bold green]yes[/]" if r.activations_fit_on_chip else "[bold red]no[/]"
         console.print(
-            f"  weights fit in flash: {in_flash} — {mb(r.flash_capacity_bytes)} MB of flash; "
+            f"  weights fit in flash: {in_flash} — {_bytes(r.flash_capacity_bytes)} of flash; "
             f"activations stay on chip: {kept}"
         )
     if r.kv_cache_bytes:
         kept = "[bold green]yes[/]" if r.kv_cache_fits_on_chip else "[bold red]no[/]"
-        console.print(f"  KV cache stays on chip: {kept} — {mb(r.kv_cache_bytes)} MB of keys and values")
+        console.print(f"  KV cache stays on chip: {kept} — {_bytes(r.kv_cache_bytes)} of keys and values")
     budget = "within" if r.within_budget else "[bold red]over[/]"
     console.print(
         f"  latency {format_si(r.latency_s, TIME)}, {r.throughput_fps:,.1f} fps; "
@@ -453,17 +475,18 @@ def result(r: Result, show_layers: bool) -> None:
         f"power {format_si(r.power_w, POWER)} with DRAM ({format_si(r.chip_power_w, POWER)} the chip "
         f"alone) at {r.fps:,.1f} fps, {budget} the {format_si(r.power_budget_w, POWER)} budget"
     )
-    levels = "register file + SRAM + DRAM" + (" + flash" if r.flash_capacity_bytes else "")
+    levels = "PE registers + SRAM + DRAM" + (" + flash" if r.flash_capacity_bytes else "")
     console.print(f"  memory share {r.memory_share:.1%} ({levels}); DRAM share {r.dram_share:.1%}")
+    names = r.components()
+    unit, energies = in_unit([r.energy_breakdown_j[name] for name in names], ENERGY)
     table = Table(title="Energy per inference", title_justify="left")
     table.add_column("component")
-    table.add_column("energy", justify="right")
+    table.add_column(f"energy ({unit})", justify="right")
     table.add_column("share", justify="right")
     table.add_column("", min_width=30)
-    for name in r.components():
-        value = r.energy_breakdown_j[name]
-        share = value / r.energy_j
-        table.add_row(name, format_si(value, ENERGY), f"{share:.1%}", "█" * round(share * 40))
+    for name, energy in zip(names, energies, strict=True):
+        share = r.energy_breakdown_j[name] / r.energy_j
+        table.add_row(COMPONENT_LABELS[name], energy, f"{share:.1%}", "█" * round(share * 40))
     console.print(table)
     top = sorted(r.layers, key=lambda layer: -layer.energy_j)[:3]
     console.print(
@@ -474,34 +497,44 @@ def result(r: Result, show_layers: bool) -> None:
         )
     )
     if show_layers:
-        detail = Table(title="Per layer (energy excludes chip-wide static power)")
-        for column in (
-            "layer",
-            "kind",
-            "MACs (M)",
-            "cycles",
-            "util",
-            "start",
-            "end",
-            "energy",
-            "DRAM",
-            "pinned",
-        ):
-            detail.add_column(column, justify="left" if column in ("layer", "kind") else "right")
-        for layer in r.layers:
-            detail.add_row(
-                layer.name,
-                layer.kind,
-                f"{layer.macs / 1e6:,.2f}",
-                f"{layer.cycles:,}",
-                f"{layer.utilization:.0%}" if layer.engine != "none" else "-",
-                format_si(layer.start_s, TIME),
-                format_si(layer.end_s, TIME),
-                format_si(layer.energy_j, ENERGY),
-                f"{layer.dram_bytes / 1e3:,.1f} kB",
-                "yes" if layer.weights_pinned else "",
-            )
-        console.print(detail)
+        layers_table(r)
+
+
+def layers_table(r: Result) -> None:
+    """`run --layers`: one row per layer, each column in one unit."""
+    scale, time_unit = units.si_unit(r.latency_s, TIME) if r.latency_s else (1.0, TIME.unit)
+    starts = [f"{layer.start_s / scale:.4g}" for layer in r.layers]
+    ends = [f"{layer.end_s / scale:.4g}" for layer in r.layers]
+    energy_unit, energies = in_unit([layer.energy_j for layer in r.layers], ENERGY)
+    dram_unit, drams = in_unit([layer.dram_bytes for layer in r.layers], BYTES)
+    detail = Table(title="Per layer (energy excludes chip-wide static power)")
+    for column in (
+        "layer",
+        "kind",
+        "MACs (M)",
+        "cycles",
+        "util",
+        f"start ({time_unit})",
+        f"end ({time_unit})",
+        f"energy ({energy_unit})",
+        f"DRAM ({dram_unit})",
+        "pinned",
+    ):
+        detail.add_column(column, justify="left" if column in ("layer", "kind") else "right")
+    for i, layer in enumerate(r.layers):
+        detail.add_row(
+            layer.name,
+            layer.kind,
+            f"{layer.macs / 1e6:,.2f}",
+            f"{layer.cycles:,}",
+            f"{layer.utilization:.0%}" if layer.engine != "none" else "-",
+            starts[i],
+            ends[i],
+            energies[i],
+            drams[i],
+            "yes" if layer.weights_pinned else "",
+        )
+    console.print(detail)
 
 
 def generation(g: Any) -> None:
@@ -512,11 +545,11 @@ def generation(g: Any) -> None:
         f"generated, batch {g.batch}"
     )
     console.print(
-        f"  weights fit on chip: {yes if g.weights_fit_on_chip else no} — {mb(g.prefill.weight_bytes)} MB "
-        f"of weights, {mb(g.prefill.weight_capacity_bytes)} MB on chip can hold weights"
+        f"  weights fit on chip: {yes if g.weights_fit_on_chip else no} — {_bytes(g.prefill.weight_bytes)} "
+        f"of weights, {_bytes(g.prefill.weight_capacity_bytes)} on chip can hold weights"
     )
     console.print(
-        f"  KV cache stays on chip: {yes if g.kv_cache_fits_on_chip else no} — {mb(g.kv_cache_bytes)} MB "
+        f"  KV cache stays on chip: {yes if g.kv_cache_fits_on_chip else no} — {_bytes(g.kv_cache_bytes)} "
         f"of keys and values after {g.context + g.tokens:,} tokens"
     )
     console.print(
@@ -527,13 +560,14 @@ def generation(g: Any) -> None:
         f"  energy per generated token {format_si(g.energy_per_token_j, ENERGY)}; memory share "
         f"{g.memory_share:.1%}, DRAM share {g.dram_share:.1%}"
     )
+    per_token = {kind: value / g.tokens for kind, value in g.decode_by_tensor_j.items()}
+    unit, energies = in_unit(list(per_token.values()), ENERGY)
     table = Table(title="Memory energy per generated token, by tensor", title_justify="left")
     table.add_column("tensor")
-    table.add_column("energy", justify="right")
+    table.add_column(f"energy ({unit})", justify="right")
     table.add_column("share of token", justify="right")
-    for kind, value in g.decode_by_tensor_j.items():
-        per_token = value / g.tokens
-        table.add_row(kind, format_si(per_token, ENERGY), f"{per_token / g.energy_per_token_j:.1%}")
+    for (kind, value), energy in zip(per_token.items(), energies, strict=True):
+        table.add_row(kind, energy, f"{value / g.energy_per_token_j:.1%}")
     console.print(table)
     if len(g.steps) < g.tokens:
         console.print(
@@ -544,7 +578,7 @@ def generation(g: Any) -> None:
 def longest_context(network: str, chip: Accelerator, tokens: int) -> None:
     """`fit --context`: the longest context whose KV cache stays on chip."""
     console.print(
-        f"[bold]{network}[/] on [bold]{chip.name}[/] ({mb(chip.onchip_bytes)} MB on chip): the KV cache of "
+        f"[bold]{network}[/] on [bold]{chip.name}[/] ({_bytes(chip.onchip_bytes)} on chip): the KV cache of "
         f"up to [bold]{tokens:,}[/] tokens stays on chip while it generates"
         + ("" if tokens else " (not even one token's: every step reads it from DRAM)")
     )
@@ -596,24 +630,29 @@ def trend(result: Any) -> None:
             title=f"{network} (SRAM {units.format_si(sram, units.BYTES)}: weights and activations fit)",
             title_justify="left",
         )
+        pairs = [
+            tuple(result.point(network, years, placement) for placement in ("on_chip", "in_dram"))
+            for years in dict.fromkeys(p.years for p in result.points if p.network == network)
+        ]
+        on_unit, on_energy = in_unit([on.energy_j for on, _ in pairs], ENERGY)
+        off_unit, off_energy = in_unit([off.energy_j for _, off in pairs], ENERGY)
         for column in (
             "year",
-            "node",
-            "energy, weights on chip",
+            "node (nm)",
+            f"energy, weights on chip ({on_unit})",
             "memory share",
-            "energy, weights in DRAM",
+            f"energy, weights in DRAM ({off_unit})",
             "memory share",
             "DRAM share",
         ):
             table.add_column(column, justify="right")
-        for years in dict.fromkeys(p.years for p in result.points if p.network == network):
-            on, off = (result.point(network, years, placement) for placement in ("on_chip", "in_dram"))
+        for i, (on, off) in enumerate(pairs):
             table.add_row(
-                f"+{years:g}",
-                f"{on.node_nm:.1f} nm",
-                units.format_si(on.energy_j, units.ENERGY),
+                f"+{on.years:g}",
+                f"{on.node_nm:.1f}",
+                on_energy[i],
                 f"{on.memory_share:.1%}",
-                units.format_si(off.energy_j, units.ENERGY),
+                off_energy[i],
                 f"{off.memory_share:.1%}",
                 f"{off.dram_share:.1%}",
             )
@@ -631,26 +670,24 @@ def train_scale(results: Sequence[Any]) -> None:
             f"{r.backward_macs / r.forward_macs:.2f}x the forward MACs)",
             title_justify="left",
         )
-        for column in (
-            "workers",
-            "images each",
-            "compute",
-            "communication",
-            "exposed",
-            "iteration",
-            "images/s",
-            "speedup",
-            "efficiency",
-        ):
+        times = {
+            name: in_unit([getattr(p, field) for p in r.points], TIME)
+            for name, field in (
+                ("compute", "compute_s"),
+                ("communication", "communication_s"),
+                ("exposed", "exposed_communication_s"),
+                ("iteration", "iteration_s"),
+            )
+        }
+        for column in ("workers", "images each", *(f"{n} ({u})" for n, (u, _) in times.items())):
             table.add_column(column, justify="right")
-        for p in r.points:
+        for column in ("images/s", "speedup", "efficiency"):
+            table.add_column(column, justify="right")
+        for i, p in enumerate(r.points):
             table.add_row(
                 f"{p.workers:,}",
                 f"{p.images_per_worker:g}",
-                units.format_si(p.compute_s, units.TIME),
-                units.format_si(p.communication_s, units.TIME),
-                units.format_si(p.exposed_communication_s, units.TIME),
-                units.format_si(p.iteration_s, units.TIME),
+                *(texts[i] for _, texts in times.values()),
                 f"{p.images_per_s:,.0f}",
                 f"{p.speedup:.1f}x",
                 f"{p.efficiency:.0%}",

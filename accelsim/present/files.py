@@ -109,8 +109,10 @@ def write_output(target: str | Path, data: str | bytes, what: str, follow_links:
 
 
 def _replace_atomically(real: Path, payload: bytes, mode: int | None, what: str, shown: Path) -> None:
-    if not real.parent.is_dir():
-        raise AccelsimError(f"{what}: folder {real.parent} does not exist")
+    try:  # the folders a user names are made (`--json out/run.json` into a new `out`)
+        real.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise AccelsimError(f"{what}: cannot make folder {real.parent} ({exc.strerror})") from None
     try:
         fd, partial = tempfile.mkstemp(dir=real.parent, prefix=f".{real.name}.", suffix=".partial")
     except OSError as exc:

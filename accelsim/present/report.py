@@ -17,7 +17,7 @@ from typing import Any
 import plotly.graph_objects as go
 
 from accelsim import units
-from accelsim.account.result import Result
+from accelsim.account.result import COMPONENT_LABELS, Result
 from accelsim.errors import AccelsimError, closest
 from accelsim.present.files import write_output
 
@@ -41,7 +41,7 @@ def energy_breakdown(result: Result) -> go.Figure:
     ids, labels, parents, values = ["total"], [f"{result.energy_j * 1e6:.3g} uJ"], [""], [result.energy_j]
     for name in result.components():
         ids.append(name)
-        labels.append(name)
+        labels.append(COMPONENT_LABELS[name])
         parents.append("total")
         values.append(result.energy_breakdown_j[name])
     for comp, kinds in result.memory_energy_j.items():
@@ -75,7 +75,7 @@ def layer_energy(result: Result) -> go.Figure:
         fig.add_bar(
             x=names,
             y=[layer.energy_breakdown_j[comp] for layer in result.layers],
-            name=comp,
+            name=COMPONENT_LABELS[comp],
             marker_color=COLORS[comp],
         )
     fig.update_layout(

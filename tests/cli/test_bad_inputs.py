@@ -463,10 +463,10 @@ CASES = [
     sweep_case(SWEEP + "axis: {}\n", "top-typo", r"unknown field 'axis' \(did you mean 'axes'\?\)"),
     sweep_case(SWEEP + "base: big_sram\n", "duplicate-key", r"key 'base' is given twice \(lines 1 and 5\)"),
     Case(
-        "sweep-out-folder-missing",
-        ("sweep", "{tmp}/spec.yaml", "--out", "{tmp}/nofolder/r.db"),
-        r"--out: folder .*nofolder does not exist",
-        {"spec.yaml": SWEEP},
+        "sweep-out-folder-is-a-file",
+        ("sweep", "{tmp}/spec.yaml", "--out", "{tmp}/afile/r.db"),
+        r"--out: cannot make folder .*afile",
+        {"spec.yaml": SWEEP, "afile": "not a folder\n"},
     ),
     Case("sweep-show-missing", ("sweep", "show", "{tmp}/none.db"), r"sweep results not found: .*none.db"),
     Case(
@@ -542,9 +542,10 @@ CASES = [
         r"--json: .* is a directory; expected a file path",
     ),
     Case(
-        "flag-json-no-folder",
-        (*RUN, "--json", "{tmp}/no/r.json"),
-        r"--json: folder .*/no does not exist",
+        "flag-json-folder-is-a-file",
+        (*RUN, "--json", "{tmp}/afile/r.json"),
+        r"--json: cannot write .*/afile/r.json \(Not a directory\)",
+        {"afile": "not a folder\n"},
     ),
     Case("flag-plotlyjs", (*RUN, "--report", "{tmp}/r.html", "--plotlyjs", "cnd"), r"did you mean 'cdn'"),
     Case(

@@ -14,7 +14,7 @@ from tests.conftest import run_process
 def test_nets_lists_the_zoo_with_sizes() -> None:
     out = run_main("nets")
     assert out.returncode == 0, out.stderr
-    assert "squeezenet" in out.stdout and "4.99" in out.stdout  # MB of fp32 weights
+    assert "squeezenet" in out.stdout and "4.76" in out.stdout  # MiB of fp32 weights
     rows = json.loads(run_main("nets", "--json").stdout)
     by_name = {row["name"]: row for row in rows}
     assert by_name["alexnet"]["params"] == 60_965_224

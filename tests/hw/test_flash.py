@@ -69,7 +69,7 @@ def test_fit_on_an_mcu_sizes_the_sram_for_activations() -> None:
     # DS-CNN S keeps 16,000 bytes live: two 64 x 25 x 5 int8 feature maps
     assert answer.working_set_fits_bytes == 16 * 1024 < answer.weights_fit_bytes  # type: ignore[operator]
     out = run_main("fit", "--hw", "mcu_npu", "--net", "squeezenet")
-    assert out.returncode == 0 and "MB of flash for the weights" in out.stdout, out.stderr
+    assert out.returncode == 0 and "2 MiB of flash for the weights" in out.stdout, out.stderr
     shown = run_main("run", "--hw", "mcu_npu", "--net", "squeezenet")
     assert "weights fit in flash: yes" in shown.stdout and "activations stay on chip: no" in shown.stdout
     assert "flash" not in run_main("run", "--hw", "2W_npu", "--net", "squeezenet").stdout

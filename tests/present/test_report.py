@@ -52,7 +52,14 @@ def test_energy_breakdown_values(result) -> None:
 
 def test_layer_energy_bars(result) -> None:
     fig = layer_energy(result)
-    assert [t.name for t in fig.data] == ["mac", "register_file", "array_bus", "sram", "dram", "vector"]
+    assert [t.name for t in fig.data] == [
+        "MACs",
+        "PE registers",
+        "array wires",
+        "SRAM",
+        "DRAM",
+        "vector unit",
+    ]
     assert list(fig.data[0].x) == [layer.name for layer in result.layers]
     stacked = [sum(t.y[i] for t in fig.data) for i in range(len(result.layers))]
     assert stacked == pytest.approx([layer.energy_j for layer in result.layers])

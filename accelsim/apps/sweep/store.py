@@ -28,14 +28,15 @@ def _quote(name: str) -> str:
 def open_db(path: Path, spec: SweepSpec, base: Mapping[str, Any], total: int) -> sqlite3.Connection:
     """The results database, created for this sweep, or reopened if it holds this sweep."""
     digest = spec_hash(spec, base)
-    if not path.parent.is_dir():
-        raise AccelsimError(f"--out: folder {path.parent} does not exist")
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)  # the folder a user names is made
         db = sqlite3.connect(path)
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")
         db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
         found = dict(db.execute("SELECT key, value FROM meta"))
+    except OSError as exc:
+        raise AccelsimError(f"--out: cannot make folder {path.parent} ({exc.strerror})") from None
     except sqlite3.OperationalError as exc:  # disk full, no permission, locked
         raise AccelsimError(f"{path}: cannot open the results database ({exc})") from None
     except sqlite3.DatabaseError as exc:

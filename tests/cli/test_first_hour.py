@@ -1,0 +1,126 @@
+"""A new user's first hour (issue 28): copy a bundled chip, change it, compare, export. Each
+case below once gave a silent wrong answer."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+import accelsim
+from tests.cli_runner import run_main
+from tests.conftest import ROOT
+
+CHIP = (ROOT / "hw_configs" / "2W_npu.yaml").read_text()
+NET = (ROOT / "tests" / "fixtures" / "tiny_net.yaml").read_text()
+
+
+def _copy(tmp_path: Path, name: str, old: str = "capacity: 4 MiB", new: str = "capacity: 16 MiB") -> Path:
+    assert old in CHIP
+    path = tmp_path / name
+    path.write_text(CHIP.replace(old, new, 1))
+    return path
+
+
+def test_a_copied_chip_that_keeps_its_name_gets_its_own_column(tmp_path: Path) -> None:
+    big = _copy(tmp_path, "big16.yaml")
+    out = run_main("compare", "--hw", f"2W_npu,{big},2W_npu", "--net", "squeezenet", "--json")
+    assert out.returncode == 0, out.stderr
+    rows = json.loads(out.stdout)["rows"]
+    assert [r["hardware"] for r in rows] == ["2W_npu (bundled)", f"2W_npu ({big})"]
+    assert rows[0]["energy_j"] != rows[1]["energy_j"]  # a 16 MiB SRAM costs more leakage... or less
+    frame = accelsim.compare(["2W_npu", str(big)], ["squeezenet"])
+    assert len(frame) == 2 and frame["hardware"].nunique() == 2
+
+
+def test_the_same_chip_named_twice_is_compared_once(tmp_path: Path) -> None:
+    same = _copy(tmp_path, "same.yaml", "capacity: 4 MiB", "capacity: 4 MiB")
+    out = run_main("compare", "--hw", f"2W_npu,{same}", "--net", "squeezenet", "--json")
+    assert [r["hardware"] for r in json.loads(out.stdout)["rows"]] == ["2W_npu"]
+
+
+def test_networks_of_one_name_are_shown_apart(tmp_path: Path) -> None:
+    (tmp_path / "mine.yaml").write_text(NET.replace("name: tiny", "name: squeezenet"))
+    out = run_main("compare", "--hw", "2W_npu", "--net", f"squeezenet,{tmp_path / 'mine.yaml'}", "--json")
+    assert out.returncode == 0, out.stderr
+    names = [r["network"] for r in json.loads(out.stdout)["rows"]]
+    assert names == ["squeezenet (zoo)", f"squeezenet ({tmp_path / 'mine.yaml'})"]
+
+
+def test_a_local_file_that_shadows_a_bundled_chip_says_so(tmp_path: Path) -> None:
+    _copy(tmp_path, "2W_npu.yaml")
+    by_name = run_main("run", "--hw", "2W_npu", "--net", "squeezenet", cwd=tmp_path)
+    assert by_name.returncode == 0
+    assert "'2W_npu' is the bundled hardware config; the local 2W_npu.yaml is not read" in by_name.stderr
+    by_file = run_main("run", "--hw", "2W_npu.yaml", "--net", "squeezenet", cwd=tmp_path)
+    assert by_file.returncode == 0
+    assert "2W_npu.yaml is a local file: it is used, not the bundled hardware config" in by_file.stderr
+    assert "16 MiB" in by_file.stdout or "16.8" in by_file.stdout  # the local chip's SRAM was used
+    quiet = run_main("run", "--hw", "2W_npu", "--net", "squeezenet", cwd=tmp_path / "..")
+    assert "warning" not in quiet.stderr
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        (
+            "capacity: 4 MiB",
+            "capacity: 4",
+            r"field 'memory.sram.capacity': a bare 4 is 4 B, implausibly small; give a unit",
+        ),
+        (
+            "clock: 1 GHz",
+            "clock: 800",
+            r"field 'compute.clock': a bare 800 is 800 Hz, implausibly small; give a unit, like '800 MHz'",
+        ),
+        (
+            "bandwidth: 17 GB/s",
+            "bandwidth: 17",
+            r"field 'memory.dram.bandwidth': a bare 17 is 17 B/s, implausibly small",
+        ),
+        (
+            "capacity: 4 MiB",
+            "capacity: 4,096 KiB",
+            r"unknown field 'memory.sram.096 KiB' \(a comma inside a number ends the value",
+        ),
+        (
+            "capacity: 4 MiB",
+            "capacity: '4,096 KiB'",
+            r"got '4,096 KiB' \(no thousands separators: write 4096, not 4,096\)",
+        ),
+        (
+            "lanes: 64}",
+            "lanes: 64}\n  pe: {pitch: 250}",
+            r"field 'compute.pe.pitch': a bare 250 is 250 m, implausibly large",
+        ),
+    ],
+    ids=["capacity-bare", "clock-bare", "bandwidth-bare", "comma-flow", "comma-quoted", "pitch-bare"],
+)
+def test_a_forgotten_unit_is_an_error_naming_the_field(
+    old: str, new: str, message: str, tmp_path: Path
+) -> None:
+    chip = _copy(tmp_path, "c.yaml", old, new)
+    out = run_main("run", "--hw", str(chip), "--net", "squeezenet")
+    assert out.returncode == 2 and re.search(message, out.stderr), out.stderr
+
+
+def test_a_bare_number_in_the_plausible_range_is_bytes(tmp_path: Path) -> None:
+    chip = _copy(tmp_path, "c.yaml", "capacity: 4 MiB", "capacity: 4194304")
+    assert accelsim.load_hw(chip).capacity_for(accelsim.load_hw("2W_npu").buffers[0].holds[0]) == 4 * 2**20
+
+
+@pytest.mark.parametrize(("written", "meant"), [("4 Mib", "4 MiB"), ("32 Mb", "32 MB"), ("8 Mbit", "8 MB")])
+def test_a_capacity_in_bits_warns_with_the_bytes_spelling(written: str, meant: str, tmp_path: Path) -> None:
+    chip = _copy(tmp_path, "c.yaml", "capacity: 4 MiB", f"capacity: {written}")
+    out = run_main("run", "--hw", str(chip), "--net", "squeezenet")
+    assert out.returncode == 0
+    assert f"warning: '{written}' is bits" in out.stderr and f"write '{meant}' for bytes" in out.stderr
+
+
+def test_a_cluster_latency_without_a_unit_is_an_error(tmp_path: Path) -> None:
+    text = (ROOT / "clusters" / "ethernet_10g.yaml").read_text().replace("latency: 20 us", "latency: 20")
+    (tmp_path / "c.yaml").write_text(text)
+    out = run_main("train-scale", "--net", "squeezenet", "--cluster", str(tmp_path / "c.yaml"))
+    assert out.returncode == 2 and "a bare 20 is 20 s, implausibly large" in out.stderr, out.stderr
