@@ -244,7 +244,7 @@ def test_readme_story_table_is_current() -> None:
         r = simulate(net, hw)
         assert fit == ("yes" if r.weights_fit_on_chip else "no")
         assert working == ("yes" if r.working_set_fits_on_chip else "no")
-        assert float(weights) == pytest.approx(r.weight_bytes / 1e6, abs=0.01)
+        assert float(weights) == pytest.approx(r.weight_bytes / 2**20, abs=0.01)
         assert float(latency.split()[0]) == pytest.approx(r.latency_s * 1e3, abs=0.01)
         assert float(energy.split()[0].replace(",", "")) == pytest.approx(r.energy_j * 1e6, rel=0.01)
         assert float(power.split()[0]) == pytest.approx(r.power_w, abs=0.01)

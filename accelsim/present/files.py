@@ -32,10 +32,29 @@ def check_finite(data: Any, path: str = "") -> None:
             check_finite(value, f"{path}[{i}]")
 
 
+_BYTE_KEY = re.compile(r"(^|_)bytes$")
+
+
+def json_types(data: Any, in_bytes: bool = False) -> Any:
+    """A document as its JSON is read: byte counts (under a key ending in 'bytes', a mapping of
+    them included) as whole bytes, bit-level sizes rounded up; numpy scalars as Python's."""
+    from accelsim.account.result import whole_bytes
+
+    if isinstance(data, dict):
+        return {k: json_types(v, in_bytes or bool(_BYTE_KEY.search(str(k)))) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [json_types(v, in_bytes) for v in data]
+    if hasattr(data, "item") and not isinstance(data, (str, bytes)):  # a numpy scalar
+        data = data.item()
+    if in_bytes and isinstance(data, float) and math.isfinite(data):
+        return whole_bytes(data)
+    return data
+
+
 def json_text(data: Any) -> str:
-    """`data` as indented JSON, checked finite first (JSON has no NaN)."""
+    """`data` as indented JSON, checked finite first (JSON has no NaN), in its JSON types."""
     check_finite(data)
-    return json.dumps(data, indent=2, allow_nan=False) + "\n"
+    return json.dumps(json_types(data), indent=2, allow_nan=False) + "\n"
 
 
 def write_stdout(data: str | bytes) -> None:

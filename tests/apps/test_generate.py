@@ -118,7 +118,7 @@ def test_cli_generation_and_its_errors() -> None:
 def test_readme_transformer_table_is_current() -> None:
     """The README's table for language models, regenerated."""
     readme = (ROOT / "README.md").read_text()
-    rows = readme.split("| network | chip | weights (MB) | weights fit | KV cache (MB) |")[1]
+    rows = readme.split("| network | chip | weights (MiB) | weights fit | KV cache (MiB) |")[1]
     rows = rows.split("\n\n")[0].splitlines()[2:]
     assert len(rows) == 7
     for row in rows:
@@ -129,7 +129,7 @@ def test_readme_transformer_table_is_current() -> None:
         if net == "gpt2":
             g = generate(net, chip, context=512, tokens=128)
             shown = (g.prefill.weight_bytes, g.weights_fit_on_chip, g.memory_share, g.dram_share)
-            assert float(kv) == pytest.approx(g.kv_cache_bytes / 1e6, abs=0.005)
+            assert float(kv) == pytest.approx(g.kv_cache_bytes / 2**20, abs=0.005)
             assert kv_fits == ("yes" if g.kv_cache_fits_on_chip else "no")
             seconds, joules = 1 / g.tokens_per_s, g.energy_per_token_j
         else:
@@ -137,7 +137,7 @@ def test_readme_transformer_table_is_current() -> None:
             shown = (r.weight_bytes, r.weights_fit_on_chip, r.memory_share, r.dram_share)
             assert kv == kv_fits == "-"
             seconds, joules = r.latency_s, r.energy_j
-        assert float(weights) == pytest.approx(shown[0] / 1e6, abs=0.005)
+        assert float(weights) == pytest.approx(shown[0] / 2**20, abs=0.005)
         assert fit == ("yes" if shown[1] else "no")
         assert float(time.split()[0]) == pytest.approx(seconds * 1e3, abs=0.005)
         assert float(energy.split()[0]) == pytest.approx(joules * 1e3, abs=0.005)

@@ -124,3 +124,34 @@ def test_a_cluster_latency_without_a_unit_is_an_error(tmp_path: Path) -> None:
     (tmp_path / "c.yaml").write_text(text)
     out = run_main("train-scale", "--net", "squeezenet", "--cluster", str(tmp_path / "c.yaml"))
     assert out.returncode == 2 and "a bare 20 is 20 s, implausibly large" in out.stderr, out.stderr
+
+
+def _byte_counts(data: object, in_bytes: bool = False) -> list[object]:
+    if isinstance(data, dict):
+        return [x for k, v in data.items() for x in _byte_counts(v, in_bytes or str(k).endswith("bytes"))]
+    if isinstance(data, list):
+        return [x for v in data for x in _byte_counts(v, in_bytes)]
+    return [data] if in_bytes else []
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("run", "--hw", "2W_npu", "--net", "squeezenet", "--json", "-"),
+        ("run", "--hw", "2W_npu", "--net", "alexnet", "--compress", "deep_compression", "--json", "-"),
+        ("run", "--hw", "edge_llm_npu", "--net", "gpt2", "--context", "16", "--tokens", "4", "--json", "-"),
+        ("train-scale", "--net", "squeezenet", "--cluster", "titan", "--workers", "1,2", "--json"),
+        ("fit", "--hw", "2W_npu", "--net", "mobilenet_v2", "--sram", "--json"),
+        ("hw", "show", "2W_npu", "--json"),
+    ],
+    ids=lambda a: " ".join(a[:5]),
+)
+def test_json_byte_counts_are_whole_and_flags_are_booleans(args: tuple[str, ...]) -> None:
+    out = run_main(*args)
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    counts = _byte_counts(data)
+    assert counts and all(isinstance(c, int) or c is None for c in counts), counts
+    if args[0] == "run" and "--context" not in args:
+        assert all(isinstance(data[k], bool) for k in ("weights_fit_on_chip", "working_set_fits_on_chip"))
+        assert isinstance(data["layers"][0]["weights_pinned"], bool)

@@ -91,9 +91,9 @@ def test_readme_mcu_table_is_current() -> None:
         if "resolution" in options:
             options["resolution"] = int(options["resolution"])
         r = simulate(load_net(name, **options), "mcu_npu")
-        assert float(weights.split()[0].replace(",", "")) == pytest.approx(r.weight_bytes / 1e3, abs=0.05)
+        assert float(weights.split()[0].replace(",", "")) == pytest.approx(r.weight_bytes / 2**10, abs=0.05)
         assert float(peak.split()[0].replace(",", "")) == pytest.approx(
-            r.peak_activation_bytes / 1e3, abs=0.05
+            r.peak_activation_bytes / 2**10, abs=0.05
         )
         assert (in_flash, in_sram) == tuple(
             "yes" if b else "no" for b in (r.weights_fit_in_flash, r.activations_fit_on_chip)

@@ -127,15 +127,17 @@ def test_a_recurrent_model_that_does_not_fit_is_dram_bound_in_closed_form() -> N
 def test_readme_speech_table_is_current() -> None:
     """The README's keyword-spotter table, regenerated."""
     readme = (ROOT / "README.md").read_text()
-    rows = readme.split("| network | chip | weights (KB) | weights fit | off chip (MB) |")[1]
+    rows = readme.split("| network | chip | weights (KiB) | weights fit | off chip (MiB) |")[1]
     rows = rows.split("\n\n")[0].splitlines()[2:]
     assert len(rows) == 9
     for row in rows:
         label, chip, weights, fit, off_chip, time, energy, memory = (c.strip() for c in row.split("|")[1:-1])
         r = simulate(label.strip("`"), chip)
-        assert float(weights) == pytest.approx(r.weight_bytes / 1e3, abs=0.05)
+        assert float(weights) == pytest.approx(r.weight_bytes / 2**10, abs=0.05)
         assert fit == ("yes" if r.weights_fit_on_chip else "no")
-        assert float(off_chip) == pytest.approx((sum(r.dram_bytes.values()) + r.flash_bytes) / 1e6, abs=0.005)
+        assert float(off_chip) == pytest.approx(
+            (sum(r.dram_bytes.values()) + r.flash_bytes) / 2**20, abs=0.005
+        )
         assert float(time.split()[0]) == pytest.approx(r.latency_s * 1e3, abs=0.005)
         assert float(energy.split()[0]) == pytest.approx(r.energy_j * 1e6, abs=0.05)
         assert float(memory.rstrip("%")) == pytest.approx(100 * r.memory_share, abs=0.05)
