@@ -1,6 +1,19 @@
 """accelsim: energy and memory simulator for DNN accelerators.
 
-The names below load on first use (PEP 562), so `accelsim --version` and `--help` start
+What to call (each as the command of the same name does):
+
+    result = accelsim.simulate("squeezenet", "2W_npu")   # a Result: fit, latency, energy...
+    print(result)                                          # its headline in one line
+    accelsim.compare(["2W_npu", "eyeriss"], ["squeezenet", "alexnet"])  # a DataFrame
+    accelsim.sweep("spec.yaml", out="sweep.db")            # every point, a DataFrame
+    accelsim.fit("mobilenet_v2", "2W_npu")                 # how small must it get to fit
+    accelsim.smallest_sram("mobilenet_v2", "2W_npu")       # how big must the SRAM get
+    accelsim.generate("gpt2", "edge_llm_npu", context=512, tokens=128)
+    accelsim.trend(["squeezenet"], "2W_npu"); accelsim.train_scale("squeezenet", "titan")
+    accelsim.load_net(...), accelsim.load_hw(...), accelsim.variant("2W_npu", {...})
+
+Bad values raise TypeError (wrong type) or AccelsimError, a ValueError, with one line naming
+the field. The names load on first use (PEP 562), so `accelsim --version` and `--help` start
 without the simulator's imports (numpy, networkx, pydantic, simpy...)."""
 
 from __future__ import annotations
@@ -29,6 +42,9 @@ _HOME = {
     "Result": "accelsim.account.result",
     "build_network": "accelsim.ir.build",
     "compare": "accelsim.apps.compare",
+    "fit": "accelsim.apps.fit",
+    "smallest_sram": "accelsim.apps.fit",
+    "sweep": "accelsim.apps.sweep.run",
     "generate": "accelsim.apps.generate",
     "load_hw": "accelsim.load.chip",
     "longest_context": "accelsim.apps.generate",

@@ -363,7 +363,6 @@ def fit_command(
     """How small must a network get to fit the chip? Width, resolution, bits and pruning.
     With --sram: how big must the chip's SRAM get for the network as it is?
     With --context: how many tokens' keys and values can a decoder keep on chip?"""
-    from accelsim.api import load_net
     from accelsim.apps.fit import fit, smallest_sram
     from accelsim.load.chip import load_hw
     from accelsim.present.documents import fit_document
@@ -380,13 +379,13 @@ def fit_command(
             show.longest_context(Path(net).stem, load_hw(hw), most)
         return
     if sram:
-        needed = smallest_sram(load_net(net), load_hw(hw))
+        needed = smallest_sram(net, hw)
         if json_out:
             show.print_json(needed.to_dict())
         else:
             show.sram_needed(needed)
         return
-    answer = fit(load_net(net), load_hw(hw))
+    answer = fit(net, hw)
     if json_out:
         show.print_json(fit_document(answer, top))
     else:

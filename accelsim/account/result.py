@@ -24,63 +24,150 @@ COMPONENT_LABELS = {
 
 @dataclass(frozen=True, slots=True)
 class LayerResult:
+    """One layer of a simulated network.
+
+    Attributes:
+        name: the layer's name (`block/layer` inside a block instance).
+        kind: its op (conv, dwconv, linear, relu...).
+        engine: where it runs: `array`, `vector`, or `none` (views move nothing).
+        macs: multiply-accumulates per inference.
+        cycles: compute cycles for the whole batch, fill and drain included.
+        scalesim_cycles: SCALE-Sim's count for the layer (grouped convs one group at a time),
+            None where SCALE-Sim has no such layer.
+        utilization: useful MACs (or vector ops) over the engine's capacity while busy, 0-1.
+        start_s: when the layer starts in the batch's timeline, s.
+        end_s: when it ends, s.
+        energy_j: dynamic energy per inference, J (static power is chip-wide, not per layer).
+        energy_breakdown_j: that energy by component (mac, register_file, array_bus, sram,
+            dram, flash, vector), J.
+        dram_bytes: bytes moved to and from DRAM per inference.
+        flash_bytes: weight bytes read from flash per inference (0 on a chip without flash).
+        weight_bytes: the layer's weights as stored on this chip (precision, compression), B.
+        weights_pinned: the weights stay on chip between inferences.
+        bypassed: operands streamed between DRAM and the array past the buffer.
+        pe_bytes: PE register and scratchpad bytes read and written per inference.
+        array_bus_bytes: bytes moved over the array's wires per inference.
+    """
+
     name: str
     kind: str
-    engine: str  # array, vector, none (views)
-    macs: int  # per inference
-    cycles: int  # compute cycles for the whole batch, fill and drain included
-    scalesim_cycles: int | None  # SCALE-Sim's count (grouped convs one group at a time)
-    utilization: float  # useful MACs (or vector ops) over engine capacity while busy
+    engine: str
+    macs: int
+    cycles: int
+    scalesim_cycles: int | None
+    utilization: float
     start_s: float
     end_s: float
-    energy_j: float  # dynamic energy per inference (static is chip-wide, not per layer)
+    energy_j: float
     energy_breakdown_j: dict[str, float]
-    dram_bytes: float  # per inference
-    flash_bytes: float  # weights read from flash per inference (0 on a chip without flash)
-    weight_bytes: float  # the layer's weights as stored on this chip
+    dram_bytes: float
+    flash_bytes: float
+    weight_bytes: float
     weights_pinned: bool
-    bypassed: tuple[str, ...]  # operands streamed between DRAM and the array past the buffer
-    pe_bytes: float  # PE register and scratchpad bytes read and written, per inference
-    array_bus_bytes: float  # bytes moved over the array's wires, per inference
+    bypassed: tuple[str, ...]
+    pe_bytes: float
+    array_bus_bytes: float
+
+    def __repr__(self) -> str:
+        return (
+            f"LayerResult({self.name}: {self.kind} on {self.engine}, {self.macs:,} MACs, "
+            f"{self.energy_j * 1e6:.4g} uJ, {self.dram_bytes:,.0f} B from DRAM)"
+        )
 
 
 @dataclass(frozen=True)
 class Result:
+    """One simulated inference (or batch) of a network on a chip: `accelsim run`'s answer.
+    Energies are per inference; `repr(result)` is its headline, `to_dict()` the JSON document,
+    `to_dataframe()` the layers.
+
+    Attributes:
+        network: the network's name.
+        hardware: the chip's name.
+        compression: the compression spec's name, None without compression.
+        mode: `steady` (weights pinned from the previous inference) or `cold`.
+        batch: inferences per batch.
+        weight_bytes: all weights as stored on this chip (precision, compression), B.
+        onchip_bytes: the chip's on-chip buffer capacity, B.
+        weights_fit_on_chip: all weights fit the on-chip capacity that can hold weights.
+        working_set_fits_on_chip: weights plus the peak live activations fit together.
+        activations_fit_on_chip: no activation spills to DRAM (only the input and outputs move).
+        kv_cache_bytes: a language model's KV caches after this pass, batch included, B (0 for
+            others).
+        kv_cache_fits_on_chip: every KV cache stays on chip between tokens (true without one).
+        pinned_weight_bytes: weights kept on chip between inferences, B.
+        peak_activation_bytes: the most activation bytes live at once (liveness), B.
+        latency_s: the whole batch, s.
+        throughput_fps: inferences per second.
+        fps: the operating point for power, inferences per second: the throughput unless given.
+        energy_j: per inference, J.
+        power_w: the system's (chip and DRAM) at `fps`, W.
+        chip_power_w: the chip alone, as silicon papers report it (embedded flash in), W.
+        power_budget_w: the chip's budget, W.
+        energy_breakdown_j: per inference by component (mac, register_file, array_bus, sram,
+            dram, flash, vector, static), J; sums to `energy_j`.
+        energy_by_tensor_j: memory energy per inference by tensor kind, J.
+        memory_energy_j: each memory component's energy by tensor kind, J.
+        memory_share: PE registers, SRAM, DRAM (and flash) over the total energy, 0-1.
+        dram_share: DRAM over the total energy, 0-1.
+        dram_bytes: bytes moved to and from DRAM per inference, by weights / activations /
+            kv_cache.
+        flash_bytes: weight bytes read from flash per inference (0 on a chip without flash).
+        engine_busy_s: seconds each engine (array, vector, dma) is busy for the batch.
+        peak_macs_per_s: the array's peak, MAC/s.
+        dram_bandwidth_bytes_per_s: the DRAM's bandwidth, B/s.
+        weight_capacity_bytes: on-chip bytes that can hold weights.
+        flash_capacity_bytes: the flash's capacity, B (0 on a chip without flash).
+        layers: each layer's LayerResult, in order.
+        timeline: (engine, layer, start_s, end_s) for every busy span of the batch.
+    """
+
     network: str
     hardware: str
-    compression: str | None  # the compression spec's name, if any
+    compression: str | None
     mode: str
     batch: int
     weight_bytes: float
     onchip_bytes: float
-    weights_fit_on_chip: bool  # all weights, as stored, fit the on-chip capacity that can hold weights
-    working_set_fits_on_chip: bool  # weights plus the peak live activations fit together
-    activations_fit_on_chip: bool  # no activation spills to DRAM: only the input and outputs move
-    kv_cache_bytes: float  # a language model's KV caches after this pass (batch included; 0 for others)
-    kv_cache_fits_on_chip: bool  # every KV cache stays on chip between tokens (true when there is none)
+    weights_fit_on_chip: bool
+    working_set_fits_on_chip: bool
+    activations_fit_on_chip: bool
+    kv_cache_bytes: float
+    kv_cache_fits_on_chip: bool
     pinned_weight_bytes: float
     peak_activation_bytes: float
-    latency_s: float  # the whole batch
+    latency_s: float
     throughput_fps: float
-    fps: float  # the operating point for power: the simulated throughput unless given
-    energy_j: float  # per inference
-    power_w: float  # system: chip and DRAM
-    chip_power_w: float  # the chip alone (what silicon papers report): without DRAM (embedded flash is in)
+    fps: float
+    energy_j: float
+    power_w: float
+    chip_power_w: float
     power_budget_w: float
-    energy_breakdown_j: dict[str, float]  # per inference, by component; sums to energy_j
-    energy_by_tensor_j: dict[str, float]  # memory energy per inference by tensor kind
-    memory_energy_j: dict[str, dict[str, float]]  # each memory component by tensor kind
+    energy_breakdown_j: dict[str, float]
+    energy_by_tensor_j: dict[str, float]
+    memory_energy_j: dict[str, dict[str, float]]
     memory_share: float
     dram_share: float
-    dram_bytes: dict[str, float]  # per inference, weights / activations / kv_cache
-    flash_bytes: float  # weights read from flash per inference (0 on a chip without flash)
+    dram_bytes: dict[str, float]
+    flash_bytes: float
     engine_busy_s: dict[str, float]
     peak_macs_per_s: float
     dram_bandwidth_bytes_per_s: float
-    weight_capacity_bytes: float  # on-chip bytes that can hold weights
-    flash_capacity_bytes: float  # 0 on a chip without flash
+    weight_capacity_bytes: float
+    flash_capacity_bytes: float
     layers: tuple[LayerResult, ...]
-    timeline: tuple[tuple[str, str, float, float], ...] = ()  # (engine, layer, start_s, end_s)
+    timeline: tuple[tuple[str, str, float, float], ...] = ()
+
+    def __repr__(self) -> str:
+        from accelsim.units import BYTES, ENERGY, TIME, format_si
+
+        fit = "yes" if self.weights_fit_on_chip else "no"
+        return (
+            f"Result({self.network} on {self.hardware}, {self.mode}, batch {self.batch}: weights fit "
+            f"on chip {fit} ({format_si(self.weight_bytes, BYTES)}); {format_si(self.latency_s, TIME)}, "
+            f"{format_si(self.energy_j, ENERGY)} per inference, memory share {self.memory_share:.1%}, "
+            f"DRAM share {self.dram_share:.1%}; {len(self.layers)} layers)"
+        )
 
     @property
     def static_energy_j(self) -> float:

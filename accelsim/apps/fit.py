@@ -13,12 +13,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import product
+from pathlib import Path
 
 from accelsim.account.result import Result
-from accelsim.api import load_net, simulate, variant
+from accelsim.api import load_hw, load_net, simulate, variant
 from accelsim.errors import AccelsimError
 from accelsim.hw.chip import Accelerator
 from accelsim.hw.enums import TensorKind
+from accelsim.hw.schema import HwConfig
 from accelsim.ir.network import Network
 from accelsim.schedule.residency import fits_on_chip, peak_activation_bytes
 from accelsim.transform.compress import CompressionSpec, compress, store
@@ -132,8 +134,10 @@ class FitAnswer:
         return min(self.candidates, key=lambda c: c.weight_bytes + c.peak_activation_bytes)
 
 
-def fit(net: Network, chip: Accelerator) -> FitAnswer:
-    """Search, pick the gentlest fitting candidate, and simulate it."""
+def fit(net: str | Path | Network, hw: str | Path | HwConfig | Accelerator) -> FitAnswer:
+    """How small must `net` get to fit `hw` (`accelsim fit`): every combination of width,
+    resolution, weight bits and pruning, the gentlest one that fits (`best`), simulated."""
+    net, chip = load_net(net), load_hw(hw)
     candidates = search(net, chip)
     best = next((c for c in candidates if c.fits), None)
     result = simulate(best.network(net), chip, compression=best.spec) if best else None
@@ -171,10 +175,12 @@ class SramAnswer:
         }
 
 
-def smallest_sram(net: Network, chip: Accelerator) -> SramAnswer:
-    """Bisect the weight-holding buffer's capacity (to GRANULE) for the two fit answers. Each
-    probe is the chip with that capacity, validated again (a buffer smaller than the register
-    files is not a chip: those capacities count as not fitting)."""
+def smallest_sram(net: str | Path | Network, hw: str | Path | HwConfig | Accelerator) -> SramAnswer:
+    """How big must `hw`'s SRAM get for `net` as it is (`accelsim fit --sram`): the buffer that
+    holds weights is bisected (to GRANULE) for the two fit answers. Each probe is the chip with
+    that capacity, validated again (a buffer smaller than the register files is not a chip:
+    those capacities count as not fitting)."""
+    net, chip = load_net(net), load_hw(hw)
     field = "memory.weight_sram.capacity" if chip.config.memory.weight_sram else "memory.sram.capacity"
     weights = sum(store(net, chip.weight_bits).bytes.values())
     peak = peak_activation_bytes(net, chip)

@@ -42,6 +42,8 @@ CALLS: dict[str, dict[str, Any]] = {
     "train_scale": {"net": str(NET), "cluster": "titan", "workers": [1, 2], "batch": 8, "overlap": False},
     "generate": {"net": "gpt2", "hw": "edge_llm_npu", "context": 8, "tokens": 2, "batch": 1},
     "longest_context": {"net": "gpt2", "hw": "edge_llm_npu", "batch": 1},
+    "fit": {"net": str(NET), "hw": "2W_npu"},
+    "smallest_sram": {"net": str(NET), "hw": "2W_npu"},
 }
 
 
@@ -83,7 +85,8 @@ def _within(seconds: int, call: Callable[[], Any]) -> Any:
 
 def test_every_public_function_is_called() -> None:
     functions = {n for n in accelsim.__all__ if inspect.isfunction(getattr(accelsim, n))}
-    assert functions - {"zoo_names", "version_line", "build_network"} <= set(CALLS)
+    # sweep writes a database and starts worker processes: fuzzed on its own below
+    assert functions - {"zoo_names", "version_line", "build_network", "sweep"} <= set(CALLS)
     for name, arguments in CALLS.items():
         assert set(arguments) <= set(inspect.signature(getattr(accelsim, name)).parameters), name
 
@@ -104,3 +107,19 @@ def test_api_fuzz(name: str, argument: str, value: Any, tmp_path: Path) -> None:
     except (TypeError, ValueError) as exc:
         message = str(exc)
         assert message and "\n" not in message, message
+
+
+@pytest.mark.parametrize("argument", ["spec", "workers", "max_points", "resume"])
+@pytest.mark.parametrize("value", BAD_VALUES, ids=lambda v: repr(v)[:20])
+def test_sweep_api_fuzz(argument: str, value: Any, tmp_path: Path) -> None:
+    spec = tmp_path / "s.yaml"
+    spec.write_text(f"base: 2W_npu\nnetworks: [{NET}]\naxes:\n  compute.rows: [16, 32]\n")
+    arguments = {"spec": spec, "out": tmp_path / "r.db", "workers": 1, argument: value}
+    try:
+        frame = _within(60, lambda: accelsim.sweep(**arguments))
+    except _Hang:
+        pytest.fail(f"sweep({argument}={value!r}) still running after 60 s")
+    except (TypeError, ValueError) as exc:
+        assert str(exc) and "\n" not in str(exc), str(exc)
+        return
+    assert len(frame) == 2

@@ -155,3 +155,31 @@ def test_json_byte_counts_are_whole_and_flags_are_booleans(args: tuple[str, ...]
     if args[0] == "run" and "--context" not in args:
         assert all(isinstance(data[k], bool) for k in ("weights_fit_on_chip", "working_set_fits_on_chip"))
         assert isinstance(data["layers"][0]["weights_pinned"], bool)
+
+
+def test_the_api_page_lists_every_public_name() -> None:
+    page = (ROOT / "docs" / "api.md").read_text()
+    listed = {line.split(".")[-1].strip() for line in page.splitlines() if line.startswith("::: ")}
+    assert set(accelsim.__all__) - {"version_line"} == listed
+
+
+def test_help_starts_with_what_to_call_and_results_read_short() -> None:
+    assert accelsim.__doc__ is not None and "accelsim.simulate(" in accelsim.__doc__.split("\n\n")[2]
+    result = accelsim.simulate(str(ROOT / "tests" / "fixtures" / "tiny_net.yaml"), "2W_npu")
+    assert len(repr(result)) < 300 and repr(result).startswith("Result(tiny on 2W_npu")
+    assert "Attributes:" in (accelsim.Result.__doc__ or "") and "latency_s:" in (
+        accelsim.Result.__doc__ or ""
+    )
+    for field in accelsim.LayerResult.__dataclass_fields__:
+        assert f"{field}:" in (accelsim.LayerResult.__doc__ or ""), field
+
+
+def test_fit_and_sweep_are_in_the_api(tmp_path: Path) -> None:
+    answer = accelsim.fit("mobilenet_v2", "2W_npu")
+    assert answer.best is not None and answer.best.fits
+    needed = accelsim.smallest_sram("mobilenet_v2", "2W_npu")
+    assert needed.weights_fit_bytes == 3_488_768  # as `fit --sram` prints it
+    spec = tmp_path / "s.yaml"
+    spec.write_text("base: 2W_npu\nnetworks: [squeezenet]\naxes:\n  memory.sram.capacity: [1 MiB, 2 MiB]\n")
+    frame = accelsim.sweep(spec, out=tmp_path / "r.db", workers=1)
+    assert len(frame) == 2 and frame.attrs["axes"] == ["memory.sram.capacity"]

@@ -2,7 +2,7 @@
 
 from accelsim.apps.sweep.evaluate import evaluate_chunk
 from accelsim.apps.sweep.pareto import pareto_front
-from accelsim.apps.sweep.run import run_sweep
+from accelsim.apps.sweep.run import run_sweep, sweep
 from accelsim.apps.sweep.spec import SweepSpec, load_sweep, point_count, points
 from accelsim.apps.sweep.store import read_results
 
@@ -15,4 +15,5 @@ __all__ = [
     "points",
     "read_results",
     "run_sweep",
+    "sweep",
 ]

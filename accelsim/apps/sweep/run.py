@@ -21,8 +21,8 @@ from accelsim.apps.sweep.evaluate import evaluate_chunk
 from accelsim.apps.sweep.executors import Executor, dask_executor, local_executor, wait_any
 from accelsim.apps.sweep.spec import SweepSpec, iter_points, point_count
 from accelsim.apps.sweep.store import done_pairs, open_db, row_count, write_rows
-from accelsim.errors import AccelsimError
-from accelsim.limits import MAX_POINTS
+from accelsim.errors import AccelsimError, whole
+from accelsim.limits import MAX_POINTS, MAX_SWEEP_WORKERS
 
 MIN_CHUNK, MAX_CHUNK = 10, 200  # points per task: a kill loses little, a task amortizes its overhead
 
@@ -135,3 +135,24 @@ def _drain(
             future.cancel()
         raise
     return added
+
+
+def sweep(
+    spec: str | Path,
+    out: str | Path = "sweep.db",
+    resume: bool = False,
+    workers: int | None = None,
+    max_points: int | None = None,
+    dask: str | None = None,
+) -> Any:
+    """Run the sweep spec file `spec` into the SQLite file `out` (`accelsim sweep`), and return
+    every row as a pandas DataFrame (`frame.attrs["axes"]` names the swept fields); a finished
+    sweep is read back, an interrupted one continues with `resume=True`."""
+    from accelsim.apps.sweep.spec import load_sweep
+    from accelsim.apps.sweep.store import read_results
+
+    loaded, base = load_sweep(spec, max_points)
+    if workers is not None:
+        whole(workers, "workers", 1, MAX_SWEEP_WORKERS)
+    run_sweep(loaded, base, Path(out), resume, dask, workers, max_points=max_points)
+    return read_results(Path(out))
