@@ -123,7 +123,7 @@ def networks(nets: Sequence[Network]) -> None:
 
 def layers(network: Network) -> None:
     table = Table(title=f"{network.name}: {network.description}")
-    for column in ("layer", "kind", "input", "output", "params", "MACs (M)", "weights (kB fp32)"):
+    for column in ("layer", "kind", "input", "output", "params", "MACs (M)", "weights (KiB fp32)"):
         table.add_column(column, justify="left" if column in ("layer", "kind") else "right")
     for layer in network.layers:
         table.add_row(
@@ -133,7 +133,7 @@ def layers(network: Network) -> None:
             shape(layer.output_shape),
             f"{layer.params:,}",
             f"{layer.macs / 1e6:,.2f}",
-            f"{layer.weight_bytes(32) / 1e3:,.1f}",
+            f"{layer.weight_bytes(32) / 2**10:,.1f}",
         )
     console.print(table)
     console.print(
@@ -149,14 +149,22 @@ def chips(accelerators: Sequence[Accelerator]) -> None:
     for column in ("MACs", "peak TOPS", "on-chip SRAM", "DRAM BW", "budget"):
         table.add_column(column, justify="right", no_wrap=True)
     table.add_column("description")
-    for chip in accelerators:
+    sram_unit, srams = in_unit([chip.onchip_bytes for chip in accelerators], BYTES)
+    bandwidth_unit, bandwidths = in_unit(
+        [chip.dram.bandwidth_bytes_per_s or 0 for chip in accelerators], BANDWIDTH
+    )
+    budget_unit, budgets = in_unit([chip.power_budget_w for chip in accelerators], POWER)
+    table.columns[3].header = f"on-chip SRAM ({sram_unit})"
+    table.columns[4].header = f"DRAM BW ({bandwidth_unit})"
+    table.columns[5].header = f"budget ({budget_unit})"
+    for i, chip in enumerate(accelerators):
         table.add_row(
             chip.name,
             f"{chip.macs:,}",
             f"{chip.peak_tops:.3g}",
-            _bytes(chip.onchip_bytes),
-            format_si(chip.dram.bandwidth_bytes_per_s or 0, BANDWIDTH),
-            format_si(chip.power_budget_w, POWER),
+            srams[i],
+            bandwidths[i],
+            budgets[i],
             chip.config.description,
         )
     console.print(table)
@@ -367,11 +375,48 @@ def sram_needed(answer: SramAnswer) -> None:
     )
 
 
+def _metric_text(value: Any, kind: units.Kind | None, scale: float) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return f"{value:.1%}" if kind is None else f"{value / scale:.4g}"
+
+
+def _one_network(rows: Sequence[dict[str, Any]]) -> None:
+    """One network: chips down, metrics across, each column in one unit, the best marked."""
+    table = Table(title=f"{rows[0]['network']} (best marked *)", title_justify="left")
+    table.add_column("chip")
+    columns = []
+    for key, label, kind, lower in COMPARE_METRICS:
+        values = [r[key] for r in rows]
+        largest = max((abs(v) for v in values if not isinstance(v, bool)), default=0.0)
+        scale, unit = units.si_unit(largest, kind) if kind is not None and largest else (1.0, "")
+        short = label.split(" (")[0]
+        table.add_column(f"{short} ({unit})" if unit else short, justify="right")
+        best = min(values) if lower and len(rows) > 1 else None
+        columns.append(
+            [
+                f"[bold green]{_metric_text(v, kind, scale)} *[/]"
+                if v == best
+                else _metric_text(v, kind, scale)
+                for v in values
+            ]
+        )
+    for i, row in enumerate(rows):
+        table.add_row(row["hardware"], *(column[i] for column in columns))
+    console.print(table)
+
+
 def comparison(rows: Sequence[dict[str, Any]], notes: Sequence[str] = ()) -> None:
-    """One table per metric: networks down, chips across, the best of each row marked; then
-    the notes on what makes the chips not like for like."""
+    """For one network, one table (chips down, metrics across); for several, one table per
+    metric (networks down, chips across); the best marked; then the notes on what makes the
+    chips not like for like."""
     chip_names = list(dict.fromkeys(r["hardware"] for r in rows))
     nets = list(dict.fromkeys(r["network"] for r in rows))
+    if len(nets) == 1:
+        _one_network(rows)
+        for note in notes:
+            console.print(f"[yellow]note:[/] {note}")
+        return
     cell = {(r["network"], r["hardware"]): r for r in rows}
     for key, label, kind, lower in COMPARE_METRICS:
         table = Table(title=label + (" (best marked *)" if lower is not None else ""), title_justify="left")
@@ -388,11 +433,7 @@ def comparison(rows: Sequence[dict[str, Any]], notes: Sequence[str] = ()) -> Non
             best = min(values) if lower else None
             shown = []
             for value in values:
-                text = (
-                    ("yes" if value else "no")
-                    if isinstance(value, bool)
-                    else (f"{value:.1%}" if kind is None else f"{value / scale:.4g}")
-                )
+                text = _metric_text(value, kind, scale)
                 shown.append(
                     f"[bold green]{text} *[/]"
                     if best is not None and value == best and len(chip_names) > 1

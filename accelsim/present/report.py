@@ -264,7 +264,51 @@ def compare_figures(results: Sequence[Result]) -> list[go.Figure]:
     matrix.update_layout(
         title="Do the weights fit on chip?", xaxis={"title": "chip"}, yaxis={"title": "network"}
     )
-    return [*figures, scatter, matrix]
+    shares = go.Figure()
+    for chip in chips:
+        for share, label in (("memory_share", "memory share"), ("dram_share", "DRAM share")):
+            shares.add_bar(
+                x=nets,
+                y=[100 * getattr(by[chip, n], share) for n in nets],
+                name=f"{chip}: {label}",
+                offsetgroup=f"{chip}/{share}",
+            )
+    shares.update_layout(
+        barmode="group",
+        title="How much of the energy goes to memory, and to DRAM",
+        xaxis={"title": "network"},
+        yaxis={"title": "share of energy per inference (%)", "range": [0, 100]},
+    )
+    return [*figures, scatter, matrix, shares, *component_figures(results, chips, nets)]
+
+
+def component_figures(
+    results: Sequence[Result], chips: Sequence[str], nets: Sequence[str]
+) -> list[go.Figure]:
+    """Where the energy goes, side by side: per network, a stacked bar per chip by component."""
+    by = {(r.hardware, r.network): r for r in results}
+    figures = []
+    for net in nets:
+        components = list(dict.fromkeys(c for chip in chips for c in by[chip, net].components()))
+        shown, unit = in_units(
+            [by[chip, net].energy_breakdown_j.get(c, 0.0) for c in components for chip in chips], units.ENERGY
+        )
+        bars = go.Figure()
+        for i, component in enumerate(components):
+            bars.add_bar(
+                x=list(chips),
+                y=shown[i * len(chips) : (i + 1) * len(chips)],
+                name=COMPONENT_LABELS[component],
+                marker_color=COLORS[component],
+            )
+        bars.update_layout(
+            barmode="stack",
+            title=f"{net}: energy per inference by component, per chip",
+            xaxis={"title": "chip"},
+            yaxis={"title": f"energy per inference ({unit})"},
+        )
+        figures.append(bars)
+    return figures
 
 
 def sweep_figures(frame: Any, front: Any) -> list[go.Figure]:

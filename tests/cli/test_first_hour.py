@@ -183,3 +183,55 @@ def test_fit_and_sweep_are_in_the_api(tmp_path: Path) -> None:
     spec.write_text("base: 2W_npu\nnetworks: [squeezenet]\naxes:\n  memory.sram.capacity: [1 MiB, 2 MiB]\n")
     frame = accelsim.sweep(spec, out=tmp_path / "r.db", workers=1)
     assert len(frame) == 2 and frame.attrs["axes"] == ["memory.sram.capacity"]
+
+
+def _columns(text: str) -> list[list[str]]:
+    """The body cells of every rich table in `text`, column by column."""
+    tables: list[list[list[str]]] = []
+    rows: list[list[str]] = []
+    for line in text.splitlines():
+        if line.startswith("│"):
+            rows.append([cell.strip() for cell in line.strip("│").split("│")])
+        elif rows:
+            tables.append(rows)
+            rows = []
+    if rows:
+        tables.append(rows)
+    return [[row[i] for row in table if i < len(row)] for table in tables for i in range(len(table[0]))]
+
+
+UNIT = re.compile(r"^[\d.,]+\s*([a-zA-Z]+)(?: \*)?$")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("run", "--hw", "2W_npu", "--net", "squeezenet", "--layers"),
+        ("compare", "--hw", "2W_npu,eyeriss", "--net", "squeezenet,alexnet"),
+        ("compare", "--hw", "2W_npu,eyeriss,big_sram", "--net", "squeezenet"),
+        ("trend", "--hw", "2W_npu", "--net", "squeezenet", "--years", "0,5,10"),
+        ("train-scale", "--net", "squeezenet", "--cluster", "titan", "--workers", "1,16,256"),
+        ("run", "--hw", "edge_llm_npu", "--net", "gpt2", "--context", "64", "--tokens", "8"),
+        ("fit", "--hw", "mcu_npu", "--net", "squeezenet"),
+        ("info", "--net", "squeezenet"),
+        ("nets",),
+        ("hw", "list"),
+    ],
+    ids=lambda a: " ".join(a[:3]),
+)
+def test_every_table_column_has_one_unit(args: tuple[str, ...]) -> None:
+    out = run_main(*args)
+    assert out.returncode == 0, out.stderr
+    columns = _columns(out.stdout)
+    assert columns, out.stdout[:500]
+    for cells in columns:
+        found = {m.group(1) for cell in cells if (m := UNIT.match(cell))}
+        assert len(found) <= 1, (found, cells[:8])
+
+
+def test_compare_on_one_network_is_one_table_of_chips(tmp_path: Path) -> None:
+    out = run_main("compare", "--hw", "2W_npu,eyeriss", "--net", "squeezenet")
+    assert out.returncode == 0
+    assert out.stdout.count("┏") == 1 and "latency (ms)" in out.stdout
+    rows = [line for line in out.stdout.splitlines() if line.startswith("│")]
+    assert [row.split("│")[1].strip() for row in rows] == ["2W_npu", "eyeriss"]

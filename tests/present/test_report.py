@@ -88,9 +88,14 @@ def test_roofline_and_weight_fit(result) -> None:
     assert fit.layout.shapes[0].y0 == pytest.approx(result.weight_capacity_bytes / 1e6)
 
 
+def joules_of(fig: Any, trace: Any, i: int) -> float:
+    unit = fig.layout.yaxis.title.text.split("(")[1].rstrip(")")
+    return units.parse(f"{trace.y[i]} {unit}", units.ENERGY)
+
+
 def test_compare_and_sweep_figures(tmp_path: Path) -> None:
     results = [simulate(n, hw) for hw in ("2W_npu", "big_sram") for n in ("squeezenet", "alexnet")]
-    bars, dynamic, static, scatter, matrix = compare_figures(results)
+    bars, dynamic, static, scatter, matrix, shares, *components = compare_figures(results)
     assert [t.name for t in bars.data] == ["2W_npu", "big_sram"]
     # energies in the unit the largest reads best in, named on the axis
     assert bars.layout.yaxis.title.text == "energy per inference (mJ)"
@@ -104,6 +109,19 @@ def test_compare_and_sweep_figures(tmp_path: Path) -> None:
     assert both == pytest.approx(joules(bars))
     assert scatter.layout.xaxis.title.text.startswith("latency (")
     assert matrix.data[0].z == ((1, 1), (0, 1)) or [list(r) for r in matrix.data[0].z] == [[1, 1], [0, 1]]
+    # memory and DRAM shares per chip, and where the energy goes, a stacked bar per chip
+    assert [t.name for t in shares.data] == [
+        "2W_npu: memory share",
+        "2W_npu: DRAM share",
+        "big_sram: memory share",
+        "big_sram: DRAM share",
+    ]
+    assert shares.data[1].y[1] == pytest.approx(100 * results[1].dram_share)
+    assert [c.layout.title.text.split(":")[0] for c in components] == ["squeezenet", "alexnet"]
+    stacked = components[1]
+    assert stacked.layout.barmode == "stack" and "PE registers" in [t.name for t in stacked.data]
+    for i, r in enumerate(results[1::2]):  # alexnet on each chip: the stack is its energy
+        assert sum(joules_of(stacked, t, i) for t in stacked.data) == pytest.approx(r.energy_j)
     spec = tmp_path / "s.yaml"
     spec.write_text(
         'base: 2W_npu\nnetworks: [squeezenet]\naxes:\n  memory.sram.capacity: ["1 MiB", "4 MiB"]\n'
