@@ -7,8 +7,9 @@ import errno
 import json
 import sys
 import warnings
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import typer
 from typer.core import TyperGroup
@@ -37,6 +38,26 @@ class _Commands(TyperGroup):
         except BrokenPipeError:
             show.reader_gone()
 
+    def get_command(self, ctx: Any, name: str) -> Any:
+        """A command whose on/off options show as flags in its help: typer would print `<bool>`
+        beside them, as if they took a value."""
+        command = super().get_command(ctx, name)
+        for param in getattr(command, "params", ()):
+            if getattr(param, "is_flag", False) and hasattr(param, "display_type_rich"):
+                param.display_type_rich = lambda ctx: None
+        return command
+
+
+def _bare_json(argv: list[str]) -> list[str]:
+    """`--json` with no file (last, or before another option) means stdout: `--json -`."""
+    out = []
+    for i, arg in enumerate(argv):
+        out.append(arg)
+        following = argv[i + 1] if i + 1 < len(argv) else None
+        if arg == "--json" and (following is None or (following.startswith("-") and following != "-")):
+            out.append("-")
+    return out
+
 
 app = typer.Typer(
     help="Energy and memory simulator for DNN accelerators.",
@@ -59,7 +80,35 @@ WidthOption = Annotated[float, typer.Option("--width", help="Width multiplier al
 ResolutionOption = Annotated[
     int | None, typer.Option("--resolution", help="Input resolution in pixels (square).")
 ]
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+ModeOption = Annotated[
+    Literal["steady", "cold"],
+    typer.Option("--mode", help="steady (per inference in a stream) or cold (weights loaded first)."),
+]
+JsonOption = Annotated[
+    str | None,
+    typer.Option(
+        "--json",
+        metavar="[FILE]",
+        help="The answer as JSON: to FILE, or to stdout when no file (or -) is given.",
+    ),
+]
+
+
+def _answer(json_target: str | None, document: Any, render: Callable[[], None]) -> None:
+    """A command's answer, checked finite: `--json FILE` writes it there and shows the console
+    view too; `--json` (or `--json -`) prints it alone on stdout; else the console view."""
+    from accelsim.present.files import json_text, write_output
+
+    text = json_text(document)
+    if json_target is not None:
+        write_output(json_target, text, "--json")
+        if json_target == "-":
+            return
+    render()
+    if json_target is not None:
+        show.note(f"JSON written to {json_target}")
+
+
 InputShapeOption = Annotated[
     str | None, typer.Option("--input-shape", help="ONNX: fix symbolic input dims, e.g. 1x3x224x224.")
 ]
@@ -123,15 +172,13 @@ def _params(
 
 
 @app.command()
-def nets(json_out: JsonFlag = False) -> None:
+def nets(json_target: JsonOption = None) -> None:
     """List the bundled network zoo: parameters, MACs and fp32 model size."""
     from accelsim.api import load_net, zoo_names
 
     networks = [load_net(name) for name in zoo_names()]
-    if json_out:
-        show.print_json([{k: v for k, v in net.to_dict().items() if k != "layers"} for net in networks])
-    else:
-        show.networks(networks)
+    document = [{k: v for k, v in net.to_dict().items() if k != "layers"} for net in networks]
+    _answer(json_target, document, lambda: show.networks(networks))
 
 
 @app.command()
@@ -139,7 +186,7 @@ def info(
     net: NetOption,
     width: WidthOption = 1.0,
     resolution: ResolutionOption = None,
-    json_out: JsonFlag = False,
+    json_target: JsonOption = None,
     input_shape: InputShapeOption = None,
     strict: StrictFlag = False,
     param: ParamOption = None,
@@ -150,10 +197,7 @@ def info(
     from accelsim.api import load_net
 
     network = load_net(net, width, resolution, input_shape, strict, _params(param, sr, pct3x3))
-    if json_out:
-        show.print_json(network.to_dict())
-    else:
-        show.layers(network)
+    _answer(json_target, network.to_dict(), lambda: show.layers(network))
 
 
 def _version(value: bool) -> None:
@@ -176,36 +220,31 @@ def _root(
 hw_app = typer.Typer(
     help="Accelerator configs: list, show resolved values, JSON Schema, import SCALE-Sim configs.",
     no_args_is_help=True,
+    cls=_Commands,
 )
 app.add_typer(hw_app, name="hw")
 HwArgument = Annotated[str, typer.Argument(help="Bundled config name or path to a YAML file.")]
 
 
 @hw_app.command("list")
-def hw_list(json_out: JsonFlag = False) -> None:
+def hw_list(json_target: JsonOption = None) -> None:
     """The bundled chips: MACs, peak TOPS, on-chip SRAM, DRAM bandwidth, power budget."""
     from accelsim.load.chip import load_hw
     from accelsim.load.resources import bundled_names
     from accelsim.present.documents import hw_summary
 
     chips = [load_hw(name) for name in bundled_names("hw_configs")]
-    if json_out:
-        show.print_json([hw_summary(chip) for chip in chips])
-    else:
-        show.chips(chips)
+    _answer(json_target, [hw_summary(chip) for chip in chips], lambda: show.chips(chips))
 
 
 @hw_app.command("show")
-def hw_show(hw: HwArgument, json_out: JsonFlag = False) -> None:
+def hw_show(hw: HwArgument, json_target: JsonOption = None) -> None:
     """Every resolved value of a config, where each default came from, and derived figures."""
     from accelsim.load.chip import load_hw
     from accelsim.present.documents import hw_document
 
     chip = load_hw(hw)
-    if json_out:
-        show.print_json(hw_document(chip))
-    else:
-        show.chip(chip)
+    _answer(json_target, hw_document(chip), lambda: show.chip(chip))
 
 
 @hw_app.command("schema")
@@ -318,7 +357,7 @@ def compress_command(
     ] = None,
     width: WidthOption = 1.0,
     resolution: ResolutionOption = None,
-    json_out: JsonFlag = False,
+    json_target: JsonOption = None,
 ) -> None:
     """Stored model size per layer: dense fp32 -> quantized -> pruned (+index) -> Huffman-coded."""
     from accelsim import units
@@ -333,10 +372,7 @@ def compress_command(
     weights = onnx_weights(net, None, width, resolution) if spec.huffman else None
     link_bps = units.parse_cli(link, units.BANDWIDTH, "--link") if link else None
     report = compression_report(network, spec, weights, link_bps)
-    if json_out:
-        show.print_json(report.to_dict())
-    else:
-        show.compression(report, link)
+    _answer(json_target, report.to_dict(), lambda: show.compression(report, link))
 
 
 @app.command("fit")
@@ -358,7 +394,7 @@ def fit_command(
             "--context", help="Instead, for a decoder (gpt2): the longest context whose KV cache fits."
         ),
     ] = False,
-    json_out: JsonFlag = False,
+    json_target: JsonOption = None,
 ) -> None:
     """How small must a network get to fit the chip? Width, resolution, bits and pruning.
     With --sram: how big must the chip's SRAM get for the network as it is?
@@ -373,23 +409,14 @@ def fit_command(
         from accelsim.apps.generate import longest_context
 
         most = longest_context(net, hw)
-        if json_out:
-            show.print_json({"network": Path(net).stem, "hardware": hw, "longest_context_tokens": most})
-        else:
-            show.longest_context(Path(net).stem, load_hw(hw), most)
-        return
-    if sram:
+        document = {"network": Path(net).stem, "hardware": hw, "longest_context_tokens": most}
+        _answer(json_target, document, lambda: show.longest_context(Path(net).stem, load_hw(hw), most))
+    elif sram:
         needed = smallest_sram(net, hw)
-        if json_out:
-            show.print_json(needed.to_dict())
-        else:
-            show.sram_needed(needed)
-        return
-    answer = fit(net, hw)
-    if json_out:
-        show.print_json(fit_document(answer, top))
+        _answer(json_target, needed.to_dict(), lambda: show.sram_needed(needed))
     else:
-        show.fit(answer, top)
+        answer = fit(net, hw)
+        _answer(json_target, fit_document(answer, top), lambda: show.fit(answer, top))
 
 
 def _years(text: str) -> list[float]:
@@ -419,7 +446,7 @@ def trend_command(
     ] = "default",
     report: ReportOption = None,
     plotlyjs: PlotlyJsOption = None,
-    json_out: JsonFlag = False,
+    json_target: JsonOption = None,
 ) -> None:
     """Will memory dominate? Each network's energy and memory share, year by year, on this chip
     with its compute, SRAM and DRAM energies projected by a trends file; weights on chip vs in
@@ -434,10 +461,7 @@ def trend_command(
 
         trend_report(result, report, plotlyjs)
         show.note(f"report written to {report}")
-    if json_out:
-        show.print_json(result.to_dict())
-    else:
-        show.trend(result)
+    _answer(json_target, result.to_dict(), lambda: show.trend(result))
 
 
 def _workers(text: str) -> list[int]:
@@ -474,7 +498,7 @@ def train_scale_command(
     ] = False,
     report: ReportOption = None,
     plotlyjs: PlotlyJsOption = None,
-    json_out: JsonFlag = False,
+    json_target: JsonOption = None,
 ) -> None:
     """Do small DNNs train faster on clusters? Data-parallel training time per iteration, split
     into compute and gradient communication, speedup and efficiency from 1 to N workers."""
@@ -489,10 +513,7 @@ def train_scale_command(
 
         train_scale_report(results, report, plotlyjs)
         show.note(f"report written to {report}")
-    if json_out:
-        show.print_json([r.to_dict() for r in results])
-    else:
-        show.train_scale(results)
+    _answer(json_target, [r.to_dict() for r in results], lambda: show.train_scale(results))
 
 
 def _listed(values: list[str]) -> list[str]:
@@ -514,13 +535,11 @@ def compare(
         list[str],
         typer.Option("--net", "-n", help="Networks: zoo names, workload YAMLs or ONNX files (as --hw)."),
     ],
-    mode: Annotated[
-        str, typer.Option("--mode", help="steady (per inference in a stream) or cold.")
-    ] = "steady",
+    mode: ModeOption = "steady",
     batch: Annotated[int, typer.Option("--batch", help="Inferences per batch.")] = 1,
     report: ReportOption = None,
     plotlyjs: PlotlyJsOption = None,
-    json_out: JsonFlag = False,
+    json_target: JsonOption = None,
     stray: Annotated[list[str] | None, typer.Argument(hidden=True)] = None,
 ) -> None:
     """Every chip on every network: one table per metric (fits on chip, latency, energy, its
@@ -545,18 +564,31 @@ def compare(
 
         compare_report(results, report, notes, plotlyjs)
         show.note(f"report written to {report}")
-    if json_out:
-        show.print_json({"rows": rows, "notes": notes})
-    else:
-        show.comparison(rows, notes)
+    _answer(json_target, {"rows": rows, "notes": notes}, lambda: show.comparison(rows, notes))
 
 
-@app.command(
-    help="Run a sweep: accelsim sweep SPEC.yaml --out results.db; read one: accelsim sweep show results.db"
+class _Sweep(_Commands):
+    """`accelsim sweep SPEC` runs a spec (the `run` subcommand, implied); `accelsim sweep show DB`
+    reads one: each subcommand has its own options."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and not args[0].startswith("-"):
+            args = ["run", *args]
+        return super().parse_args(ctx, args)
+
+
+sweep_app = typer.Typer(
+    help="Design-space sweeps: accelsim sweep SPEC.yaml --out results.db runs one (sweep run); "
+    "accelsim sweep show results.db reads one.",
+    no_args_is_help=True,
+    cls=_Sweep,
 )
-def sweep(
-    target: Annotated[str, typer.Argument(help="A sweep spec YAML, or 'show'.")],
-    db: Annotated[str | None, typer.Argument(help="With 'show': the results database.")] = None,
+app.add_typer(sweep_app, name="sweep")
+
+
+@sweep_app.command("run")
+def sweep_run(
+    spec: Annotated[str, typer.Argument(help="A sweep spec YAML.")],
     out: Annotated[str, typer.Option("--out", help="SQLite file for the results.")] = "sweep.db",
     resume: Annotated[bool, typer.Option("--resume", help="Continue an interrupted sweep.")] = False,
     dask: Annotated[
@@ -574,35 +606,15 @@ def sweep(
             "--max-points", min=1, help="Refuse a spec with more points than this (default 1,000,000)."
         ),
     ] = None,
-    onchip: Annotated[
-        bool,
-        typer.Option(
-            "--onchip", help="show: on-chip SRAM bytes as a third Pareto objective (smaller is better)."
-        ),
-    ] = False,
-    csv: Annotated[str | None, typer.Option("--csv", help="show: export every row as CSV.")] = None,
-    parquet: Annotated[
-        str | None, typer.Option("--parquet", help="show: export every row as Parquet.")
-    ] = None,
-    report: Annotated[
-        str | None, typer.Option("--report", help="show: write a report (.html, or .png/.svg/.pdf).")
-    ] = None,
-    plotlyjs: PlotlyJsOption = None,
-    json_out: JsonFlag = False,
 ) -> None:
-    plotlyjs = _plotlyjs(plotlyjs, report)
-    if target == "show":
-        if db is None:
-            raise AccelsimError("sweep show: give the results database, e.g. accelsim sweep show results.db")
-        _sweep_show(Path(db), onchip, csv, parquet, report, plotlyjs, json_out)
-        return
+    """Run a sweep spec: every point on every network, stored row by row in SQLite (resumable)."""
     from accelsim.apps.sweep import load_sweep, run_sweep
 
-    spec, base = load_sweep(target, max_points)
+    loaded, base = load_sweep(spec, max_points)
     with show.sweep_progress() as on_progress:
         try:
             counts = run_sweep(
-                spec,
+                loaded,
                 base,
                 Path(out),
                 resume=resume,
@@ -617,19 +629,25 @@ def sweep(
     show.sweep_done(out, counts)
 
 
-def _sweep_show(
-    path: Path,
-    onchip: bool,
-    csv: str | None,
-    parquet: str | None,
-    report: str | None,
-    plotlyjs: str,
-    json_out: bool,
+@sweep_app.command("show")
+def sweep_show(
+    db: Annotated[Path, typer.Argument(help="A sweep's results database.")],
+    onchip: Annotated[
+        bool,
+        typer.Option("--onchip", help="On-chip SRAM bytes as a third Pareto objective (smaller is better)."),
+    ] = False,
+    csv: Annotated[str | None, typer.Option("--csv", help="Export every row as CSV.")] = None,
+    parquet: Annotated[str | None, typer.Option("--parquet", help="Export every row as Parquet.")] = None,
+    report: ReportOption = None,
+    plotlyjs: PlotlyJsOption = None,
+    json_target: JsonOption = None,
 ) -> None:
+    """A sweep's results: the Pareto front of energy and latency; exports and a report."""
+    plotlyjs = _plotlyjs(plotlyjs, report)
     from accelsim.apps.sweep import pareto_front, read_results
     from accelsim.present.files import write_output
 
-    frame = read_results(path)
+    frame = read_results(db)
     front = pareto_front(frame, ["energy_j", "latency_s", *(["onchip_bytes"] if onchip else [])])
     if csv:
         write_output(csv, frame.to_csv(index=False), "--csv")
@@ -642,31 +660,25 @@ def _sweep_show(
         from accelsim.present.report import sweep_report
 
         sweep_report(frame, front, report, plotlyjs)
-    if json_out:
-        pareto = json.loads(front.to_json(orient="records"))
-        show.print_json({"rows": len(frame), "axes": frame.attrs["axes"], "pareto": pareto})
-        return
-    show.sweep_front(path, frame, front, onchip)
     for kind, written in (("CSV", csv), ("Parquet", parquet), ("report", report)):
         if written:
             show.note(f"{kind} written to {written}")
+    pareto = json.loads(front.to_json(orient="records"))
+    document = {"rows": len(frame), "axes": frame.attrs["axes"], "pareto": pareto}
+    _answer(json_target, document, lambda: show.sweep_front(db, frame, front, onchip))
 
 
 @app.command()
 def run(
     hw: HwOption,
     net: NetOption,
-    mode: Annotated[
-        str, typer.Option("--mode", help="steady (per inference in a stream) or cold.")
-    ] = "steady",
+    mode: ModeOption = "steady",
     batch: Annotated[int, typer.Option("--batch", help="Inferences per batch.")] = 1,
     fps: Annotated[float | None, typer.Option("--fps", help="Operating frame rate for power.")] = None,
     width: WidthOption = 1.0,
     resolution: ResolutionOption = None,
     layers: Annotated[bool, typer.Option("--layers", help="Add the per-layer table.")] = False,
-    json_target: Annotated[
-        str | None, typer.Option("--json", help="Write the result as JSON to FILE, or - for stdout.")
-    ] = None,
+    json_target: JsonOption = None,
     input_shape: InputShapeOption = None,
     strict: StrictFlag = False,
     compress: CompressOption = None,
@@ -695,7 +707,6 @@ def run(
     plotlyjs = _plotlyjs(plotlyjs, report)
     from accelsim.api import load_net, onnx_weights, simulate
     from accelsim.load.compression import resolve_spec
-    from accelsim.present.files import json_text, write_output
 
     params = _params(param, sr, pct3x3)
     if seq_len is not None:
@@ -707,17 +718,14 @@ def run(
     spec = resolve_spec(compress, network.name, wbits, abits, prune)
     weights = onnx_weights(net, input_shape, width, resolution) if spec and spec.huffman else None
     result = simulate(network, hw, mode=mode, batch=batch, fps=fps, compression=spec, weights=weights)
-    document = json_text(result.to_dict())  # checked finite before anything is shown or written
+    document = result.to_dict()
+    check_finite(document)
     if report is not None:
         from accelsim.present.report import run_report
 
         run_report(result, report, plotlyjs)
         show.note(f"report written to {report}")
-    if json_target is not None:
-        write_output(json_target, document, "--json")
-        if json_target == "-":
-            return
-    show.result(result, layers)
+    _answer(json_target, document, lambda: show.result(result, layers))
 
 
 def _generate(
@@ -737,7 +745,6 @@ def _generate(
     """`run --context C --tokens N`: text generation with a decoder workload."""
     from accelsim.apps.generate import generate
     from accelsim.load.compression import resolve_spec
-    from accelsim.present.files import json_text, write_output
 
     if context is None or tokens is None:
         raise AccelsimError(
@@ -751,12 +758,7 @@ def _generate(
         )
     spec = resolve_spec(compress, Path(net).stem, wbits, abits, prune)
     result = generate(net, hw, context, tokens, batch, spec, params)
-    document = json_text(result.to_dict())  # checked finite before anything is shown or written
-    if json_target is not None:
-        write_output(json_target, document, "--json")
-        if json_target == "-":
-            return
-    show.generation(result)
+    _answer(json_target, result.to_dict(), lambda: show.generation(result))
 
 
 def _warn(message: Warning | str, category: type[Warning], *_: Any, **__: Any) -> None:
@@ -771,7 +773,7 @@ def main() -> None:
     and exit status 2."""
     warnings.showwarning = _warn
     try:
-        status = app(standalone_mode=False)
+        status = app(args=_bare_json(sys.argv[1:]), standalone_mode=False)
     except AccelsimError as exc:
         show.error(str(exc))
         sys.exit(2)
@@ -795,7 +797,7 @@ def main() -> None:
         # may bundle its own click, so they are known by their interface, not their class
         if not (hasattr(exc, "format_message") and hasattr(exc, "exit_code")):
             raise
-        message = " ".join(exc.format_message().split())
+        message = " ".join(exc.format_message().replace("Value error, ", "").split())
         if message:  # none when no command was given and the help was shown
             ctx = getattr(exc, "ctx", None)
             show.error(message + (f" (see '{ctx.command_path} --help')" if ctx is not None else ""))

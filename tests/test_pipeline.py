@@ -189,7 +189,7 @@ def test_run_cli(tmp_path: Path) -> None:
 def test_run_cli_bad_input(tmp_path: Path) -> None:
     cases = [
         (("run", "--hw", "2W_npux", "--net", "squeezenet"), "did you mean '2W_npu'"),
-        (("run", "--hw", "2W_npu", "--net", "squeezenet", "--mode", "hot"), "mode must be one of"),
+        (("run", "--hw", "2W_npu", "--net", "squeezenet", "--mode", "hot"), "is not one of 'steady', 'cold'"),
         (("run", "--hw", "2W_npu", "--net", "squeezenet", "--fps", "1e9"), "exceeds what"),
         (
             ("run", "--hw", "2W_npu", "--net", "squeezenet", "--json", str(tmp_path / "f" / "r.json")),

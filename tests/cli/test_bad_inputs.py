@@ -516,7 +516,7 @@ CASES = [
     Case(
         "flag-mode",
         (*RUN, "--mode", "hot"),
-        r"mode must be one of steady, cold, got 'hot'",
+        r"Invalid value for '--mode': .*'hot' is not one of 'steady', 'cold'",
     ),
     Case("flag-width", ("info", "--net", "squeezenet", "--width", "-1"), r"width multiplier must be"),
     Case("flag-resolution", ("info", "--net", "squeezenet", "--resolution", "4"), r"resolution must be"),

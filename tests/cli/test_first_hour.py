@@ -235,3 +235,51 @@ def test_compare_on_one_network_is_one_table_of_chips(tmp_path: Path) -> None:
     assert out.stdout.count("┏") == 1 and "latency (ms)" in out.stdout
     rows = [line for line in out.stdout.splitlines() if line.startswith("│")]
     assert [row.split("│")[1].strip() for row in rows] == ["2W_npu", "eyeriss"]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("nets",),
+        ("info", "--net", "squeezenet"),
+        ("hw", "list"),
+        ("hw", "show", "2W_npu"),
+        ("run", "--hw", "2W_npu", "--net", "squeezenet"),
+        ("compare", "--hw", "2W_npu", "--net", "squeezenet"),
+        ("fit", "--hw", "2W_npu", "--net", "mobilenet_v2", "--sram"),
+        ("compress", "--net", "squeezenet", "--wbits", "4"),
+    ],
+    ids=lambda a: " ".join(a[:2]),
+)
+def test_json_means_the_same_in_every_command(args: tuple[str, ...], tmp_path: Path) -> None:
+    bare = run_main(*args, "--json")
+    dash = run_main(*args, "--json", "-")
+    assert bare.returncode == dash.returncode == 0, bare.stderr + dash.stderr
+    assert json.loads(bare.stdout) == json.loads(dash.stdout)
+    if len(args) > 3 and args[-2].startswith("--"):  # a bare --json before another option
+        moved = run_main(*args[:-2], "--json", *args[-2:])
+        assert moved.returncode == 0 and json.loads(moved.stdout) == json.loads(bare.stdout)
+    target = tmp_path / "new" / "answer.json"
+    written = run_main(*args, "--json", str(target))
+    assert written.returncode == 0 and json.loads(target.read_text()) == json.loads(bare.stdout)
+    assert written.stdout.strip() and "JSON written to" in written.stderr  # the console view too
+
+
+def test_help_shows_flags_as_flags_and_choices_as_choices() -> None:
+    out = run_main("run", "--help")
+    assert out.returncode == 0
+    layers = next(line for line in out.stdout.splitlines() if "--layers" in line)
+    assert "<bool>" not in layers
+    assert "<steady|cold>" in next(line for line in out.stdout.splitlines() if "--mode" in line)
+    assert "[FILE]" in next(line for line in out.stdout.splitlines() if "--json" in line)
+
+
+def test_sweep_show_is_a_subcommand_with_its_own_options(tmp_path: Path) -> None:
+    help_text = run_main("sweep", "show", "--help").stdout
+    assert "--csv" in help_text and "--resume" not in help_text
+    assert "--resume" in run_main("sweep", "run", "--help").stdout
+    spec = tmp_path / "s.yaml"
+    spec.write_text("base: 2W_npu\nnetworks: [squeezenet]\naxes:\n  memory.sram.capacity: [1 MiB, 2 MiB]\n")
+    assert run_main("sweep", str(spec), "--out", str(tmp_path / "r.db"), "--workers", "1").returncode == 0
+    shown = run_main("sweep", "show", str(tmp_path / "r.db"), "--json")
+    assert json.loads(shown.stdout)["rows"] == 2

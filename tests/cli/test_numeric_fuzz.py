@@ -287,7 +287,7 @@ BASE_COMMANDS: dict[str, tuple[str, ...]] = {
     "train-scale": ("train-scale", "--net", "tiny.yaml", "--cluster", "titan", "--workers", "1,2", "--json"),
     "export-scalesim": ("export-scalesim", "--net", "tiny.yaml", "-o", "."),
     "hw import-scalesim": ("hw", "import-scalesim", "s.cfg"),
-    "sweep": ("sweep", "spec.yaml", "--out", "r.db", "--workers", "1"),
+    "sweep run": ("sweep", "run", "spec.yaml", "--out", "r.db", "--workers", "1"),
 }
 
 
