@@ -283,3 +283,12 @@ def test_sweep_show_is_a_subcommand_with_its_own_options(tmp_path: Path) -> None
     assert run_main("sweep", str(spec), "--out", str(tmp_path / "r.db"), "--workers", "1").returncode == 0
     shown = run_main("sweep", "show", str(tmp_path / "r.db"), "--json")
     assert json.loads(shown.stdout)["rows"] == 2
+
+
+def test_readme_first_run_is_the_real_output() -> None:
+    readme = (ROOT / "README.md").read_text()
+    block = readme.split("## The first run, line by line")[1].split("```\n")[1]
+    out = run_main("run", "--hw", "2W_npu.yaml", "--net", "squeezenet")
+    assert out.returncode == 0
+    shown = "\n".join(line.rstrip() for line in out.stdout.splitlines()) + "\n"
+    assert block == shown
