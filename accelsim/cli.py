@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 import json
+import math
 import sys
 import warnings
 from collections.abc import Callable
@@ -124,7 +125,10 @@ ParamOption = Annotated[
     typer.Option("--param", help="Set a workload parameter, e.g. --param sr=0.5 (repeatable)."),
 ]
 ReportOption = Annotated[
-    str | None, typer.Option("--report", help="Write a report: .html, or .png/.svg/.pdf of its first figure.")
+    str | None,
+    typer.Option(
+        "--report", help="Write a report: .html; or every figure as .png/.svg (numbered) or one .pdf."
+    ),
 ]
 PlotlyJsOption = Annotated[
     str | None,
@@ -134,6 +138,35 @@ PlotlyJsOption = Annotated[
         "(plotly.min.js beside the report). Default inline.",
     ),
 ]
+
+
+FigureSizeOption = Annotated[
+    str | None,
+    typer.Option("--figure-size", metavar="WxH", help="Static --report images: pixels, e.g. 1200x800."),
+]
+FigureScaleOption = Annotated[
+    float,
+    typer.Option("--figure-scale", help="Static --report images: resolution scale (2 = twice the pixels)."),
+]
+
+
+def _figure(size: str | None, scale: float, report: str | None) -> Any:
+    """--figure-size WxH and --figure-scale, for .png/.svg/.pdf reports only."""
+    from accelsim.present.report import IMAGE_FORMATS, FigureSize
+
+    if (size is not None or scale != 1.0) and not (report and report.lower().endswith(IMAGE_FORMATS)):
+        raise AccelsimError("--figure-size and --figure-scale apply to a .png, .svg or .pdf --report")
+    width = height = None
+    if size is not None:
+        parts = size.lower().split("x")
+        if len(parts) != 2 or not all(p.strip().isdigit() and 10 <= int(p) <= 20_000 for p in parts):
+            raise AccelsimError(
+                f"--figure-size: expected WIDTHxHEIGHT in pixels (10 to 20000), like 1200x800, got '{size}'"
+            )
+        width, height = (int(p) for p in parts)
+    if not (math.isfinite(scale) and 0.1 <= scale <= 10):
+        raise AccelsimError(f"--figure-scale: expected 0.1 to 10, got {scale:g}")
+    return FigureSize(width, height, scale)
 
 
 def _plotlyjs(plotlyjs: str | None, report: str | None) -> str:
@@ -446,12 +479,15 @@ def trend_command(
     ] = "default",
     report: ReportOption = None,
     plotlyjs: PlotlyJsOption = None,
+    figure_size: FigureSizeOption = None,
+    figure_scale: FigureScaleOption = 1.0,
     json_target: JsonOption = None,
 ) -> None:
     """Will memory dominate? Each network's energy and memory share, year by year, on this chip
     with its compute, SRAM and DRAM energies projected by a trends file; weights on chip vs in
     DRAM."""
     plotlyjs = _plotlyjs(plotlyjs, report)
+    figure = _figure(figure_size, figure_scale, report)
     from accelsim.apps.trend import trend
 
     result = trend(net, hw, _years(years), trends)
@@ -459,7 +495,7 @@ def trend_command(
     if report:
         from accelsim.present.report import trend_report
 
-        trend_report(result, report, plotlyjs)
+        trend_report(result, report, plotlyjs, figure)
         show.note(f"report written to {report}")
     _answer(json_target, result.to_dict(), lambda: show.trend(result))
 
@@ -498,11 +534,14 @@ def train_scale_command(
     ] = False,
     report: ReportOption = None,
     plotlyjs: PlotlyJsOption = None,
+    figure_size: FigureSizeOption = None,
+    figure_scale: FigureScaleOption = 1.0,
     json_target: JsonOption = None,
 ) -> None:
     """Do small DNNs train faster on clusters? Data-parallel training time per iteration, split
     into compute and gradient communication, speedup and efficiency from 1 to N workers."""
     plotlyjs = _plotlyjs(plotlyjs, report)
+    figure = _figure(figure_size, figure_scale, report)
     from accelsim.apps.train_scale import train_scale
 
     counts = _workers(workers)
@@ -511,7 +550,7 @@ def train_scale_command(
     if report:
         from accelsim.present.report import train_scale_report
 
-        train_scale_report(results, report, plotlyjs)
+        train_scale_report(results, report, plotlyjs, figure)
         show.note(f"report written to {report}")
     _answer(json_target, [r.to_dict() for r in results], lambda: show.train_scale(results))
 
@@ -539,6 +578,8 @@ def compare(
     batch: Annotated[int, typer.Option("--batch", help="Inferences per batch.")] = 1,
     report: ReportOption = None,
     plotlyjs: PlotlyJsOption = None,
+    figure_size: FigureSizeOption = None,
+    figure_scale: FigureScaleOption = 1.0,
     json_target: JsonOption = None,
     stray: Annotated[list[str] | None, typer.Argument(hidden=True)] = None,
 ) -> None:
@@ -546,6 +587,7 @@ def compare(
     dynamic and static parts, power, memory share, DRAM share), networks down, chips across,
     the best chip of each row marked; notes when the chips are not like for like."""
     plotlyjs = _plotlyjs(plotlyjs, report)
+    figure = _figure(figure_size, figure_scale, report)
     from accelsim.account.result import summary
     from accelsim.apps.compare import compare_chips, compare_results, fairness_notes
 
@@ -562,7 +604,7 @@ def compare(
     if report:
         from accelsim.present.report import compare_report
 
-        compare_report(results, report, notes, plotlyjs)
+        compare_report(results, report, notes, plotlyjs, figure)
         show.note(f"report written to {report}")
     _answer(json_target, {"rows": rows, "notes": notes}, lambda: show.comparison(rows, notes))
 
@@ -640,10 +682,13 @@ def sweep_show(
     parquet: Annotated[str | None, typer.Option("--parquet", help="Export every row as Parquet.")] = None,
     report: ReportOption = None,
     plotlyjs: PlotlyJsOption = None,
+    figure_size: FigureSizeOption = None,
+    figure_scale: FigureScaleOption = 1.0,
     json_target: JsonOption = None,
 ) -> None:
     """A sweep's results: the Pareto front of energy and latency; exports and a report."""
     plotlyjs = _plotlyjs(plotlyjs, report)
+    figure = _figure(figure_size, figure_scale, report)
     from accelsim.apps.sweep import pareto_front, read_results
     from accelsim.present.files import write_output
 
@@ -659,7 +704,7 @@ def sweep_show(
     if report:
         from accelsim.present.report import sweep_report
 
-        sweep_report(frame, front, report, plotlyjs)
+        sweep_report(frame, front, report, plotlyjs, figure)
     for kind, written in (("CSV", csv), ("Parquet", parquet), ("report", report)):
         if written:
             show.note(f"{kind} written to {written}")
@@ -690,6 +735,8 @@ def run(
     pct3x3: Pct3x3Option = None,
     report: ReportOption = None,
     plotlyjs: PlotlyJsOption = None,
+    figure_size: FigureSizeOption = None,
+    figure_scale: FigureScaleOption = 1.0,
     seq_len: Annotated[
         int | None,
         typer.Option("--seq-len", min=1, help="Tokens per sequence (= --param seq=...): BERT, GPT-2..."),
@@ -705,6 +752,7 @@ def run(
     """Simulate a network on an accelerator: fit on chip, latency, energy, power, memory share.
     A decoder (gpt2) with --context C --tokens N: prefill C tokens, then generate N."""
     plotlyjs = _plotlyjs(plotlyjs, report)
+    figure = _figure(figure_size, figure_scale, report)
     from accelsim.api import load_net, onnx_weights, simulate
     from accelsim.load.compression import resolve_spec
 
@@ -723,7 +771,7 @@ def run(
     if report is not None:
         from accelsim.present.report import run_report
 
-        run_report(result, report, plotlyjs)
+        run_report(result, report, plotlyjs, figure)
         show.note(f"report written to {report}")
     _answer(json_target, document, lambda: show.result(result, layers))
 

@@ -8,9 +8,12 @@ plotly.js, so they open offline.
 from __future__ import annotations
 
 import html
+import io
 import math
 import os
+import tempfile
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -70,19 +73,21 @@ def energy_breakdown(result: Result) -> go.Figure:
 def layer_energy(result: Result) -> go.Figure:
     """Stacked bars: each layer's dynamic energy by component, layers in order."""
     names = [layer.name for layer in result.layers]
+    _, unit = in_units([layer.energy_j for layer in result.layers], units.ENERGY)
+    scale = units.ENERGY.units[unit]
     fig = go.Figure()
     for comp in result.components(dynamic=True):  # static power is chip-wide, not per layer
         fig.add_bar(
             x=names,
-            y=[layer.energy_breakdown_j[comp] for layer in result.layers],
+            y=[layer.energy_breakdown_j[comp] / scale for layer in result.layers],
             name=COMPONENT_LABELS[comp],
             marker_color=COLORS[comp],
         )
     fig.update_layout(
         barmode="stack",
-        title="Energy per layer (J, dynamic; static is chip-wide)",
+        title="Energy per layer (dynamic; static is chip-wide)",
         xaxis={"title": "layer", "tickangle": -60},
-        yaxis={"title": "energy (J)"},
+        yaxis={"title": f"energy ({unit})"},
     )
     return fig
 
@@ -173,13 +178,17 @@ def weight_fit(result: Result) -> go.Figure:
 
 
 def run_figures(result: Result) -> list[go.Figure]:
-    return [
+    """A run's figures, each titled with its network and chip (an exported figure stands alone)."""
+    figures = [
         energy_breakdown(result),
         layer_energy(result),
         timeline(result),
         roofline(result),
         weight_fit(result),
     ]
+    for fig in figures:
+        fig.update_layout(title=f"{result.network} on {result.hardware}: {fig.layout.title.text}")
+    return figures
 
 
 def run_header(result: Result) -> str:
@@ -389,7 +398,13 @@ def axis_figure(ok: Any, axis: str, others: Sequence[str] = ()) -> go.Figure:
     numeric = is_numeric_dtype(ok[axis]) and not is_bool_dtype(ok[axis])
     best = ok.loc[ok.groupby(["network", axis])["energy_j"].idxmin()]
     scale, unit = units.si_unit(float(best[axis].abs().max()), kind) if numeric and kind else (1.0, "")
-    fig = make_subplots(rows=2, cols=2, subplot_titles=[title for _, title, _ in AXIS_METRICS])
+    fig = make_subplots(
+        rows=2,
+        cols=2,
+        subplot_titles=[title for _, title, _ in AXIS_METRICS],
+        vertical_spacing=0.2,  # room for the top row's axis titles above the bottom row's names
+        horizontal_spacing=0.14,
+    )
     cells = [(1, 1), (1, 2), (2, 1), (2, 2)]
     # one unit per metric across the networks (uJ, ms); shares as they are
     metric_units = {
@@ -437,8 +452,14 @@ def axis_figure(ok: Any, axis: str, others: Sequence[str] = ()) -> go.Figure:
     x_axis: dict[str, Any] = {"title": f"{axis} ({unit})" if unit else axis}
     if values is None:
         x_axis["type"] = "category"
-    elif values.min() > 0 and values.max() >= 8 * values.min():
-        x_axis["type"] = "log"
+    else:
+        if values.min() > 0 and values.max() >= 8 * values.min():
+            x_axis["type"] = "log"
+        swept = sorted(set(best[axis]))
+        if len(swept) <= 12:  # ticks at the swept values, as people read them (1 MiB, not 10^6)
+            x_axis["tickvals"] = [v / scale for v in swept]
+            x_axis["ticktext"] = [axis_label(axis, v) for v in swept]
+            x_axis["title"] = axis  # the ticks carry their units
     fig.update_xaxes(**x_axis)
     for (column, title, metric_kind), (row, col) in zip(AXIS_METRICS, cells, strict=True):
         if metric_kind is None:
@@ -450,7 +471,9 @@ def axis_figure(ok: Any, axis: str, others: Sequence[str] = ()) -> go.Figure:
     title = f"Headline metrics against {axis}"
     if others:
         title += f"<br><sup>each value at its least-energy point over {', '.join(others)}</sup>"
-    fig.update_layout(title=title, height=700)
+    fig.update_layout(
+        title=title, height=800, legend={"orientation": "h", "yanchor": "top", "y": -0.12, "x": 0}
+    )
     return fig
 
 
@@ -511,7 +534,17 @@ def train_scale_figures(results: Sequence[Any]) -> list[go.Figure]:
 
 
 PLOTLYJS = ("inline", "cdn", "directory")
-IMAGE_FORMATS = ("png", "svg", "pdf")
+IMAGE_FORMATS = (".png", ".svg", ".pdf")
+
+
+@dataclass(frozen=True)
+class FigureSize:
+    """A static figure's size: pixels (None: plotly's 700 x 500 or the figure's own height) and a
+    scale for resolution (2 doubles the pixels of a PNG; vector formats scale their text)."""
+
+    width: int | None = None
+    height: int | None = None
+    scale: float = 1.0
 
 
 def write_report(
@@ -520,15 +553,19 @@ def write_report(
     header: str = "",
     title: str = "accelsim",
     plotlyjs: str = "inline",
+    size: FigureSize = FigureSize(),
 ) -> None:
-    """One HTML file, or a static image of the first figure when the path ends in .png, .svg or
-    .pdf. Written whole or not at all. `plotlyjs`: how the page gets plotly.js: `inline` (the
+    """One HTML file; or static images when the path ends in .png or .svg (the first figure at
+    the path, the others numbered beside it: fig.png, fig-2.png...) or .pdf (one page per
+    figure). Written whole or not at all. `plotlyjs`: how the page gets plotly.js: `inline` (the
     default: the page works offline, ~4.7 MB), `cdn` (a script from cdn.plot.ly) or `directory`
     (plotly.min.js written beside the report, shared by every report in that folder)."""
     path = Path(path)
     suffix = path.suffix.lower()
-    if suffix[1:] in IMAGE_FORMATS:
-        write_output(path, _image(figures, path, suffix[1:]), "--report")
+    if suffix in IMAGE_FORMATS:
+        images = _images(figures, path, suffix[1:], size)
+        for target, data in images.items():  # all made before any is written
+            write_output(target, data, "--report")
         return
     if suffix not in (".html", ".htm"):
         raise AccelsimError(f"--report: expected a .html, .png, .svg or .pdf file, got '{path.name}'")
@@ -557,43 +594,97 @@ def write_report(
     write_output(path, page, "--report")
 
 
-def _image(figures: Sequence[go.Figure], path: Path, image_format: str) -> bytes:
+def image_paths(path: Path, count: int) -> list[Path]:
+    """Where `count` figures go as images of `path`'s format: one PDF of `count` pages, or the
+    first at `path` and the others numbered beside it."""
+    if path.suffix.lower() == ".pdf":
+        return [path]
+    return [path if i == 0 else path.with_name(f"{path.stem}-{i + 1}{path.suffix}") for i in range(count)]
+
+
+def _images(
+    figures: Sequence[go.Figure], path: Path, image_format: str, size: FigureSize
+) -> dict[Path, bytes]:
+    """Every figure rendered in one browser session (kaleido), then read back whole."""
+    import plotly.io as pio
+
+    with tempfile.TemporaryDirectory() as folder:
+        rendered = [Path(folder) / f"{i}.{image_format}" for i in range(len(figures))]
+        try:
+            pio.write_images(
+                list(figures),
+                rendered,
+                format=image_format,
+                width=size.width,
+                height=size.height,
+                scale=size.scale,
+            )
+        except Exception as exc:  # noqa: BLE001 - kaleido fails in several ways without a browser
+            raise AccelsimError(
+                f"--report {path.name}: static images need kaleido and Chrome or Chromium "
+                f"({type(exc).__name__}): pip install 'accelsim[images]' and a browser (Debian/Ubuntu: "
+                "apt-get install chromium); or write .html instead"
+            ) from None
+        pages = [file.read_bytes() for file in rendered]
+    if image_format == "pdf":
+        return {path: _one_pdf(pages)}
+    return dict(zip(image_paths(path, len(pages)), pages, strict=True))
+
+
+def _one_pdf(pages: Sequence[bytes]) -> bytes:
+    """PDF documents joined into one, a figure per page (pypdf)."""
     try:
-        return figures[0].to_image(format=image_format)
-    except Exception as exc:  # noqa: BLE001 - kaleido fails in several ways without a browser
+        from pypdf import PdfReader, PdfWriter
+    except ImportError:
         raise AccelsimError(
-            f"--report {path.name}: static images need kaleido and Chrome or Chromium "
-            f"({type(exc).__name__}): pip install 'accelsim[images]' and a browser (Debian/Ubuntu: "
-            "apt-get install chromium); or write .html instead"
+            "--report .pdf joins its figures with pypdf: pip install 'accelsim[images]'"
         ) from None
+    writer = PdfWriter()
+    for page in pages:
+        writer.append(PdfReader(io.BytesIO(page)))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
 
 
-def run_report(result: Result, path: str | Path, plotlyjs: str = "inline") -> None:
+def run_report(
+    result: Result, path: str | Path, plotlyjs: str = "inline", size: FigureSize = FigureSize()
+) -> None:
     title = f"{result.network} on {result.hardware}"
-    write_report(run_figures(result), path, run_header(result), title, plotlyjs)
+    write_report(run_figures(result), path, run_header(result), title, plotlyjs, size)
 
 
 def compare_report(
-    results: Sequence[Result], path: str | Path, notes: Sequence[str] = (), plotlyjs: str = "inline"
+    results: Sequence[Result],
+    path: str | Path,
+    notes: Sequence[str] = (),
+    plotlyjs: str = "inline",
+    size: FigureSize = FigureSize(),
 ) -> None:
     """The comparison's figures, headed by the notes on what makes the chips not like for like."""
     listed = "".join(f"<li>{html.escape(note)}</li>" for note in notes)
     header = "<h1>accelsim compare</h1>" + (f"<p>Notes:</p><ul>{listed}</ul>" if notes else "")
-    write_report(compare_figures(results), path, header, "accelsim compare", plotlyjs)
+    write_report(compare_figures(results), path, header, "accelsim compare", plotlyjs, size)
 
 
-def sweep_report(frame: Any, front: Any, path: str | Path, plotlyjs: str = "inline") -> None:
+def sweep_report(
+    frame: Any, front: Any, path: str | Path, plotlyjs: str = "inline", size: FigureSize = FigureSize()
+) -> None:
     header = f"<h1>accelsim sweep: {len(frame)} rows</h1>"
-    write_report(sweep_figures(frame, front), path, header, "accelsim sweep", plotlyjs)
+    write_report(sweep_figures(frame, front), path, header, "accelsim sweep", plotlyjs, size)
 
 
-def train_scale_report(results: Sequence[Any], path: str | Path, plotlyjs: str = "inline") -> None:
+def train_scale_report(
+    results: Sequence[Any], path: str | Path, plotlyjs: str = "inline", size: FigureSize = FigureSize()
+) -> None:
     header = f"<h1>accelsim train-scale: {html.escape(results[0].cluster)}</h1>"
-    write_report(train_scale_figures(results), path, header, "accelsim train-scale", plotlyjs)
+    write_report(train_scale_figures(results), path, header, "accelsim train-scale", plotlyjs, size)
 
 
-def trend_report(result: Any, path: str | Path, plotlyjs: str = "inline") -> None:
+def trend_report(
+    result: Any, path: str | Path, plotlyjs: str = "inline", size: FigureSize = FigureSize()
+) -> None:
     header = (
         f"<h1>accelsim trend: {html.escape(result.hardware)}, trends '{html.escape(result.trends.name)}'</h1>"
     )
-    write_report(trend_figures(result), path, header, "accelsim trend", plotlyjs)
+    write_report(trend_figures(result), path, header, "accelsim trend", plotlyjs, size)

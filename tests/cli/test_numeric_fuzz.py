@@ -288,6 +288,8 @@ BASE_COMMANDS: dict[str, tuple[str, ...]] = {
     "export-scalesim": ("export-scalesim", "--net", "tiny.yaml", "-o", "."),
     "hw import-scalesim": ("hw", "import-scalesim", "s.cfg"),
     "sweep run": ("sweep", "run", "spec.yaml", "--out", "r.db", "--workers", "1"),
+    "sweep show": ("sweep", "show", "r.db", "--json"),  # no database: only the flags are read
+    "trend": ("trend", "--hw", "2W_npu", "--net", "tiny.yaml", "--years", "0,1", "--json"),
 }
 
 

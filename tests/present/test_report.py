@@ -61,7 +61,11 @@ def test_layer_energy_bars(result) -> None:
         "vector unit",
     ]
     assert list(fig.data[0].x) == [layer.name for layer in result.layers]
-    stacked = [sum(t.y[i] for t in fig.data) for i in range(len(result.layers))]
+    unit = fig.layout.yaxis.title.text.split("(")[1].rstrip(")")  # in the unit the largest reads best in
+    stacked = [
+        units.parse(f"{sum(t.y[i] for t in fig.data)} {unit}", units.ENERGY)
+        for i in range(len(result.layers))
+    ]
     assert stacked == pytest.approx([layer.energy_j for layer in result.layers])
     assert fig.layout.barmode == "stack"
 
@@ -131,7 +135,7 @@ def test_compare_and_sweep_figures(tmp_path: Path) -> None:
     run_sweep(sweep, base, tmp_path / "r.db", workers=1)
     frame = read_results(tmp_path / "r.db")
     capacity, rows, pareto, heat = sweep_figures(frame, pareto_front(frame, ["energy_j", "latency_s"]))
-    assert capacity.layout.xaxis.title.text == "memory.sram.capacity (MiB)"
+    assert capacity.layout.xaxis.title.text == "memory.sram.capacity"  # its ticks carry the unit
     assert "least-energy point over compute.rows" in capacity.layout.title.text
     assert rows.layout.xaxis.title.text == "compute.rows"
     assert len(pareto.data) == 2 and len(heat.data[0].z) == 3 and len(heat.data[0].z[0]) == 2
@@ -153,7 +157,7 @@ def test_sweep_axis_figure_marks_where_the_weights_fit(tmp_path: Path) -> None:
     run_sweep(sweep, base, tmp_path / "r.db", workers=1)
     frame = read_results(tmp_path / "r.db")
     capacity, _pareto = sweep_figures(frame, pareto_front(frame, ["energy_j", "latency_s"]))
-    assert capacity.layout.xaxis.title.text == "memory.sram.capacity (MiB)"
+    assert capacity.layout.xaxis.title.text == "memory.sram.capacity"  # its ticks carry the unit
     assert capacity.layout.xaxis.type == "log" and "least-energy" not in capacity.layout.title.text
     assert capacity.layout.yaxis.title.text.startswith("energy per inference (")
     assert capacity.layout.yaxis3.tickformat.endswith("%")
@@ -239,7 +243,7 @@ def _report(kind: str, folder: Path) -> tuple[Path, int]:
         figures = 5
     elif kind == "compare":
         args = ("compare", "--hw", "2W_npu,eyeriss", "--net", "squeezenet,alexnet", "--report", str(path))
-        figures = 5
+        figures = 8  # energy, dynamic, static, latency vs energy, fit, shares, a stack per network
     else:
         spec = folder / "s.yaml"
         spec.write_text(
@@ -307,3 +311,51 @@ def test_static_image_report(result, tmp_path: Path, suffix: str, magic: bytes) 
     path = tmp_path / f"breakdown.{suffix}"
     run_report(result, path)
     assert path.read_bytes().lstrip()[: len(magic)] == magic
+    if suffix == "pdf":  # one page per figure
+        from pypdf import PdfReader
+
+        assert len(PdfReader(path).pages) == len(run_figures(result)) == 5
+    else:  # the first figure at the path, the others numbered beside it
+        assert sorted(p.name for p in tmp_path.iterdir()) == [
+            f"breakdown{n}.{suffix}" for n in ("-2", "-3", "-4", "-5", "")
+        ]
+
+
+@needs_browser
+def test_every_figure_is_exported_at_the_size_asked(tmp_path: Path) -> None:
+    """A paper's figures: .png writes each figure (the first at the path, the others numbered
+    beside it, each titled with its network and chip), .pdf one page per figure; --figure-size
+    and --figure-scale set the pixels."""
+    import struct
+
+    args = ("run", "--hw", "2W_npu", "--net", "squeezenet", "--figure-size", "800x600", "--figure-scale", "2")
+    out = run_main(*args, "--report", str(tmp_path / "figs" / "run.png"))
+    assert out.returncode == 0, out.stderr
+    names = sorted(p.name for p in (tmp_path / "figs").iterdir())
+    assert names == ["run-2.png", "run-3.png", "run-4.png", "run-5.png", "run.png"]
+    width, height = struct.unpack(">II", (tmp_path / "figs" / "run.png").read_bytes()[16:24])
+    assert (width, height) == (1600, 1200)
+    bad = run_main("run", "--hw", "2W_npu", "--net", "squeezenet", "--figure-size", "800x600")
+    assert bad.returncode == 2 and "apply to a .png, .svg or .pdf --report" in bad.stderr
+
+
+def test_exported_figures_name_their_network_and_chip(result) -> None:
+    from accelsim.present.report import run_figures
+
+    assert all(fig.layout.title.text.startswith("mobilenet_v1 on 2W_npu: ") for fig in run_figures(result))
+
+
+def test_a_log_capacity_axis_is_labelled_at_the_swept_values(tmp_path: Path) -> None:
+    from accelsim.apps.sweep import load_sweep, pareto_front, read_results, run_sweep
+    from accelsim.present.report import sweep_figures
+
+    spec = tmp_path / "s.yaml"
+    spec.write_text(
+        "base: 2W_npu\nnetworks: [squeezenet]\naxes:\n"
+        "  memory.sram.capacity: {log: [256 KiB, 16 MiB], points: 4}\n"
+    )
+    run_sweep(*load_sweep(spec), tmp_path / "r.db", workers=1)
+    frame = read_results(tmp_path / "r.db")
+    axis = sweep_figures(frame, pareto_front(frame, ["energy_j", "latency_s"]))[0]
+    assert axis.layout.xaxis.type == "log"
+    assert list(axis.layout.xaxis.ticktext) == ["256 KiB", "1 MiB", "4 MiB", "16 MiB"]
