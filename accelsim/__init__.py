@@ -11,6 +11,7 @@ What to call (each as the command of the same name does):
     accelsim.generate("gpt2", "edge_llm_npu", context=512, tokens=128)
     accelsim.trend(["squeezenet"], "2W_npu"); accelsim.train_scale("squeezenet", "titan")
     accelsim.load_net(...), accelsim.load_hw(...), accelsim.variant("2W_npu", {...})
+    accelsim.figures(result)                               # a report's plotly figures
 
 Bad values raise TypeError (wrong type) or AccelsimError, a ValueError, with one line naming
 the field. The names load on first use (PEP 562), so `accelsim --version` and `--help` start
@@ -42,6 +43,7 @@ _HOME = {
     "Result": "accelsim.account.result",
     "build_network": "accelsim.ir.build",
     "compare": "accelsim.apps.compare",
+    "figures": "accelsim.present.report",
     "fit": "accelsim.apps.fit",
     "smallest_sram": "accelsim.apps.fit",
     "sweep": "accelsim.apps.sweep.run",

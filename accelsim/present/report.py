@@ -533,6 +533,33 @@ def train_scale_figures(results: Sequence[Any]) -> list[go.Figure]:
 # ---------------------------------------------------------------------------- files
 
 
+def figures(answer: Any) -> list[go.Figure]:
+    """The figures a report of `answer` holds, for a notebook or a script: a Result (`simulate`),
+    a list of Results (`compare_results`, or any results side by side), a trend (`trend`), one or
+    several train-scale answers (`train_scale`), or a sweep's DataFrame (`sweep`)."""
+    from accelsim.apps.train_scale import TrainScaleResult
+    from accelsim.apps.trend import TrendResult
+
+    if isinstance(answer, Result):
+        return run_figures(answer)
+    if isinstance(answer, TrendResult):
+        return trend_figures(answer)
+    if isinstance(answer, TrainScaleResult):
+        return train_scale_figures([answer])
+    if isinstance(answer, (list, tuple)) and answer and all(isinstance(a, Result) for a in answer):
+        return compare_figures(answer)
+    if isinstance(answer, (list, tuple)) and answer and all(isinstance(a, TrainScaleResult) for a in answer):
+        return train_scale_figures(answer)
+    if hasattr(answer, "attrs") and "axes" in getattr(answer, "attrs", {}):
+        from accelsim.apps.sweep import pareto_front
+
+        return sweep_figures(answer, pareto_front(answer, ["energy_j", "latency_s"]))
+    raise TypeError(
+        "figures: expected a Result, a list of Results, a trend, train-scale answers or a sweep's "
+        f"DataFrame, got {type(answer).__name__}"
+    )
+
+
 PLOTLYJS = ("inline", "cdn", "directory")
 IMAGE_FORMATS = (".png", ".svg", ".pdf")
 

@@ -86,7 +86,8 @@ def _within(seconds: int, call: Callable[[], Any]) -> Any:
 def test_every_public_function_is_called() -> None:
     functions = {n for n in accelsim.__all__ if inspect.isfunction(getattr(accelsim, n))}
     # sweep writes a database and starts worker processes: fuzzed on its own below
-    assert functions - {"zoo_names", "version_line", "build_network", "sweep"} <= set(CALLS)
+    # figures takes any answer and refuses the rest with TypeError (tests/cli/test_first_hour.py)
+    assert functions - {"zoo_names", "version_line", "build_network", "sweep", "figures"} <= set(CALLS)
     for name, arguments in CALLS.items():
         assert set(arguments) <= set(inspect.signature(getattr(accelsim, name)).parameters), name
 

@@ -291,7 +291,7 @@ def test_notebook_executes_headless() -> None:
     ).execute()
     printed = "".join(o.get("text", "") for c in notebook.cells if c.cell_type == "code" for o in c.outputs)
     assert "smallest SRAM where all weights and activations fit" in printed
-    assert "ds_cnn_s on mcu_npu: 22.6 kB of weights, 16.0 kB of live activations" in printed
+    assert "ds_cnn_s on mcu_npu: 22.1 KiB of weights, 15.6 KiB of live activations" in printed
     assert "squeezenet reduction_tree   256 GPUs: speedup  86.6x" in printed  # section 6
     shown = "".join(
         o.get("data", {}).get("text/plain", "")
@@ -301,6 +301,20 @@ def test_notebook_executes_headless() -> None:
     )
     assert "in_dram" in shown  # the trend section's table of memory shares
     assert "activations in SRAM" in shown  # the MCU table of section 5
+    # exported to HTML (jupyter nbconvert --to html), every chart is in the page, drawable offline
+    from nbconvert import HTMLExporter
+
+    page, _ = HTMLExporter().from_notebook_node(notebook)
+    charts = sum(
+        1
+        for c in notebook.cells
+        if c.cell_type == "code"
+        for o in c.outputs
+        if "application/vnd.plotly.v1+json" in o.get("data", {})
+    )
+    assert charts >= 5 and page.count('class="plotly-graph-div"') == charts
+    assert "Plotly.newPlot" in page and 'src="https://cdn.plot.ly' not in page  # plotly.js inlined
+    assert "accelsim.present" not in "".join(c.source for c in notebook.cells)  # public API only
 
 
 @needs_browser
