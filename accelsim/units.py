@@ -7,6 +7,7 @@ bytes, bytes/s, joules, joules/byte, hertz, watts, seconds. Plain numbers are ta
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 _DECIMAL = {"": 1.0, "k": 1e3, "K": 1e3, "M": 1e6, "G": 1e9, "T": 1e12}
@@ -133,6 +134,13 @@ def si_unit(value: float, kind: Kind) -> tuple[float, str]:
         if abs(value) >= scale:
             return scale, prefix + unit
     return 1.0, unit
+
+
+def column_unit(values: Iterable[float], kind: Kind) -> tuple[float, str]:
+    """One scale and unit for a column (a table's, an axis's): the one its largest magnitude
+    reads best in, so 705.9 us beside 5.074 ms reads 0.7059 and 5.074 ms."""
+    largest = max((abs(v) for v in values), default=0.0)
+    return si_unit(largest, kind) if largest else (1.0, kind.unit)
 
 
 def format_si(value: float, kind: Kind) -> str:

@@ -94,8 +94,7 @@ def shape(dims: Shape) -> str:
 def in_unit(values: Sequence[float], kind: units.Kind) -> tuple[str, list[str]]:
     """A column's values in one unit, the one its largest value reads best in: the unit (for
     the header) and the numbers ('705.9 us' beside '5.074 ms' becomes 0.7059 and 5.074 ms)."""
-    largest = max((abs(v) for v in values), default=0.0)
-    scale, unit = units.si_unit(largest, kind) if largest else (1.0, kind.unit)
+    scale, unit = units.column_unit(values, kind)
     return unit, [f"{v / scale:.4g}" for v in values]
 
 
@@ -388,8 +387,7 @@ def _one_network(rows: Sequence[dict[str, Any]]) -> None:
     columns = []
     for key, label, kind, lower in COMPARE_METRICS:
         values = [r[key] for r in rows]
-        largest = max((abs(v) for v in values if not isinstance(v, bool)), default=0.0)
-        scale, unit = units.si_unit(largest, kind) if kind is not None and largest else (1.0, "")
+        scale, unit = units.column_unit(values, kind) if kind is not None else (1.0, "")
         short = label.split(" (")[0]
         table.add_column(f"{short} ({unit})" if unit else short, justify="right")
         best = min(values) if lower and len(rows) > 1 else None
@@ -425,8 +423,7 @@ def comparison(rows: Sequence[dict[str, Any]], notes: Sequence[str] = ()) -> Non
             table.add_column(chip, justify="right")
         scale, unit = (1.0, "")
         if kind is not None:
-            largest = max(abs(r[key]) for r in rows)
-            scale, unit = units.si_unit(largest, kind) if largest else (1.0, kind.unit)
+            scale, unit = units.column_unit((r[key] for r in rows), kind)
             table.title = f"{label} ({unit})" + (" (best marked *)" if lower is not None else "")
         for net in nets:
             values = [cell[net, chip][key] for chip in chip_names]

@@ -73,8 +73,7 @@ def energy_breakdown(result: Result) -> go.Figure:
 def layer_energy(result: Result) -> go.Figure:
     """Stacked bars: each layer's dynamic energy by component, layers in order."""
     names = [layer.name for layer in result.layers]
-    _, unit = in_units([layer.energy_j for layer in result.layers], units.ENERGY)
-    scale = units.ENERGY.units[unit]
+    scale, unit = units.column_unit([layer.energy_j for layer in result.layers], units.ENERGY)
     fig = go.Figure()
     for comp in result.components(dynamic=True):  # static power is chip-wide, not per layer
         fig.add_bar(
@@ -213,7 +212,7 @@ def run_header(result: Result) -> str:
 
 def in_units(values: Sequence[float], kind: units.Kind) -> tuple[list[float], str]:
     """`values` in the unit their largest reads best in (uJ, ms, MiB...), and that unit."""
-    scale, unit = units.si_unit(max((abs(v) for v in values), default=0.0), kind)
+    scale, unit = units.column_unit(values, kind)
     return [v / scale for v in values], unit
 
 

@@ -103,6 +103,22 @@ CHIP_CLUSTER = {**CLUSTER, "worker": {"chip": "2W_npu"}}
 COMPRESSION = {"weight_bits": 4, "prune": 0.5, "layers": {"c1": {"prune": 0.2}}}
 SWEEP = {"base": "2W_npu", "networks": ["tiny.yaml"], "axes": {"compute.rows": [16, 32]}}
 
+
+def _train_scale(workers: str, batch: str) -> tuple[str, ...]:
+    return (
+        "train-scale",
+        "--net",
+        "tiny.yaml",
+        "--cluster",
+        "cluster.yaml",
+        "--workers",
+        workers,
+        "--batch",
+        batch,
+        "--json",
+    )
+
+
 # file kind: (schema, example data, file name, command)
 FILE_KINDS: dict[str, tuple[type[BaseModel], dict[str, Any], str, tuple[str, ...]]] = {
     "chip": (HwConfig, CHIP, "chip.yaml", ("run", "--hw", "chip.yaml", "--net", "tiny.yaml", "--json", "-")),
@@ -123,40 +139,8 @@ FILE_KINDS: dict[str, tuple[type[BaseModel], dict[str, Any], str, tuple[str, ...
             "--json",
         ),
     ),
-    "cluster": (
-        ClusterSpec,
-        CLUSTER,
-        "cluster.yaml",
-        (
-            "train-scale",
-            "--net",
-            "tiny.yaml",
-            "--cluster",
-            "cluster.yaml",
-            "--workers",
-            "1,4",
-            "--batch",
-            "16",
-            "--json",
-        ),
-    ),
-    "chip-cluster": (
-        ClusterSpec,
-        CHIP_CLUSTER,
-        "cluster.yaml",
-        (
-            "train-scale",
-            "--net",
-            "tiny.yaml",
-            "--cluster",
-            "cluster.yaml",
-            "--workers",
-            "1,2",
-            "--batch",
-            "4",
-            "--json",
-        ),
-    ),
+    "cluster": (ClusterSpec, CLUSTER, "cluster.yaml", _train_scale("1,4", "16")),
+    "chip-cluster": (ClusterSpec, CHIP_CLUSTER, "cluster.yaml", _train_scale("1,2", "4")),
     "compression": (
         CompressionSpec,
         COMPRESSION,
