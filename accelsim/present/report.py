@@ -160,18 +160,19 @@ def weight_fit(result: Result) -> go.Figure:
             total += layer.weight_bytes
             names.append(layer.name)
             cumulative.append(total)
+    scale, unit = units.column_unit([*cumulative, result.weight_capacity_bytes], units.BYTES)
     fig = go.Figure()
-    fig.add_scatter(x=names, y=[c / 1e6 for c in cumulative], mode="lines+markers", name="weights so far")
+    fig.add_scatter(x=names, y=[c / scale for c in cumulative], mode="lines+markers", name="weights so far")
     fig.add_hline(
-        y=result.weight_capacity_bytes / 1e6,
+        y=result.weight_capacity_bytes / scale,
         line_dash="dash",
         line_color="red",
-        annotation_text=f"on-chip for weights: {result.weight_capacity_bytes / 1e6:.3g} MB",
+        annotation_text=f"on-chip for weights: {units.format_si(result.weight_capacity_bytes, units.BYTES)}",
     )
     fig.update_layout(
-        title="Where the weights stop fitting: cumulative weights (MB)",
+        title="Where the weights stop fitting: cumulative weights",
         xaxis={"title": "layer", "tickangle": -60},
-        yaxis={"title": "MB"},
+        yaxis={"title": f"weights ({unit})"},
     )
     return fig
 
@@ -494,7 +495,7 @@ def trend_figures(result: Any) -> list[go.Figure]:
                     line={"dash": dash},
                     name=f"{network}, weights {placement.replace('_', ' ')}",
                 )
-        fig.update_layout(title=title, xaxis={"title": "years ahead"}, yaxis=axis)
+        fig.update_layout(title=f"{title}, on {result.hardware}", xaxis={"title": "years ahead"}, yaxis=axis)
         figures.append(fig)
     return figures
 

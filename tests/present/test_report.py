@@ -88,8 +88,9 @@ def test_roofline_and_weight_fit(result) -> None:
     assert all(y <= 2 * result.peak_macs_per_s * 1.0001 for y in points.y)  # nothing beats the roof
     assert fig.layout.xaxis.type == "log"
     fit = weight_fit(result)
-    assert fit.data[0].y[-1] == pytest.approx(result.weight_bytes / 1e6)
-    assert fit.layout.shapes[0].y0 == pytest.approx(result.weight_capacity_bytes / 1e6)
+    assert fit.layout.yaxis.title.text == "weights (MiB)"  # mobilenet_v1's 4.03 MiB, the 4 MiB SRAM
+    assert fit.data[0].y[-1] == pytest.approx(result.weight_bytes / 2**20)
+    assert fit.layout.shapes[0].y0 == pytest.approx(result.weight_capacity_bytes / 2**20)
 
 
 def joules_of(fig: Any, trace: Any, i: int) -> float:
