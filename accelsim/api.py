@@ -77,11 +77,12 @@ def variant(hw: str | Path | HwConfig | Accelerator, changes: Mapping[str, Any])
     unless the changes set a name)."""
     if not (isinstance(changes, Mapping) and all(isinstance(k, str) for k in changes)):
         raise TypeError(f"variant: changes must map dotted chip fields to values, got {changes!r}")
-    config = load_hw(hw).config
+    chip = load_hw(hw)
+    config = chip.config
     data = with_fields(config.model_dump(exclude_none=True), changes)
     if "name" not in changes:  # say what changed, so results of variants stay apart
         data["name"] = config.name + "@" + ",".join(f"{path}={value}" for path, value in changes.items())
-    return resolve_accelerator(HwConfig.validated(data, config.name))
+    return resolve_accelerator(HwConfig.validated(data, config.name), chip.energy_table)
 
 
 def _is_number(value: object) -> bool:

@@ -25,11 +25,13 @@ from pydantic import Field, model_validator
 
 from accelsim.api import load_net, simulate, variant
 from accelsim.apps.fit import MAX_SRAM, smallest_sram
-from accelsim.energy.default import DRAM_PJ_PER_BIT, TABLE_NODES, energy_factor, nominal_vdd
+from accelsim.energy.default import TABLE_NODES, nominal_vdd
+from accelsim.energy.table import Technology
 from accelsim.errors import AccelsimError
 from accelsim.frozen import FrozenMap
 from accelsim.hw.chip import Accelerator
 from accelsim.hw.enums import TensorKind
+from accelsim.hw.resolve import DEFAULT_TABLE
 from accelsim.hw.schema import DramType
 from accelsim.ir.network import Network
 from accelsim.limits import MAX_TREND_POINTS, MAX_TREND_YEARS
@@ -62,7 +64,9 @@ class DramGeneration(StrictModel):
 
     @property
     def energy_pj_per_bit(self) -> float:
-        return self.pj_per_bit if self.pj_per_bit is not None else DRAM_PJ_PER_BIT[self.type][0]
+        if self.pj_per_bit is not None:
+            return self.pj_per_bit
+        return DEFAULT_TABLE.dram(self.type).value / 8 / 1e-12  # J per byte -> pJ per bit
 
 
 class DramTrend(StrictModel):
@@ -130,10 +134,9 @@ def factors(chip: Accelerator, spec: TrendSpec, years: float) -> Factors:
     start = chip.config.technology_nm
     node = spec.node_nm(start, years)
     flavor = chip.config.flavor
-    on_chip = (
-        energy_factor(node, nominal_vdd(node), flavor)[0]
-        / energy_factor(start, nominal_vdd(start), flavor)[0]
-    )
+    table = chip.energy_table or DEFAULT_TABLE  # the table that priced the chip scales it too
+    scale = [table.node_scale(Technology(nm, nominal_vdd(nm), flavor)).value for nm in (node, start)]
+    on_chip = scale[0] / scale[1]
     return Factors(years, node, spec.compute_per_year**years, on_chip, spec.dram_per_year**years)
 
 

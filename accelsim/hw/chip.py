@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from accelsim.energy.table import EnergyTable
 from accelsim.hw.enums import OPERANDS, Dataflow, Level, Operand, TensorKind
 from accelsim.hw.schema import HwConfig
 
@@ -106,6 +107,9 @@ class Accelerator:
     energy_scale: float  # from 45 nm / 0.9 V to this node and supply
     flash: MemoryLevel | None = None  # where the weights live instead of DRAM, if the chip has it
     sources: Mapping[str, str] = field(default_factory=dict)
+    # the table that priced what the config left out (None: the default): a variant of this
+    # chip, or the same chip in a sweep or a trend, is priced by it too
+    energy_table: EnergyTable | None = None
 
     @cached_property
     def datapath(self) -> Datapath:

@@ -201,4 +201,5 @@ def resolve_accelerator(config: HwConfig, energy_table: EnergyTable | None = Non
         energy_scale=scale.value,
         flash=flash,
         sources=sources,
+        energy_table=energy_table,
     )

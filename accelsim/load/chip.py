@@ -61,17 +61,30 @@ def parse_hw(
     try:
         if energy_table is None and config.energy_table:
             energy_table = load_energy_table(config.energy_table, base)
+            config = config.model_copy(update={"energy_table": _anchored(config.energy_table, base)})
         return resolve_accelerator(config, energy_table)
     except AccelsimError as exc:
         raise AccelsimError(f"{source}: {exc}") from None
 
 
+def _anchored(reference: str, base: Path | None) -> str:
+    """A 'file.py:Name' table reference made absolute (relative to the chip file's folder), so
+    the config names the same table wherever it goes next (a variant, a sweep's worker)."""
+    where, _, attribute = reference.rpartition(":")
+    if not where.endswith(".py") or Path(where).is_absolute() or base is None:
+        return reference
+    return f"{(base / where).resolve()}:{attribute}"
+
+
 def load_hw(hw: str | Path | HwConfig | Accelerator, energy_table: EnergyTable | None = None) -> Accelerator:
     """An accelerator from a bundled name, a YAML path, a HwConfig, or an Accelerator;
-    `energy_table` replaces the table the chip would use (not the energies its YAML gives)."""
+    `energy_table` replaces the table the chip would use (not the energies its YAML gives).
+    Without one, a chip keeps the table it names or was priced with."""
     if isinstance(hw, Accelerator):
         return hw if energy_table is None else resolve_accelerator(hw.config, energy_table)
     if isinstance(hw, HwConfig):
+        if energy_table is None and hw.energy_table:
+            energy_table = load_energy_table(hw.energy_table)
         return resolve_accelerator(hw, energy_table)
     path = resolve(hw, "hw_configs", "hardware config")
     if energy_table is not None:

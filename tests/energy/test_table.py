@@ -101,3 +101,39 @@ def test_a_bad_table_reference_is_one_clear_error(tmp_path: Path, reference: str
     (tmp_path / "chip.yaml").write_text(chip_yaml + f"energy_table: '{reference}'\n")
     with pytest.raises(AccelsimError, match=message):
         load_hw(tmp_path / "chip.yaml")
+
+
+def test_a_table_is_kept_by_variants_configs_sweeps_and_trends(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The chip keeps the table that priced it: a variant (the API's and a sweep's points), the
+    chip rebuilt from its config, and a trend's projections are priced by it too; a sweep run
+    from another folder finds the table beside the chip file."""
+    import accelsim
+
+    (tmp_path / "chips").mkdir()
+    (tmp_path / "chips" / "tables.py").write_text(TABLE_SOURCE)
+    chip_yaml = (ROOT / "hw_configs" / "2W_npu.yaml").read_text()
+    chip_file = tmp_path / "chips" / "chip.yaml"
+    chip_file.write_text(chip_yaml + "energy_table: tables.py:DoubleDram\n")
+    default_dram = load_hw("2W_npu").dram.read_j_per_byte
+    chip = load_hw(chip_file)
+    assert chip.dram.read_j_per_byte == 2 * default_dram
+    varied = accelsim.variant(chip, {"memory.sram.capacity": "8 MiB"})
+    assert varied.dram.read_j_per_byte == 2 * default_dram  # was 1.0x: the table was dropped
+    assert accelsim.variant(accelsim.variant("2W_npu", {}), {}).dram.read_j_per_byte == default_dram
+    given = accelsim.variant(load_hw("2W_npu", energy_table=DoubleDram()), {"compute.rows": 16})
+    assert given.dram.read_j_per_byte == 2 * default_dram
+    assert load_hw(chip.config).dram.read_j_per_byte == 2 * default_dram  # a HwConfig names its table
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    spec = tmp_path / "s.yaml"
+    spec.write_text("base: chips/chip.yaml\nnetworks: [alexnet]\naxes:\n  memory.sram.capacity: [4 MiB]\n")
+    frame = accelsim.sweep(spec, out=tmp_path / "r.db", workers=1)
+    doubled = simulate("alexnet", chip_file)
+    assert frame["energy_dram_j"][0] == pytest.approx(doubled.energy_breakdown_j["dram"])
+    projected = accelsim.trend(["alexnet"], chip, years=[0])
+    plain = accelsim.trend(["alexnet"], "2W_npu", years=[0])
+    in_dram = [p.energy_j for r in (projected, plain) for p in r.points if p.placement == "in_dram"]
+    assert in_dram[0] > in_dram[1]
