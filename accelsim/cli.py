@@ -198,9 +198,9 @@ def _params(
             sep = ""
         if not sep or not key.strip():
             raise AccelsimError(f"--param: expected NAME=NUMBER, got '{pair}'")
-    for key, value in (("sr", sr), ("pct3x3", pct3x3)):
-        if value is not None:
-            params[key] = value
+    for name, given in (("sr", sr), ("pct3x3", pct3x3)):
+        if given is not None:
+            params[name] = given
     return params
 
 
@@ -463,7 +463,8 @@ def _years(text: str) -> list[float]:
     if not parts or (".." in text and len(parts) not in (2, 3)):
         raise AccelsimError(f"--years: expected FIRST..LAST[..STEP] or a list like 0,5,10, got '{text}'")
     if ".." in text:
-        return check_years(year_range(*parts, flag="--years"), "--years")
+        first, last, *step = parts
+        return check_years(year_range(first, last, step[0] if step else 1.0, "--years"), "--years")
     return check_years(parts, "--years")
 
 

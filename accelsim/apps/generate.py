@@ -22,12 +22,13 @@ from typing import Any
 import numpy as np
 
 from accelsim.account.result import Result
-from accelsim.api import load_hw, simulate
+from accelsim.api import simulate
 from accelsim.errors import AccelsimError, whole
 from accelsim.hw.chip import Accelerator
 from accelsim.hw.schema import HwConfig
 from accelsim.ir.network import Network
 from accelsim.limits import MAX_TOKENS
+from accelsim.load.chip import load_hw
 from accelsim.load.onnx_model import is_onnx
 from accelsim.load.resources import resolve
 from accelsim.load.workload import workload_params

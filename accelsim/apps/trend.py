@@ -106,7 +106,7 @@ class TrendSpec(StrictModel):
 
     def node_nm(self, start_nm: float, years: float) -> float:
         """The node `years` on from `start_nm` (never below the floor, nor above the start)."""
-        shrunk = start_nm * self.node.shrink ** (years / self.node.years_per_generation)
+        shrunk = start_nm * float(self.node.shrink ** (years / self.node.years_per_generation))
         return min(start_nm, max(self.node.floor_nm, shrunk))
 
 

@@ -129,7 +129,7 @@ def _power_law(points: dict[int, float], bits: int) -> float:
     """Fit y = a * bits^k through two anchor points and evaluate at `bits`."""
     (x0, y0), (x1, y1) = sorted(points.items())
     k = math.log(y1 / y0) / math.log(x1 / x0)
-    return y0 * (bits / x0) ** k
+    return float(y0 * (bits / x0) ** k)
 
 
 def mac_energy_45nm(weight_bits: int, activation_bits: int, accumulator_bits: int, floating: bool) -> float:

@@ -10,7 +10,7 @@ class _Name(str, Enum):
     __hash__ = str.__hash__  # as its value: fast, and equal members and strings hash alike
 
     def __str__(self) -> str:
-        return self.value
+        return str(self.value)
 
     def __format__(self, spec: str) -> str:
         return format(self.value, spec)

@@ -8,7 +8,7 @@ import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Annotated, Any, ClassVar, Literal, get_args
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, TypeAlias, get_args
 
 from pydantic import BaseModel, BeforeValidator, Field, WithJsonSchema
 
@@ -77,15 +77,25 @@ def _quantity(
 
 # Bare numbers are in the base unit; these ranges hold every chip and cluster in the field
 # (an MCU's 1 KiB scratchpad to HBM's terabytes, a 100 kHz sensor core to a 10 GHz array).
-Bytes = _quantity(units.BYTES, bare=(1024, math.inf))
-Bandwidth = _quantity(units.BANDWIDTH, bare=(1e6, math.inf))
-Frequency = _quantity(units.FREQUENCY, bare=(1e5, 1e11))
-Power = _quantity(units.POWER, positive=False)
-Energy = _quantity(units.ENERGY, plausible_max=MAX_PLAUSIBLE_ENERGY_J)
-EnergyPerByte = _quantity(units.ENERGY_PER_BYTE, plausible_max=MAX_PLAUSIBLE_ENERGY_J)
+if TYPE_CHECKING:  # to a type checker these are floats; at run time, validated quantities
+    Bytes: TypeAlias = float
+    Bandwidth: TypeAlias = float
+    Frequency: TypeAlias = float
+    Power: TypeAlias = float
+    Energy: TypeAlias = float
+    EnergyPerByte: TypeAlias = float
+    Length: TypeAlias = float
+    Duration: TypeAlias = float
+else:
+    Bytes = _quantity(units.BYTES, bare=(1024, math.inf))
+    Bandwidth = _quantity(units.BANDWIDTH, bare=(1e6, math.inf))
+    Frequency = _quantity(units.FREQUENCY, bare=(1e5, 1e11))
+    Power = _quantity(units.POWER, positive=False)
+    Energy = _quantity(units.ENERGY, plausible_max=MAX_PLAUSIBLE_ENERGY_J)
+    EnergyPerByte = _quantity(units.ENERGY_PER_BYTE, plausible_max=MAX_PLAUSIBLE_ENERGY_J)
+    Length = _quantity(units.LENGTH, bare=(0.0, 1e-2))
+    Duration = _quantity(units.TIME, positive=False, bare=(0.0, 1.0))
 Bits = Annotated[int, Field(ge=1, le=64)]
-Length = _quantity(units.LENGTH, bare=(0.0, 1e-2))
-Duration = _quantity(units.TIME, positive=False, bare=(0.0, 1.0))
 Words = Annotated[int, Field(ge=1, le=1 << 20)]
 
 

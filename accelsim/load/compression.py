@@ -65,6 +65,6 @@ def resolve_spec(
         if v is not None
     }
     if spec is None:
-        return CompressionSpec(name="flags", **flags) if flags else None
+        return CompressionSpec.model_validate({"name": "flags", **flags}) if flags else None
     base = load_spec(spec, network)
     return base.model_copy(update=flags) if flags else base

@@ -230,7 +230,7 @@ class _Importer:
             )
         # one input channel per group over all channels: depthwise (so --width scales it right)
         depthwise = groups > 1 and w[1] == 1 and channels == groups
-        common = dict(
+        common: dict[str, Any] = dict(
             k=list(k),
             stride=list(a.get("strides", [1, 1])),
             dilation=list(a.get("dilations", [1, 1])),
@@ -338,7 +338,8 @@ class _Importer:
     def _view(self, node: Any, index: int, data: list[str], a: dict[str, Any]) -> None:
         shape = self._shape(node.output[0])
         # a full flatten stays generic, so a width or resolution change re-infers it
-        self._emit(node, index, "flatten", [data[0]], **({} if len(shape) == 1 else {"shape": shape}))
+        view: dict[str, Any] = {} if len(shape) == 1 else {"shape": shape}
+        self._emit(node, index, "flatten", [data[0]], **view)
 
     def _split(self, node: Any, index: int, data: list[str], a: dict[str, Any]) -> None:
         for out in node.output:

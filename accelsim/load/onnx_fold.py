@@ -42,7 +42,7 @@ def _shape(node: Any, values: Values, shapes: Mapping[str, list[int]]) -> np.nda
 
 def _divide(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     if np.issubdtype(a.dtype, np.integer) and np.issubdtype(b.dtype, np.integer):
-        return (np.trunc(a / b)).astype(a.dtype)  # ONNX integer division truncates toward zero
+        return np.asarray(np.trunc(a / b)).astype(a.dtype)  # ONNX integer division truncates toward zero
     return np.asarray(a / b)
 
 

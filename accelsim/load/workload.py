@@ -11,7 +11,7 @@ import ast
 import math
 import operator
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -25,11 +25,19 @@ from accelsim.load.yamlio import load_yaml_mapping
 BLOCKS_FILE = Path(__file__).with_name("blocks.yaml")  # blocks every workload may use
 
 TOP_KEYS = {"name", "description", "source", "input", "params", "ranges", "blocks", "layers"}
-_FUNCTIONS = {"round": round, "int": int, "max": max, "min": min, "floor": math.floor, "ceil": math.ceil}
+_FUNCTIONS: dict[str, Callable[..., Any]] = {
+    "round": round,
+    "int": int,
+    "max": max,
+    "min": min,
+    "floor": math.floor,
+    "ceil": math.ceil,
+}
 ENTRY_KEYS = {"name", "op", "from", "block", "repeat", "first"}
 BLOCK_KEYS = {"args", "let", "layers", "description"}
 MAX_REPEAT = 1024  # `repeat:` beyond this is a typo (the zoo's largest is 16)
 BLOCK_INPUT = "in"
+Item = dict[str, Any]  # one entry of a `layers` list, as read
 _VAR = re.compile(r"\$([A-Za-z_]\w*)")
 _BINOPS = {
     ast.Add: operator.add,
@@ -204,7 +212,7 @@ class _Expander:
             local[raw_name] = previous
         return previous
 
-    def _inputs(self, item: dict, local: dict[str, str], previous: str, entry: Any) -> tuple[str, ...]:
+    def _inputs(self, item: Item, local: dict[str, str], previous: str, entry: Any) -> tuple[str, ...]:
         src = item.get("from")
         if src is None:
             return (previous,)
@@ -222,7 +230,13 @@ class _Expander:
         return tuple(out)
 
     def _one(
-        self, item: dict, entry: Any, name: str, inputs: tuple[str, ...], env: Mapping[str, Any], depth: int
+        self,
+        item: Item,
+        entry: Any,
+        name: str,
+        inputs: tuple[str, ...],
+        env: Mapping[str, Any],
+        depth: int,
     ) -> str:
         """Emit one layer, or expand one block instance; returns the output layer's name."""
         where = _where(self.source, entry)
@@ -243,7 +257,13 @@ class _Expander:
         return name
 
     def _instance(
-        self, item: dict, where: str, name: str, inputs: tuple[str, ...], env: Mapping[str, Any], depth: int
+        self,
+        item: Item,
+        where: str,
+        name: str,
+        inputs: tuple[str, ...],
+        env: Mapping[str, Any],
+        depth: int,
     ) -> str:
         block_name = item["block"]
         if block_name not in self.blocks:

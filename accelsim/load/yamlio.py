@@ -20,7 +20,7 @@ MAX_BYTES = 10 * 2**20  # no sane config or workload file is larger
 MAX_DEPTH = 64  # nested mappings/lists; the zoo's deepest file nests 6
 
 
-class LineDict(dict):
+class LineDict(dict[Any, Any]):
     """A mapping that knows the 1-based line it starts on in its file."""
 
     line: int = 0
@@ -28,7 +28,7 @@ class LineDict(dict):
 
 if yaml.__with_libyaml__:
 
-    class _SafeLoader(  # type: ignore[misc]
+    class _SafeLoader(
         yaml.composer.Composer, yaml.cyaml.CParser, yaml.constructor.SafeConstructor, yaml.resolver.Resolver
     ):
         """libyaml scans and parses (~6x faster than PyYAML's Python); nodes are composed in
@@ -47,7 +47,7 @@ else:
 class _Loader(_SafeLoader):
     depth = 0
 
-    def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
+    def compose_node(self, parent: Any, index: Any) -> Any:
         event = self.peek_event()
         if self.check_event(yaml.AliasEvent):
             raise yaml.MarkedYAMLError(
@@ -63,8 +63,8 @@ class _Loader(_SafeLoader):
         finally:
             self.depth -= 1
 
-    def construct_yaml_str(self, node: yaml.ScalarNode) -> str:  # type: ignore[override]
-        value = super().construct_yaml_str(node)
+    def construct_yaml_str(self, node: yaml.ScalarNode) -> str:
+        value = str(super().construct_yaml_str(node))
         if has_control(value):
             raise yaml.MarkedYAMLError(
                 problem=f"{value!r} holds a control character; expected printable text",
@@ -111,7 +111,7 @@ def load_yaml_mapping(path: Path) -> LineDict:
     """Load a YAML file that must hold a mapping at the top."""
     text = read_text(path, "YAML", MAX_BYTES)
     data = load_yaml_text(text, str(path))
-    if not isinstance(data, dict):
+    if not isinstance(data, LineDict):
         kind = "empty" if data is None else f"a {type(data).__name__}"
         raise AccelsimError(f"{path}: expected a YAML mapping at the top level, got {kind}")
     return data

@@ -22,9 +22,9 @@ def hw_summary(chip: Accelerator) -> dict[str, Any]:
     }
 
 
-def _bounded(value: float) -> float | None:
+def _bounded(value: float | None) -> float | None:
     """A capacity or bandwidth; null in JSON where it is unlimited (JSON has no infinity)."""
-    return value if math.isfinite(value) else None
+    return value if value is not None and math.isfinite(value) else None
 
 
 def hw_document(chip: Accelerator) -> dict[str, Any]:

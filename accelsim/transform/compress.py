@@ -152,7 +152,7 @@ def padding_per_nonzero(density: float, index_bits: int) -> float:
     """Expected padding zeros per nonzero in relative indexing, for randomly placed nonzeros."""
     if density >= 1:
         return 0.0
-    q = (1 - density) ** (2**index_bits)
+    q = float((1 - density) ** (2**index_bits))
     return q / (1 - q)
 
 
