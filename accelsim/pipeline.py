@@ -10,7 +10,8 @@ from dataclasses import replace
 from accelsim.account.energy import account
 from accelsim.account.result import Result
 from accelsim.hw.chip import Accelerator
-from accelsim.hw.enums import Engine, Level, TensorKind
+from accelsim.hw.enums import Level, TensorKind
+from accelsim.ir.engine import Engine
 from accelsim.ir.network import Network
 from accelsim.map import map_layer
 from accelsim.map.array import ArrayMapping

@@ -8,7 +8,8 @@ from collections.abc import Mapping
 from accelsim.account.result import DYNAMIC_COMPONENTS, LayerResult, Result
 from accelsim.errors import AccelsimError
 from accelsim.hw.chip import Accelerator
-from accelsim.hw.enums import MEMORY_LEVELS, TENSOR_KINDS, Engine, Level, Operand, TensorKind
+from accelsim.hw.enums import MEMORY_LEVELS, TENSOR_KINDS, Level, Operand, TensorKind
+from accelsim.ir.engine import Engine
 from accelsim.ir.network import Network
 from accelsim.map.traffic import Traffic
 from accelsim.schedule.plan import Schedule

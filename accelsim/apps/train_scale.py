@@ -43,8 +43,8 @@ from pydantic import Field, model_validator
 
 from accelsim.api import load_net, simulate
 from accelsim.errors import AccelsimError, whole
-from accelsim.hw.enums import Engine
 from accelsim.hw.schema import Bandwidth, Duration
+from accelsim.ir.engine import Engine
 from accelsim.ir.network import INPUT, Layer, Network
 from accelsim.limits import MAX_BATCH, MAX_WORKERS
 from accelsim.load.chip import load_hw

@@ -1,19 +1,10 @@
-"""The simulator's vocabulary: memory levels, tensor kinds, dataflows and engines. String-valued,
-so they print and serialize as the names users write in YAML and read in JSON."""
+"""The hardware's vocabulary: memory levels, tensor kinds, dataflows and PE operands.
+String-valued, so they print and serialize as the names users write in YAML and read in JSON
+(where a layer runs, its Engine, is the workload's: accelsim.ir.engine)."""
 
 from __future__ import annotations
 
-from enum import Enum
-
-
-class _Name(str, Enum):
-    __hash__ = str.__hash__  # as its value: fast, and equal members and strings hash alike
-
-    def __str__(self) -> str:
-        return str(self.value)
-
-    def __format__(self, spec: str) -> str:
-        return format(self.value, spec)
+from accelsim.ir.engine import Name as _Name
 
 
 class Level(_Name):
@@ -52,14 +43,6 @@ class Operand(_Name):
     WEIGHTS = "weights"
     INPUTS = "inputs"
     PSUMS = "psums"
-
-
-class Engine(_Name):
-    """Where a layer runs: the MAC array, the vector unit, or nowhere (a view moves nothing)."""
-
-    ARRAY = "array"
-    VECTOR = "vector"
-    NONE = "none"
 
 
 MEMORY_LEVELS = tuple(Level)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from accelsim.errors import AccelsimError, closest
 from accelsim.frozen import FrozenMap
-from accelsim.hw.enums import Engine
+from accelsim.ir.engine import Engine
 
 if TYPE_CHECKING:
     import networkx as nx

@@ -8,8 +8,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from accelsim.errors import AccelsimError, closest
-from accelsim.hw.enums import Engine
 from accelsim.ir import rules
+from accelsim.ir.engine import Engine
 from accelsim.ir.network import LayerSpec, Shape
 
 ShapeRule = Callable[[LayerSpec, Sequence[Shape]], rules.Shaped]

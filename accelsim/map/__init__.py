@@ -6,7 +6,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from accelsim.hw.chip import Accelerator, Datapath
-from accelsim.hw.enums import Engine
+from accelsim.ir.engine import Engine
 from accelsim.ir.network import RECURRENT, Layer
 from accelsim.map.array import ArrayMapping, map_array
 from accelsim.map.recurrent import map_recurrent

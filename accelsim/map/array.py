@@ -35,7 +35,8 @@ import numpy as np
 
 from accelsim.frozen import FrozenMap
 from accelsim.hw.chip import Datapath
-from accelsim.hw.enums import Dataflow, Engine, Level, Operand, TensorKind
+from accelsim.hw.enums import Dataflow, Level, Operand, TensorKind
+from accelsim.ir.engine import Engine
 from accelsim.ir.network import Layer
 from accelsim.map.pe import PeTraffic, systolic_pe_traffic
 from accelsim.map.row_stationary import conv_shape, row_stationary, rs_pe_traffic

@@ -21,7 +21,8 @@ import math
 
 from accelsim.frozen import FrozenMap
 from accelsim.hw.chip import Datapath
-from accelsim.hw.enums import Engine, Level, Operand, TensorKind
+from accelsim.hw.enums import Level, Operand, TensorKind
+from accelsim.ir.engine import Engine
 from accelsim.ir.network import Layer
 from accelsim.map.array import ArrayMapping, map_array
 from accelsim.map.pe import PeTraffic

@@ -10,7 +10,7 @@ from functools import lru_cache
 import numpy as np
 
 from accelsim.hw.chip import Accelerator
-from accelsim.hw.enums import Engine
+from accelsim.ir.engine import Engine
 from accelsim.ir.network import RECURRENT, Layer
 
 

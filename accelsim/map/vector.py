@@ -8,7 +8,8 @@ from __future__ import annotations
 import math
 
 from accelsim.hw.chip import Datapath
-from accelsim.hw.enums import Engine, Level, TensorKind
+from accelsim.hw.enums import Level, TensorKind
+from accelsim.ir.engine import Engine
 from accelsim.ir.network import Layer
 from accelsim.map.array import ArrayMapping
 from accelsim.map.traffic import Traffic

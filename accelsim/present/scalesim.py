@@ -14,7 +14,8 @@ import math
 
 from accelsim.errors import AccelsimError, closest
 from accelsim.hw.chip import Accelerator
-from accelsim.hw.enums import Dataflow, Engine
+from accelsim.hw.enums import Dataflow
+from accelsim.ir.engine import Engine
 from accelsim.ir.network import Layer, Network
 from accelsim.load.scalesim import DATAFLOWS, DEFAULT_WORDS_PER_CYCLE, WORD_BYTES
 

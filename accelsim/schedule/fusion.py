@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from accelsim.frozen import FrozenMap
-from accelsim.hw.enums import Engine
+from accelsim.ir.engine import Engine
 from accelsim.ir.network import INPUT, Layer, Network
 
 FUSE_MODES = ("none", "activation", "activation+pool")

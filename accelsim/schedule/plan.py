@@ -8,7 +8,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from accelsim.hw.chip import Accelerator
-from accelsim.hw.enums import Engine, Level, Operand, TensorKind
+from accelsim.hw.enums import Level, Operand, TensorKind
+from accelsim.ir.engine import Engine
 from accelsim.ir.network import INPUT, Layer, Network
 from accelsim.map.array import ArrayMapping
 from accelsim.map.tiling import Tiling, pick_tiling, tile_options

@@ -34,7 +34,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from accelsim.hw.chip import Accelerator
-from accelsim.hw.enums import Engine, TensorKind
+from accelsim.hw.enums import TensorKind
+from accelsim.ir.engine import Engine
 from accelsim.ir.network import INPUT, Network
 from accelsim.schedule.fusion import POOLS, Fusion, fuse
 

@@ -12,7 +12,7 @@ import pytest
 
 from accelsim import load_hw, load_net, simulate
 from accelsim.errors import AccelsimError
-from accelsim.hw.enums import Engine
+from accelsim.ir.engine import Engine
 from accelsim.load.chip import parse_hw
 from accelsim.load.scalesim import chip_from_cfg
 from accelsim.present.scalesim import HEADER, chip_cfg, topology_csv
