@@ -262,8 +262,7 @@ HwArgument = Annotated[str, typer.Argument(help="Bundled config name or path to 
 @hw_app.command("list")
 def hw_list(json_target: JsonOption = None) -> None:
     """The bundled chips: MACs, peak TOPS, on-chip SRAM, DRAM bandwidth, power budget."""
-    from accelsim.load.chip import load_hw
-    from accelsim.load.resources import bundled_names
+    from accelsim.load import bundled_names, load_hw
     from accelsim.present.documents import hw_summary
 
     chips = [load_hw(name) for name in bundled_names("hw_configs")]
@@ -273,7 +272,7 @@ def hw_list(json_target: JsonOption = None) -> None:
 @hw_app.command("show")
 def hw_show(hw: HwArgument, json_target: JsonOption = None) -> None:
     """Every resolved value of a config, where each default came from, and derived figures."""
-    from accelsim.load.chip import load_hw
+    from accelsim.load import load_hw
     from accelsim.present.documents import hw_document
 
     chip = load_hw(hw)
@@ -313,8 +312,7 @@ def hw_import_scalesim(
     from accelsim.energy.default import TABLE_NODES
     from accelsim.errors import closest
     from accelsim.hw.schema import DramType
-    from accelsim.load.chip import parse_hw
-    from accelsim.load.scalesim import chip_from_cfg
+    from accelsim.load import chip_from_cfg, parse_hw
     from accelsim.present.files import write_output
 
     units.parse_cli(clock, units.FREQUENCY, "--clock")
@@ -348,7 +346,7 @@ def export_scalesim(
     """Write a network as a SCALE-Sim topology CSV and/or a chip as a SCALE-Sim config, to run
     the same workload in SCALE-Sim v3; prints its command line."""
     from accelsim.api import load_net
-    from accelsim.load.chip import load_hw
+    from accelsim.load import load_hw
     from accelsim.present.files import file_in, write_output
     from accelsim.present.scalesim import chip_cfg, topology_csv
 
@@ -396,7 +394,7 @@ def compress_command(
     from accelsim import units
     from accelsim.api import load_net, onnx_weights
     from accelsim.apps.compress import compression_report
-    from accelsim.load.compression import resolve_spec
+    from accelsim.load import resolve_spec
 
     network = load_net(net, width=width, resolution=resolution)
     spec = resolve_spec(preset, network.name, wbits, abits, prune)
@@ -433,7 +431,7 @@ def fit_command(
     With --sram: how big must the chip's SRAM get for the network as it is?
     With --context: how many tokens' keys and values can a decoder keep on chip?"""
     from accelsim.apps.fit import fit, smallest_sram
-    from accelsim.load.chip import load_hw
+    from accelsim.load import load_hw
     from accelsim.present.documents import fit_document
 
     if context and sram:
@@ -755,7 +753,7 @@ def run(
     plotlyjs = _plotlyjs(plotlyjs, report)
     figure = _figure(figure_size, figure_scale, report)
     from accelsim.api import load_net, onnx_weights, simulate
-    from accelsim.load.compression import resolve_spec
+    from accelsim.load import resolve_spec
 
     params = _params(param, sr, pct3x3)
     if seq_len is not None:
@@ -793,7 +791,7 @@ def _generate(
 ) -> None:
     """`run --context C --tokens N`: text generation with a decoder workload."""
     from accelsim.apps.generate import generate
-    from accelsim.load.compression import resolve_spec
+    from accelsim.load import resolve_spec
 
     if context is None or tokens is None:
         raise AccelsimError(

@@ -14,10 +14,7 @@ from accelsim.api import load_net, simulate
 from accelsim.errors import AccelsimError
 from accelsim.hw.chip import Accelerator
 from accelsim.ir.network import Network
-from accelsim.load.chip import load_hw
-from accelsim.load.onnx_model import is_onnx
-from accelsim.load.resources import bundled_dir, bundled_names, resolve
-from accelsim.load.scalesim import is_topology
+from accelsim.load import bundled_dir, bundled_names, is_onnx, is_topology, load_hw, resolve
 
 
 def _names_something(items: Any, flag: str, what: str) -> None:

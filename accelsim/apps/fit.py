@@ -22,7 +22,7 @@ from accelsim.hw.chip import Accelerator
 from accelsim.hw.enums import TensorKind
 from accelsim.hw.schema import HwConfig
 from accelsim.ir.network import Network
-from accelsim.load.chip import load_hw
+from accelsim.load import load_hw
 from accelsim.schedule.residency import fits_on_chip, peak_activation_bytes
 from accelsim.transform.compress import CompressionSpec, compress, store
 

@@ -28,10 +28,7 @@ from accelsim.hw.chip import Accelerator
 from accelsim.hw.schema import HwConfig
 from accelsim.ir.network import Network
 from accelsim.limits import MAX_TOKENS
-from accelsim.load.chip import load_hw
-from accelsim.load.onnx_model import is_onnx
-from accelsim.load.resources import resolve
-from accelsim.load.workload import workload_params
+from accelsim.load import is_onnx, load_hw, resolve, workload_params
 from accelsim.transform.compress import CompressionSpec
 
 MAX_STEPS = 64

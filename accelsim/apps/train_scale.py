@@ -47,9 +47,7 @@ from accelsim.hw.schema import Bandwidth, Duration
 from accelsim.ir.engine import Engine
 from accelsim.ir.network import INPUT, Layer, Network
 from accelsim.limits import MAX_BATCH, MAX_WORKERS
-from accelsim.load.chip import load_hw
-from accelsim.load.resources import beside, resolve
-from accelsim.load.yamlio import load_yaml_mapping
+from accelsim.load import beside, load_hw, load_yaml_mapping, resolve
 from accelsim.strict import StrictModel
 
 Algorithm = Literal["reduction_tree", "ring", "parameter_server"]

@@ -35,9 +35,7 @@ from accelsim.hw.resolve import DEFAULT_TABLE
 from accelsim.hw.schema import DramType
 from accelsim.ir.network import Network
 from accelsim.limits import MAX_TREND_POINTS, MAX_TREND_YEARS
-from accelsim.load.chip import load_hw
-from accelsim.load.resources import resolve
-from accelsim.load.yamlio import load_yaml_mapping
+from accelsim.load import load_hw, load_yaml_mapping, resolve
 from accelsim.strict import StrictModel
 from accelsim.units import BYTES, format_si
 

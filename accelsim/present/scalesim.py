@@ -17,7 +17,7 @@ from accelsim.hw.chip import Accelerator
 from accelsim.hw.enums import Dataflow
 from accelsim.ir.engine import Engine
 from accelsim.ir.network import Layer, Network
-from accelsim.load.scalesim import DATAFLOWS, DEFAULT_WORDS_PER_CYCLE, WORD_BYTES
+from accelsim.load import DATAFLOWS, DEFAULT_WORDS_PER_CYCLE, WORD_BYTES
 
 HEADER = "Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,"
 SCALESIM_DATAFLOWS = {Dataflow(name): short for short, name in DATAFLOWS.items()}

@@ -11,7 +11,7 @@ from accelsim.api import simulate
 from accelsim.errors import AccelsimError
 from accelsim.hw.schema import with_fields
 from accelsim.ir.network import Network
-from accelsim.load.chip import parse_hw
+from accelsim.load import parse_hw
 
 METRICS = tuple(f for f in SUMMARY_FIELDS if f not in ("network", "hardware"))  # result columns
 

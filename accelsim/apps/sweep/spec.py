@@ -19,8 +19,7 @@ from accelsim.api import load_net
 from accelsim.errors import AccelsimError, listing
 from accelsim.hw.schema import field_kind, field_path_problem
 from accelsim.limits import MAX_BATCH, MAX_POINTS
-from accelsim.load.resources import beside, resolve
-from accelsim.load.yamlio import load_yaml_mapping
+from accelsim.load import beside, load_yaml_mapping, resolve
 from accelsim.strict import StrictModel
 
 
