@@ -38,6 +38,7 @@ from accelsim.hw.chip import Datapath
 from accelsim.hw.enums import Dataflow, Level, Operand, TensorKind
 from accelsim.ir.engine import Engine
 from accelsim.ir.network import Layer
+from accelsim.map.dataflows import systolic
 from accelsim.map.pe import PeTraffic, systolic_pe_traffic
 from accelsim.map.row_stationary import conv_shape, row_stationary, rs_pe_traffic
 from accelsim.map.traffic import Traffic
@@ -89,11 +90,7 @@ def as_gemm(layer: Layer, batch: int) -> Gemm:
 
 def spatial_extents(dataflow: Dataflow, g: Gemm) -> tuple[int, int, int]:
     """(array-row extent, array-column extent, temporal extent) of one group's GEMM."""
-    if dataflow == Dataflow.WEIGHT_STATIONARY:
-        return g.t, g.sc, g.sr
-    if dataflow == Dataflow.OUTPUT_STATIONARY:
-        return g.sr, g.sc, g.t
-    return g.t, g.sr, g.sc
+    return systolic(dataflow).extents(g)
 
 
 def fold_cycles(
@@ -102,7 +99,7 @@ def fold_cycles(
     """Cycles of one GEMM on an R x C array, as SCALE-Sim v3 counts them: per fold, the fill
     (2R + C for WS/IS, whose stationary operand loads first; R + C for OS) plus the stream,
     less two; less one for the layer."""
-    fill = rows + cols if dataflow == Dataflow.OUTPUT_STATIONARY else 2 * rows + cols
+    fill = systolic(dataflow).fill_rows * rows + cols
     folds = math.ceil(spatial_r / rows) * math.ceil(spatial_c / cols)
     return folds * (fill + temporal - 2) - 1
 
@@ -124,7 +121,7 @@ def array_cycles(rows: int, cols: int, dataflow: Dataflow, a_r: int, a_c: int, t
     array, or unevenly folded, fills and drains only the part it uses."""
     r, f_r = _extents(a_r, rows)
     c, f_c = _extents(a_c, cols)
-    fill_r = r if dataflow == Dataflow.OUTPUT_STATIONARY else 2 * r
+    fill_r = systolic(dataflow).fill_rows * r
     total = np.outer(f_r, f_c) * (fill_r[:, None] + c[None, :] + temporal - 2)
     return int(total.min()) - 1
 
@@ -134,14 +131,15 @@ def map_array(layer: Layer, hw: Datapath, batch: int, stored_weights: float) -> 
     if hw.dataflow == Dataflow.ROW_STATIONARY:
         return _map_row_stationary(layer, hw, g, batch, stored_weights)
     rows, cols, df = hw.rows, hw.cols, hw.dataflow
-    a_r, a_c, temporal = spatial_extents(df, g)
+    flow = systolic(df)
+    a_r, a_c, temporal = flow.extents(g)
     scalesim = g.groups * fold_cycles(rows, cols, df, a_r, a_c, temporal)  # each group a layer
     cycles = g.groups * (array_cycles(rows, cols, df, a_r, a_c, temporal) + 1) - 1
     # Groups smaller than the array can share one fold block-diagonally: own rows, own columns.
     most = min(g.groups, rows // a_r, cols // a_c)
     if most >= 2:
         pack = np.arange(2, most + 1)
-        fill_r = a_r * pack if df == Dataflow.OUTPUT_STATIONARY else 2 * a_r * pack
+        fill_r = flow.fill_rows * a_r * pack
         packed = -(-g.groups // pack) * (fill_r + a_c * pack + temporal - 1) - 1
         cycles = min(cycles, int(packed.min()))
     cycles = max(cycles, 1)  # SCALE-Sim's count (less one per layer) says 0 for a single MAC
@@ -187,26 +185,15 @@ def _systolic_traffic(
     acts = TensorKind.ACTIVATIONS
     ifmap_stream = g.sr * g.t * g.groups * ab  # im2col operand, elements read per window
     outputs = layer.output_elements * batch * ab
-    row_folds_t = math.ceil(g.t / hw.rows)
-    col_folds_sc = math.ceil(g.sc / hw.cols)
-    if hw.dataflow == Dataflow.WEIGHT_STATIONARY:
-        w_reads, i_reads, reduction_folds, loads = weights, ifmap_stream * col_folds_sc, row_folds_t, weights
-    elif hw.dataflow == Dataflow.OUTPUT_STATIONARY:
-        w_reads, i_reads, reduction_folds = (
-            weights * math.ceil(g.sr / hw.rows),
-            ifmap_stream * col_folds_sc,
-            1,
-        )
-        loads = 0.0
-    else:
-        w_reads, i_reads, reduction_folds = weights * math.ceil(g.sr / hw.cols), ifmap_stream, row_folds_t
-        loads = i_reads
+    flow = systolic(hw.dataflow)
+    reads = flow.reads(g, hw.rows, hw.cols, weights, ifmap_stream)
+    w_reads, i_reads, reduction_folds, loads = reads.weights, reads.inputs, reads.reduction_folds, reads.loads
     partial = (reduction_folds - 1) * layer.output_elements * batch * accb
     traffic = Traffic().moving(
         (Level.SRAM, second, w_reads, 0.0),
         (Level.SRAM, acts, i_reads, outputs),
     )
-    drained = layer.output_elements * batch * accb if hw.dataflow == Dataflow.OUTPUT_STATIONARY else 0.0
+    drained = layer.output_elements * batch * accb if flow.drains else 0.0
     sizes = {Operand.WEIGHTS: wb, Operand.INPUTS: ab, Operand.PSUMS: accb}
     pe = systolic_pe_traffic(hw.dataflow, macs, sizes, loads, drained, hw.rows, second)
     return traffic, pe, FrozenMap({Operand.WEIGHTS: w_reads, Operand.INPUTS: i_reads}), 2 * partial

@@ -86,3 +86,18 @@ def test_pe_and_sram_traffic_by_hand() -> None:
     # the input vector streams once per column fold: ceil(1000 / 32) = 32 folds
     assert traffic.read["sram", "activations"] == 4096 * 32
     assert traffic.write["sram", "activations"] == 1000
+
+
+def test_every_dataflow_has_exactly_one_mapping() -> None:
+    """Dataflows are registered strategies: each systolic one once, row-stationary on its own;
+    asking a systolic mapping of anything else is an error, never another dataflow's arithmetic."""
+    import pytest
+
+    from accelsim.errors import AccelsimError
+    from accelsim.hw.enums import Dataflow
+    from accelsim.map.dataflows import SYSTOLIC, systolic
+
+    assert set(SYSTOLIC) | {Dataflow.ROW_STATIONARY} == set(Dataflow)
+    assert [systolic(d).dataflow for d in SYSTOLIC] == list(SYSTOLIC)
+    with pytest.raises(AccelsimError, match="'row_stationary' has no systolic mapping"):
+        systolic(Dataflow.ROW_STATIONARY)
