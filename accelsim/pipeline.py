@@ -33,8 +33,8 @@ def run(
     """Simulate `batch` inferences of `network` on `chip` with its weights `stored` as given
     (activations too run at the stored precision, when compression sets one); energies per
     inference."""
-    if stored.activation_bits:
-        chip = replace(chip, activation_bits=stored.activation_bits)
+    if stored.activation_bits and stored.activation_bits != chip.activation_bits:
+        chip = at_activation_bits(chip, stored.activation_bits)
     mappings, macs = [], []
     sparse = chip.config.compute.sparse
     fusion = fuse(network, chip.config.compute.fuse)
@@ -56,6 +56,18 @@ def run(
     plan = schedule(network, chip, batch, mode == "cold", stored.bytes, mappings, macs, fusion)
     timeline = engine.run(plan.jobs(chip), chip.config.memory.tile_buffers)
     return account(network, chip, mode, batch, fps, plan, timeline, stored.compression)
+
+
+def at_activation_bits(chip: Accelerator, bits: int) -> Accelerator:
+    """The chip resolved again with activations at `bits` (a compression spec's), so its MACs,
+    vector unit and PE stores are priced at that precision, by the table that priced the chip."""
+    from accelsim.hw.resolve import resolve_accelerator
+
+    config = chip.config
+    compute = config.compute
+    precision = compute.precision.model_copy(update={"activations": bits})
+    changed = config.model_copy(update={"compute": compute.model_copy(update={"precision": precision})})
+    return replace(resolve_accelerator(changed, chip.energy_table), name=chip.name)
 
 
 def _skip_zeros(mapping: ArrayMapping, density: float) -> ArrayMapping:

@@ -251,3 +251,22 @@ def test_readme_story_table_is_current() -> None:
         assert float(chip_power.split()[0]) == pytest.approx(r.chip_power_w, abs=0.01)
         assert float(dram.rstrip("%")) == pytest.approx(r.dram_share * 100, abs=0.1)
         assert float(memory.rstrip("%")) == pytest.approx(r.memory_share * 100, abs=0.1)
+
+
+def test_a_compression_precision_prices_the_chip_at_that_precision() -> None:
+    """Activations at a spec's bits are priced as a chip built for them: MACs, wires and the
+    vector unit at 16-bit activations cost what they cost on a 16-bit chip (they stayed priced
+    at the chip's 8 bits: 533 uJ instead of 690 uJ for SqueezeNet on the 2 W NPU)."""
+    from accelsim import variant
+    from accelsim.load import resolve_spec
+
+    spec = resolve_spec(None, "squeezenet", None, 16, None)
+    compressed = simulate("squeezenet", "2W_npu", compression=spec)
+    built = simulate("squeezenet", variant("2W_npu", {"compute.precision.activations": 16}))
+    for component in ("mac", "array_bus", "vector", "register_file", "sram", "dram"):
+        assert compressed.energy_breakdown_j[component] == pytest.approx(built.energy_breakdown_j[component])
+    assert compressed.hardware == "2W_npu"
+    assert (
+        compressed.energy_breakdown_j["mac"]
+        > 2.9 * simulate("squeezenet", "2W_npu").energy_breakdown_j["mac"]
+    )
