@@ -1,0 +1,239 @@
+"""Commands that study many points: trends over years, training on clusters, chips compared,
+design-space sweeps."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from accelsim.cli.app import app, sweep_app
+from accelsim.cli.options import (
+    FigureScaleOption,
+    FigureSizeOption,
+    HwOption,
+    JsonOption,
+    ModeOption,
+    PlotlyJsOption,
+    ReportOption,
+    image_size,
+    listed,
+    plotlyjs_of,
+    respond,
+    workers_of,
+    years_of,
+)
+from accelsim.errors import AccelsimError
+from accelsim.limits import MAX_SWEEP_WORKERS
+from accelsim.present import console as show
+from accelsim.present.files import check_finite
+
+
+@app.command("trend")
+def trend_command(
+    hw: HwOption,
+    net: Annotated[
+        list[str], typer.Option("--net", "-n", help="Zoo name, workload YAML or ONNX file (repeatable).")
+    ],
+    years: Annotated[str, typer.Option("--years", help="Years ahead: 0..10, 0..10..2 or 0,5,10.")] = "0..10",
+    trends: Annotated[
+        str, typer.Option("--trends", help="Bundled trends name or a trends YAML file.")
+    ] = "default",
+    report: ReportOption = None,
+    plotlyjs: PlotlyJsOption = None,
+    figure_size: FigureSizeOption = None,
+    figure_scale: FigureScaleOption = 1.0,
+    json_target: JsonOption = None,
+) -> None:
+    """Will memory dominate? Each network's energy and memory share, year by year, on this chip
+    with its compute, SRAM and DRAM energies projected by a trends file; weights on chip vs in
+    DRAM."""
+    plotlyjs = plotlyjs_of(plotlyjs, report)
+    figure = image_size(figure_size, figure_scale, report)
+    from accelsim.apps.trend import trend
+
+    result = trend(net, hw, years_of(years), trends)
+    check_finite(result.to_dict())
+    if report:
+        from accelsim.present.report import trend_report
+
+        trend_report(result, report, plotlyjs, figure)
+        show.note(f"report written to {report}")
+    respond(json_target, result.to_dict(), lambda: show.trend(result))
+
+
+@app.command("train-scale")
+def train_scale_command(
+    net: Annotated[
+        list[str], typer.Option("--net", "-n", help="Zoo name, workload YAML or ONNX file (repeatable).")
+    ],
+    cluster: Annotated[str, typer.Option("--cluster", help="Bundled cluster name or a cluster YAML file.")],
+    workers: Annotated[
+        str, typer.Option("--workers", help="Worker counts: 1,2,4,8 or 1..256 (powers of two).")
+    ] = "1..256",
+    batch: Annotated[int, typer.Option("--batch", help="Global batch, split across the workers.")] = 1024,
+    algorithm: Annotated[
+        list[str],
+        typer.Option("--algorithm", help="reduction_tree, ring or parameter_server (repeatable)."),
+    ] = ["reduction_tree"],  # noqa: B006 - typer reads the default, never mutates it
+    overlap: Annotated[
+        bool, typer.Option("--overlap", help="Send each layer's gradients during the backward pass.")
+    ] = False,
+    report: ReportOption = None,
+    plotlyjs: PlotlyJsOption = None,
+    figure_size: FigureSizeOption = None,
+    figure_scale: FigureScaleOption = 1.0,
+    json_target: JsonOption = None,
+) -> None:
+    """Do small DNNs train faster on clusters? Data-parallel training time per iteration, split
+    into compute and gradient communication, speedup and efficiency from 1 to N workers."""
+    plotlyjs = plotlyjs_of(plotlyjs, report)
+    figure = image_size(figure_size, figure_scale, report)
+    from accelsim.apps.train_scale import train_scale
+
+    counts = workers_of(workers)
+    results = [train_scale(n, cluster, counts, batch, a, overlap) for n in net for a in algorithm]
+    check_finite([r.to_dict() for r in results])
+    if report:
+        from accelsim.present.report import train_scale_report
+
+        train_scale_report(results, report, plotlyjs, figure)
+        show.note(f"report written to {report}")
+    respond(json_target, [r.to_dict() for r in results], lambda: show.train_scale(results))
+
+
+@app.command()
+def compare(
+    hw: Annotated[
+        list[str],
+        typer.Option(
+            "--hw",
+            help="Chips: bundled names or YAML files, comma-separated or repeated; 'all' (every bundled "
+            "chip) or a folder (every chip YAML in it).",
+        ),
+    ],
+    net: Annotated[
+        list[str],
+        typer.Option("--net", "-n", help="Networks: zoo names, workload YAMLs or ONNX files (as --hw)."),
+    ],
+    mode: ModeOption = "steady",
+    batch: Annotated[int, typer.Option("--batch", help="Inferences per batch.")] = 1,
+    report: ReportOption = None,
+    plotlyjs: PlotlyJsOption = None,
+    figure_size: FigureSizeOption = None,
+    figure_scale: FigureScaleOption = 1.0,
+    json_target: JsonOption = None,
+    stray: Annotated[list[str] | None, typer.Argument(hidden=True)] = None,
+) -> None:
+    """Every chip on every network: one table per metric (fits on chip, latency, energy, its
+    dynamic and static parts, power, memory share, DRAM share), networks down, chips across,
+    the best chip of each row marked; notes when the chips are not like for like."""
+    plotlyjs = plotlyjs_of(plotlyjs, report)
+    figure = image_size(figure_size, figure_scale, report)
+    from accelsim.account.result import summary
+    from accelsim.apps.compare import compare_chips, compare_results, fairness_notes
+
+    if stray:
+        raise AccelsimError(
+            f"compare: '{stray[0]}' follows no option; list chips and networks with commas or repeated "
+            "options, e.g. --hw 2W_npu,eyeriss --net squeezenet --net alexnet"
+        )
+    chips = compare_chips(listed(hw))
+    results = compare_results(chips, listed(net), mode=mode, batch=batch)
+    notes = fairness_notes(chips)
+    rows = [summary(r) for r in results]
+    check_finite(rows)
+    if report:
+        from accelsim.present.report import compare_report
+
+        compare_report(results, report, notes, plotlyjs, figure)
+        show.note(f"report written to {report}")
+    respond(json_target, {"rows": rows, "notes": notes}, lambda: show.comparison(rows, notes))
+
+
+@sweep_app.command("run")
+def sweep_run(
+    spec: Annotated[str, typer.Argument(help="A sweep spec YAML.")],
+    out: Annotated[str, typer.Option("--out", help="SQLite file for the results.")] = "sweep.db",
+    resume: Annotated[bool, typer.Option("--resume", help="Continue an interrupted sweep.")] = False,
+    dask: Annotated[
+        str | None, typer.Option("--dask", help="Dask scheduler address, or 'local' for a LocalCluster.")
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers", min=1, max=MAX_SWEEP_WORKERS, help="Worker processes (default: all cores)."
+        ),
+    ] = None,
+    max_points: Annotated[
+        int | None,
+        typer.Option(
+            "--max-points", min=1, help="Refuse a spec with more points than this (default 1,000,000)."
+        ),
+    ] = None,
+) -> None:
+    """Run a sweep spec: every point on every network, stored row by row in SQLite (resumable)."""
+    from accelsim.apps.sweep import load_sweep, run_sweep
+
+    loaded, base = load_sweep(spec, max_points)
+    with show.sweep_progress() as on_progress:
+        try:
+            counts = run_sweep(
+                loaded,
+                base,
+                Path(out),
+                resume=resume,
+                dask=dask,
+                workers=workers,
+                on_progress=on_progress,
+                max_points=max_points,
+            )
+        except KeyboardInterrupt:
+            show.warning(f"stopped: finished rows are kept in {out}; --resume continues")
+            sys.exit(130)
+    show.sweep_done(out, counts)
+
+
+@sweep_app.command("show")
+def sweep_show(
+    db: Annotated[Path, typer.Argument(help="A sweep's results database.")],
+    onchip: Annotated[
+        bool,
+        typer.Option("--onchip", help="On-chip SRAM bytes as a third Pareto objective (smaller is better)."),
+    ] = False,
+    csv: Annotated[str | None, typer.Option("--csv", help="Export every row as CSV.")] = None,
+    parquet: Annotated[str | None, typer.Option("--parquet", help="Export every row as Parquet.")] = None,
+    report: ReportOption = None,
+    plotlyjs: PlotlyJsOption = None,
+    figure_size: FigureSizeOption = None,
+    figure_scale: FigureScaleOption = 1.0,
+    json_target: JsonOption = None,
+) -> None:
+    """A sweep's results: the Pareto front of energy and latency; exports and a report."""
+    plotlyjs = plotlyjs_of(plotlyjs, report)
+    figure = image_size(figure_size, figure_scale, report)
+    from accelsim.apps.sweep import pareto_front, read_results
+    from accelsim.present.files import write_output
+
+    frame = read_results(db)
+    front = pareto_front(frame, ["energy_j", "latency_s", *(["onchip_bytes"] if onchip else [])])
+    if csv:
+        write_output(csv, frame.to_csv(index=False), "--csv")
+    if parquet:
+        try:
+            write_output(parquet, frame.to_parquet(index=False), "--parquet")
+        except ImportError:
+            raise AccelsimError("--parquet needs pyarrow: pip install 'accelsim[parquet]'") from None
+    if report:
+        from accelsim.present.report import sweep_report
+
+        sweep_report(frame, front, report, plotlyjs, figure)
+    for kind, written in (("CSV", csv), ("Parquet", parquet), ("report", report)):
+        if written:
+            show.note(f"{kind} written to {written}")
+    pareto = json.loads(front.to_json(orient="records"))
+    document = {"rows": len(frame), "axes": frame.attrs["axes"], "pareto": pareto}
+    respond(json_target, document, lambda: show.sweep_front(db, frame, front, onchip))
