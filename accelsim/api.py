@@ -21,6 +21,8 @@ from accelsim.load.compression import load_spec
 from accelsim.load.resources import bundled_names, resolve
 from accelsim.load.workload import load_workload
 from accelsim.pipeline import run
+from accelsim.schedule.residency import fits_on_chip as fits_on_chip  # what the apps may ask of the schedule
+from accelsim.schedule.residency import peak_activation_bytes as peak_activation_bytes
 from accelsim.transform.compress import CompressionSpec, store
 from accelsim.transform.scale import scale_resolution, scale_width
 

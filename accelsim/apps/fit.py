@@ -16,14 +16,13 @@ from itertools import product
 from pathlib import Path
 
 from accelsim.account.result import Result
-from accelsim.api import load_net, simulate, variant
+from accelsim.api import fits_on_chip, load_net, peak_activation_bytes, simulate, variant
 from accelsim.errors import AccelsimError
 from accelsim.hw.chip import Accelerator
 from accelsim.hw.enums import TensorKind
 from accelsim.hw.schema import HwConfig
 from accelsim.ir.network import Network
 from accelsim.load import load_hw
-from accelsim.schedule.residency import fits_on_chip, peak_activation_bytes
 from accelsim.transform.compress import CompressionSpec, compress, store
 
 WIDTHS = (1.0, 0.75, 0.5, 0.35, 0.25)

@@ -25,7 +25,6 @@ from pydantic import Field, model_validator
 
 from accelsim.api import load_net, simulate, variant
 from accelsim.apps.fit import MAX_SRAM, smallest_sram
-from accelsim.energy.default import TABLE_NODES, nominal_vdd
 from accelsim.energy.table import Technology
 from accelsim.errors import AccelsimError
 from accelsim.frozen import FrozenMap
@@ -51,7 +50,9 @@ class ComputeTrend(StrictModel):
 class NodeTrend(StrictModel):
     shrink: float = Field(gt=0, le=1, description="linear feature size per node generation")
     years_per_generation: float = Field(gt=0)
-    floor_nm: float = Field(TABLE_NODES[-1], ge=TABLE_NODES[-1], description="no shrink below this node")
+    floor_nm: float = Field(
+        DEFAULT_TABLE.nodes[-1], ge=DEFAULT_TABLE.nodes[-1], description="no shrink below this node"
+    )
     source: str = ""
 
 
@@ -133,7 +134,8 @@ def factors(chip: Accelerator, spec: TrendSpec, years: float) -> Factors:
     node = spec.node_nm(start, years)
     flavor = chip.config.flavor
     table = chip.energy_table or DEFAULT_TABLE  # the table that priced the chip scales it too
-    scale = [table.node_scale(Technology(nm, nominal_vdd(nm), flavor)).value for nm in (node, start)]
+    supply = DEFAULT_TABLE.nominal_vdd
+    scale = [table.node_scale(Technology(nm, supply(nm), flavor)).value for nm in (node, start)]
     on_chip = scale[0] / scale[1]
     return Factors(years, node, spec.compute_per_year**years, on_chip, spec.dram_per_year**years)
 

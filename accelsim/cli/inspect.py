@@ -110,8 +110,8 @@ def hw_import_scalesim(
     import yaml
 
     from accelsim import units
-    from accelsim.energy.default import TABLE_NODES
     from accelsim.errors import closest
+    from accelsim.hw.resolve import DEFAULT_TABLE
     from accelsim.hw.schema import DramType
     from accelsim.load import chip_from_cfg, parse_hw
     from accelsim.present.files import write_output
@@ -123,8 +123,9 @@ def hw_import_scalesim(
             f"--dram: expected one of {', '.join(get_args(DramType))}, got '{dram}'"
             + closest(dram, get_args(DramType))
         )
-    if not TABLE_NODES[-1] <= node <= TABLE_NODES[0]:  # the nodes the energy scaling covers
-        raise AccelsimError(f"--node: expected {TABLE_NODES[-1]} to {TABLE_NODES[0]} nm, got {node:g}")
+    low, high = DEFAULT_TABLE.nodes[-1], DEFAULT_TABLE.nodes[0]  # the nodes the energy scaling covers
+    if not low <= node <= high:
+        raise AccelsimError(f"--node: expected {low} to {high} nm, got {node:g}")
     data, notes = chip_from_cfg(cfg, clock, node, dram, power_budget)
     parse_hw(data, str(cfg))  # a config SCALE-Sim accepts but accelsim cannot use fails here
     text = "".join(f"# {line}\n" for line in notes) + yaml.safe_dump(data, sort_keys=False)

@@ -189,6 +189,12 @@ def dram_energy_per_byte(dram_type: str) -> tuple[float, str]:
 class DefaultTable:
     """The sourced defaults: 45 nm anchors scaled to the chip's node and supply."""
 
+    nodes = TABLE_NODES  # the nodes its scaling covers, largest first
+
+    def nominal_vdd(self, node_nm: float) -> float:
+        """The supply a node runs at when a chip gives none (volts)."""
+        return nominal_vdd(node_nm)
+
     def node_scale(self, tech: Technology) -> Estimate:
         value, source = scale_to_node(tech.node_nm, tech.vdd, tech.flavor)
         return Estimate(value, source)
