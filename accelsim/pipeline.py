@@ -11,6 +11,7 @@ from accelsim.account.energy import account
 from accelsim.account.result import Result
 from accelsim.hw.chip import Accelerator
 from accelsim.hw.enums import Level, TensorKind
+from accelsim.hw.resolve import at_activation_bits
 from accelsim.ir.engine import Engine
 from accelsim.ir.network import Network
 from accelsim.map import map_layer
@@ -36,8 +37,8 @@ def run(
     if stored.activation_bits and stored.activation_bits != chip.activation_bits:
         chip = at_activation_bits(chip, stored.activation_bits)
     mappings, macs = [], []
-    sparse = chip.config.compute.sparse
-    fusion = fuse(network, chip.config.compute.fuse)
+    sparse = chip.sparse
+    fusion = fuse(network, chip.fuse)
     act_bytes = batch * chip.activation_bits / 8
     for layer in network.layers:
         mapping = map_layer(layer, chip, batch, stored.bytes.get(layer.tied or layer.name, 0.0))
@@ -54,20 +55,8 @@ def run(
         mappings.append(_skip_zeros(mapping, kept) if kept < 1 else mapping)
         macs.append(layer.macs * batch * kept)
     plan = schedule(network, chip, batch, mode == "cold", stored.bytes, mappings, macs, fusion)
-    timeline = engine.run(plan.jobs(chip), chip.config.memory.tile_buffers)
+    timeline = engine.run(plan.jobs(chip), chip.tile_buffers)
     return account(network, chip, mode, batch, fps, plan, timeline, stored.compression)
-
-
-def at_activation_bits(chip: Accelerator, bits: int) -> Accelerator:
-    """The chip resolved again with activations at `bits` (a compression spec's), so its MACs,
-    vector unit and PE stores are priced at that precision, by the table that priced the chip."""
-    from accelsim.hw.resolve import resolve_accelerator
-
-    config = chip.config
-    compute = config.compute
-    precision = compute.precision.model_copy(update={"activations": bits})
-    changed = config.model_copy(update={"compute": compute.model_copy(update={"precision": precision})})
-    return replace(resolve_accelerator(changed, chip.energy_table), name=chip.name)
 
 
 def _skip_zeros(mapping: ArrayMapping, density: float) -> ArrayMapping:

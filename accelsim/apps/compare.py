@@ -95,7 +95,7 @@ def fairness_notes(chips: Sequence[Accelerator]) -> list[str]:
             f"precision differs (weights/activations: {listing}): fewer bits move fewer bytes and cost "
             "less per MAC, so energies rank precision as much as architecture"
         )
-    nodes = {chip.name: chip.config.technology_nm for chip in chips}
+    nodes = {chip.name: chip.technology.node_nm for chip in chips}
     if len(set(nodes.values())) > 1:
         listing = ", ".join(f"{name} {nm:g} nm" for name, nm in nodes.items())
         notes.append(

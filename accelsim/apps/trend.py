@@ -130,9 +130,9 @@ class Factors:
 
 
 def factors(chip: Accelerator, spec: TrendSpec, years: float) -> Factors:
-    start = chip.config.technology_nm
+    start = chip.technology.node_nm
     node = spec.node_nm(start, years)
-    flavor = chip.config.flavor
+    flavor = chip.technology.flavor
     table = chip.energy_table or DEFAULT_TABLE  # the table that priced the chip scales it too
     supply = DEFAULT_TABLE.nominal_vdd
     scale = [table.node_scale(Technology(nm, supply(nm), flavor)).value for nm in (node, start)]

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from accelsim.energy.table import EnergyTable
+from accelsim.energy.table import EnergyTable, Technology
 from accelsim.hw.enums import OPERANDS, Dataflow, Level, Operand, TensorKind
 from accelsim.hw.schema import HwConfig
 
@@ -105,11 +105,18 @@ class Accelerator:
     power_budget_w: float
     vdd: float
     energy_scale: float  # from 45 nm / 0.9 V to this node and supply
+    technology: Technology  # node, supply and transistor flavor
     flash: MemoryLevel | None = None  # where the weights live instead of DRAM, if the chip has it
     sources: Mapping[str, str] = field(default_factory=dict)
     # the table that priced what the config left out (None: the default): a variant of this
     # chip, or the same chip in a sweep or a trend, is priced by it too
     energy_table: EnergyTable | None = None
+    # how the chip runs a network, as its config says (read from here, never from the config)
+    sparse: bool = False  # the array skips MACs with zero (pruned) weights
+    fuse: str = "activation+pool"  # what runs on a producer's output path
+    priority: str = "activations"  # what the buffer keeps first when not everything fits
+    bypass: tuple[Operand, ...] = ()  # operands that may stream past the buffer
+    tile_buffers: int = 2  # copies of each streamed DRAM tile
 
     @cached_property
     def datapath(self) -> Datapath:

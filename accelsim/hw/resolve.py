@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import replace
 
 from accelsim.energy.default import DefaultTable, nominal_vdd
 from accelsim.energy.table import EnergyTable, Estimate, Precision, Technology
@@ -202,4 +203,20 @@ def resolve_accelerator(config: HwConfig, energy_table: EnergyTable | None = Non
         flash=flash,
         sources=sources,
         energy_table=energy_table,
+        technology=tech,
+        sparse=compute.sparse,
+        fuse=compute.fuse,
+        priority=memory.priority,
+        bypass=tuple(Operand(name) for name in memory.bypass),
+        tile_buffers=memory.tile_buffers,
     )
+
+
+def at_activation_bits(chip: Accelerator, bits: int) -> Accelerator:
+    """The chip resolved again with activations at `bits` (a compression spec's), so its MACs,
+    vector unit, wires and PE stores are priced at that precision, by the table that priced it."""
+    config = chip.config
+    compute = config.compute
+    precision = compute.precision.model_copy(update={"activations": bits})
+    changed = config.model_copy(update={"compute": compute.model_copy(update={"precision": precision})})
+    return replace(resolve_accelerator(changed, chip.energy_table), name=chip.name)

@@ -73,7 +73,7 @@ def tile_options(
     in the working set at accumulator precision). Input tiles carry their halo rows."""
     outputs = outputs_to_dram
     if layer.op in RECURRENT:
-        buffers = hw.config.memory.tile_buffers
+        buffers = hw.tile_buffers
         return recurrent_options(layer, buffers, weights_from_dram, input_from_dram, outputs)
     if layer.engine != Engine.ARRAY or not (weights_from_dram or input_from_dram or outputs):
         total = weights_from_dram + input_from_dram + outputs
@@ -99,7 +99,7 @@ def tile_options(
         input_from_dram,
         outputs,
         hw.accumulator_bits / hw.activation_bits,
-        hw.config.memory.tile_buffers,
+        hw.tile_buffers,
     )
 
 

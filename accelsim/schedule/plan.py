@@ -198,13 +198,13 @@ def _bypassed(mapping: ArrayMapping, tiling: Tiling, chip: Accelerator) -> dict[
     """The operands the chip may stream past its buffer (memory.bypass) that gain nothing from
     it here, with the bytes not staged: the array reads no more of them than comes from DRAM,
     so each byte would be written into the buffer and read out once (nn_dataflow allows the same)."""
-    if not chip.config.memory.bypass:
+    if not chip.bypass:
         return {}
     loaded = {Operand.WEIGHTS: tiling.weight_bytes, Operand.INPUTS: tiling.input_bytes}
     return {
         operand: min(fetched, loaded[operand])
         for operand in loaded
-        if operand.value in chip.config.memory.bypass
+        if operand in chip.bypass
         and loaded[operand] > 0
         and (fetched := mapping.fetched.get(operand, 0.0)) <= loaded[operand] * (1 + 1e-9)
     }

@@ -113,7 +113,7 @@ def _storage(net: Network, act_bytes: float, fusion: Fusion) -> _Storage:
 
 def peak_activation_bytes(net: Network, hw: Accelerator, batch: int = 1) -> float:
     """The largest live activation working set (liveness over the graph), in bytes."""
-    return _storage(net, batch * hw.activation_bits / 8, fuse(net, hw.config.compute.fuse)).peak
+    return _storage(net, batch * hw.activation_bits / 8, fuse(net, hw.fuse)).peak
 
 
 def fits_on_chip(
@@ -137,7 +137,7 @@ def _regions(hw: Accelerator, reserve: float, persistent: float, peak: float) ->
         tiles = min(cap_w, reserve / 2) + min(cap_a, reserve / 2)
         return tiles, max(0.0, cap_w - reserve / 2), max(0.0, cap_a - reserve / 2)
     rest = max(0.0, cap_w - reserve)
-    if hw.config.memory.priority == "weights":
+    if hw.priority == "weights":
         persistent_region = min(rest, persistent)
         return min(cap_w, reserve), persistent_region, rest - persistent_region
     activation_region = min(rest, peak)  # a kept activation byte saves its write and every read

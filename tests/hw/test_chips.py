@@ -213,3 +213,30 @@ def test_readme_annotated_example_is_the_2w_npu(tmp_path: Path) -> None:
     assert mine.config.model_dump(exclude={"description", "source"}) == bundled.config.model_dump(
         exclude={"description", "source"}
     )
+
+
+def test_the_resolved_chip_is_the_whole_chip() -> None:
+    """After resolution nothing reads the YAML config: the pipeline, schedule, mapper,
+    accounting and simulator find every figure on the Accelerator (issue 29)."""
+    import ast
+
+    package = ROOT / "accelsim"
+    stages = [
+        package / "pipeline.py",
+        *(p for d in ("schedule", "map", "account", "sim") for p in (package / d).rglob("*.py")),
+    ]
+    reads = [
+        f"{path.relative_to(ROOT)}:{node.lineno}"
+        for path in stages
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.Attribute) and node.attr == "config"
+    ]
+    assert not reads, reads
+    chip = load_hw("2W_npu")
+    assert (chip.fuse, chip.priority, chip.tile_buffers, chip.sparse) == (
+        "activation+pool",
+        "activations",
+        2,
+        False,
+    )
+    assert chip.technology.node_nm == 16
