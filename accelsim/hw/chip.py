@@ -190,6 +190,12 @@ class Accelerator:
             if level is not None
         }
 
+    @property
+    def levels(self) -> tuple[MemoryLevel, ...]:
+        """The memory levels beyond the PE stores, nearest first: the on-chip buffers, DRAM, and
+        flash where the chip has it (what `hw show` lists, in the console and in JSON alike)."""
+        return (*self.buffers, self.dram, *([self.flash] if self.flash else []))
+
     def capacity_for(self, kind: TensorKind) -> float:
         """On-chip bytes that can hold a tensor kind."""
         return sum(level.capacity_bytes for level in self.buffers if kind in level.holds)

@@ -223,7 +223,7 @@ def chip(chip: Accelerator) -> None:
         ("accumulators", f"{format_si(chip.accumulator_j_per_byte, ENERGY_PER_BYTE)}", src["accumulators"]),
         ("memory.bypass", ", ".join(chip.config.memory.bypass) or "none", "config"),
     ]
-    for lvl in (*chip.buffers, chip.dram, *([chip.flash] if chip.flash else [])):
+    for lvl in chip.levels:
         capacity = "unbounded" if lvl.capacity_bytes == float("inf") else _bytes(lvl.capacity_bytes)
         bandwidth = (
             format_si(lvl.bandwidth_bytes_per_s, BANDWIDTH) if lvl.bandwidth_bytes_per_s else "not limiting"

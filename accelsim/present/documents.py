@@ -29,7 +29,7 @@ def _bounded(value: float | None) -> float | None:
 
 def hw_document(chip: Accelerator) -> dict[str, Any]:
     """Every resolved value with its unit in the key, its source, and derived figures."""
-    levels = [*chip.buffers, chip.dram]
+    levels = chip.levels
     return {
         **hw_summary(chip),
         "technology_nm": chip.config.technology_nm,

@@ -103,3 +103,13 @@ def test_readme_mcu_table_is_current() -> None:
             100 * r.energy_breakdown_j["flash"] / r.energy_j, abs=0.05
         )
         assert float(dram.rstrip("%")) == pytest.approx(100 * r.dram_share, abs=0.05)
+
+
+def test_hw_show_lists_the_same_levels_in_the_console_and_in_json() -> None:
+    """One list of a chip's memory levels serves both views (JSON omitted the flash)."""
+    import json
+
+    data = json.loads(run_main("hw", "show", "mcu_npu", "--json").stdout)
+    assert [level["name"] for level in data["memory"]] == ["sram", "dram", "flash"]
+    shown = run_main("hw", "show", "mcu_npu").stdout
+    assert all(name in shown for name in ("sram", "dram", "flash"))
