@@ -17,7 +17,7 @@ from accelsim.errors import AccelsimError, closest
 from accelsim.strict import StrictModel
 
 DataflowName = Literal["weight_stationary", "output_stationary", "input_stationary", "row_stationary"]
-OperandName = Literal["weights", "inputs", "outputs"]
+BypassName = Literal["weights", "inputs"]
 DramType = Literal["ddr3", "ddr4", "lpddr4", "lpddr4x", "lpddr5", "hbm2"]
 MAX_PLAUSIBLE_ENERGY_J = 1e-6  # no single op or byte costs a microjoule: a bare number is a missing unit
 
@@ -144,11 +144,12 @@ class MemoryConfig(StrictModel):
         description="what the buffer keeps first once the tiles have their reserve, when not everything "
         "fits: activations (least DRAM traffic) or weights",
     )
-    bypass: tuple[OperandName, ...] = Field(
+    bypass: tuple[BypassName, ...] = Field(
         (),
         strict=False,  # a YAML list
         description="operands that move between DRAM and the array without staging in the SRAM "
-        "when the buffer would give them no reuse (weights, inputs, outputs)",
+        "when the buffer would give them no reuse: weights, inputs (outputs always pass through "
+        "the buffer in this model, so they are refused rather than ignored)",
     )
     tile_buffers: Literal[1, 2] = Field(
         2,

@@ -221,7 +221,7 @@ def chip(chip: Accelerator) -> None:
         ("compute.pe.pitch", format_si(chip.pe.pitch_m, LENGTH), src["compute.pe.pitch"]),
         ("  array bus energy", wire, src["compute.pe.array_bus_energy"]),
         ("accumulators", f"{format_si(chip.accumulator_j_per_byte, ENERGY_PER_BYTE)}", src["accumulators"]),
-        ("memory.bypass", ", ".join(chip.config.memory.bypass) or "none", "config"),
+        ("memory.bypass", ", ".join(str(o) for o in chip.bypass) or "none", "config"),
     ]
     for lvl in chip.levels:
         capacity = "unbounded" if lvl.capacity_bytes == float("inf") else _bytes(lvl.capacity_bytes)

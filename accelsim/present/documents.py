@@ -62,7 +62,7 @@ def hw_document(chip: Accelerator) -> dict[str, Any]:
             "transfer_energy_j_per_byte": chip.pe.transfer_j_per_byte,
         },
         "accumulator_energy_j_per_byte": chip.accumulator_j_per_byte,
-        "bypass": list(chip.config.memory.bypass),
+        "bypass": [str(operand) for operand in chip.bypass],
         "memory": [
             {
                 "name": lvl.name,

@@ -281,6 +281,12 @@ CASES = [
     cluster_file("max_workers: 18688", "max_workers: 1.0e+30", "max-workers-huge", r"field 'max_workers'"),
     cluster_file("max_workers: 18688", "max_workers: 16.5", "max-workers-fraction", r"field 'max_workers'"),
     chip("rows: 32", "rows: true", "rows-bool", r"field 'compute.rows'"),
+    chip(
+        "memory:\n",
+        "memory:\n  bypass: [outputs]\n",
+        "bypass-outputs",
+        r"field 'memory.bypass.0': got 'outputs', expected one of weights, inputs",
+    ),
     chip("rows: 32", "rows: 32.5", "rows-fraction", r"field 'compute.rows'"),
     chip("rows: 32", "rows: .nan", "rows-nan", r"field 'compute.rows'"),
     chip("technology_nm: 16", "technology_nm: .inf", "node-inf", r"field 'technology_nm'"),
