@@ -17,6 +17,7 @@ from accelsim.ir.network import Network
 from accelsim.map import map_layer
 from accelsim.map.array import ArrayMapping
 from accelsim.map.traffic import Traffic
+from accelsim.schedule.context import Run
 from accelsim.schedule.fusion import fuse
 from accelsim.schedule.plan import schedule
 from accelsim.sim import engine
@@ -54,7 +55,7 @@ def run(
         kept = stored.density.get(layer.name, 1.0) if sparse and layer.engine == Engine.ARRAY else 1.0
         mappings.append(_skip_zeros(mapping, kept) if kept < 1 else mapping)
         macs.append(layer.macs * batch * kept)
-    plan = schedule(network, chip, batch, mode == "cold", stored.bytes, mappings, macs, fusion)
+    plan = schedule(Run(network, chip, batch, stored.bytes, fusion, mode == "cold"), mappings, macs)
     timeline = engine.run(plan.jobs(chip), chip.tile_buffers)
     return account(network, chip, mode, batch, fps, plan, timeline, stored.compression)
 

@@ -3,19 +3,18 @@ DRAM tiling under it, the layer plans (all traffic, compute time), and the engin
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from accelsim.hw.chip import Accelerator
 from accelsim.hw.enums import Level, Operand, TensorKind
 from accelsim.ir.engine import Engine
-from accelsim.ir.network import INPUT, Layer, Network
+from accelsim.ir.network import INPUT, Layer
 from accelsim.map.array import ArrayMapping
 from accelsim.map.tiling import Tiling, pick_tiling, tile_options
 from accelsim.map.traffic import Traffic
 from accelsim.map.vector import dram_outputs, weights_read
-from accelsim.schedule.fusion import Fusion
+from accelsim.schedule.context import Run
 from accelsim.schedule.residency import Residency, plan_residency
 from accelsim.sim.engine import Chunk, Job
 
@@ -47,99 +46,62 @@ class Schedule:
         return [_job(p, chip) for p in self.plans if p.mapping.engine != Engine.NONE]
 
 
-def schedule(
-    network: Network,
-    chip: Accelerator,
-    batch: int,
-    cold: bool,
-    stored: Mapping[str, float],
-    mappings: Sequence[ArrayMapping],
-    macs: Sequence[float],
-    fusion: Fusion,
-) -> Schedule:
+def schedule(run: Run, mappings: Sequence[ArrayMapping], macs: Sequence[float]) -> Schedule:
     """The residency plan (README "Residency") and every layer's plan under it (cold: the pinned
     weights' first load too). Fused layers store and move nothing of their own (their mappings
     already say so)."""
-    act_bytes = chip.activation_bits / 8
-    element_bytes = {INPUT: math.prod(network.input_shape) * batch * act_bytes}
-    element_bytes.update({layer.name: layer.output_elements * batch * act_bytes for layer in network.layers})
-    residency, tilings = _choose_residency(network, chip, batch, stored, element_bytes, mappings, fusion)
+    element_bytes = run.element_bytes
+    residency, tilings = _choose_residency(run, mappings)
     plans = []
-    for layer, mapping, tiling, layer_macs in zip(network.layers, mappings, tilings, macs, strict=True):
+    for layer, mapping, tiling, layer_macs in zip(run.network.layers, mappings, tilings, macs, strict=True):
         spilled = residency.spilled_roots(layer.inputs)
         waits = tuple(dict.fromkeys(r for r in spilled if r != INPUT))
         from_cache = (
             sum(element_bytes[r] for r in spilled if r in residency.caches) if residency.caches else 0
         )
         cache_share = from_cache / sum(element_bytes[r] for r in spilled) if from_cache else 0.0
-        plans.append(
-            _plan_layer(
-                layer,
-                mapping,
-                tiling,
-                chip,
-                cold,
-                residency,
-                stored.get(layer.tied or layer.name, 0.0),
-                layer_macs,
-                waits,
-                cache_share,
-                batch,
-            )
-        )
+        plans.append(_plan_layer(run, layer, mapping, tiling, residency, layer_macs, waits, cache_share))
     return Schedule(residency, tuple(plans))
 
 
-def tile_reserve(
-    network: Network,
-    chip: Accelerator,
-    batch: int,
-    stored: Mapping[str, float],
-    element_bytes: Mapping[str, float],
-    fusion: Fusion,
-    activations: bool = True,
-) -> float:
+def tile_reserve(run: Run, activations: bool = True) -> float:
     """The tile space the network streams well through: for each array layer with every
     operand in DRAM, the smallest working set within RESERVE_SLACK of its least traffic; the
     largest of these. It depends on the network and the chip's precisions, not on the buffer's
     size. With `activations` False only the weights stream (a chip with flash whose activations
     all stay on chip)."""
     reserve = 0.0
-    for layer in network.layers:
+    element_bytes, fusion = run.element_bytes, run.fusion
+    for layer in run.network.layers:
         if layer.engine != Engine.ARRAY or layer.name in fusion.layers:
             continue
         inputs = sum(element_bytes[src] for src in layer.inputs) if activations else 0.0
         outputs = element_bytes[fusion.written(layer.name)] if activations else 0.0
-        weights = weights_read(layer, stored.get(layer.tied or layer.name, 0.0), batch)
-        options = tile_options(layer, batch, chip, weights, inputs, outputs)
+        weights = weights_read(layer, run.weights_of(layer), run.batch)
+        options = tile_options(layer, run.batch, run.chip, weights, inputs, outputs)
         good_enough = options[-1][1] * (1 + RESERVE_SLACK)
         reserve = max(reserve, next(working for working, dram, _ in options if dram <= good_enough))
     return reserve
 
 
-def _choose_residency(
-    network: Network,
-    chip: Accelerator,
-    batch: int,
-    stored: Mapping[str, float],
-    element_bytes: Mapping[str, float],
-    mappings: Sequence[ArrayMapping],
-    fusion: Fusion,
-) -> tuple[Residency, list[Tiling]]:
+def _choose_residency(run: Run, mappings: Sequence[ArrayMapping]) -> tuple[Residency, list[Tiling]]:
     """The residency plan and each layer's tiling under it."""
+    network, chip, batch, fusion, element_bytes = (
+        run.network,
+        run.chip,
+        run.batch,
+        run.fusion,
+        run.element_bytes,
+    )
     consumed = {src for layer in network.layers for src in layer.inputs}
     # views and fused layers alias their input's storage: no DRAM traffic of their own
     views = [
         m.engine == Engine.NONE or layer.name in fusion.layers
         for layer, m in zip(network.layers, mappings, strict=True)
     ]
-    reserve = tile_reserve(network, chip, batch, stored, element_bytes, fusion)
-    weights_alone = (
-        None
-        if chip.flash is None
-        else tile_reserve(network, chip, batch, stored, element_bytes, fusion, False)
-    )
-    residency = plan_residency(network, chip, batch, stored, fusion, reserve, weights_alone)
+    reserve = tile_reserve(run)
+    weights_alone = None if chip.flash is None else tile_reserve(run, False)
+    residency = plan_residency(network, chip, batch, run.stored, fusion, reserve, weights_alone)
     sinks = {r for layer in network.layers if layer.name not in consumed for r in residency.roots[layer.name]}
     tilings = []
     for layer, is_view in zip(network.layers, views, strict=True):
@@ -148,7 +110,7 @@ def _choose_residency(
         out = not is_view and (written in residency.spilled or written in sinks)
         inputs = 0.0 if is_view else sum(element_bytes[r] for r in spilled)
         owner = layer.tied or layer.name
-        weights = 0.0 if owner in residency.pinned else weights_read(layer, stored.get(owner, 0.0), batch)
+        weights = 0.0 if owner in residency.pinned else weights_read(layer, run.weights_of(layer), batch)
         outputs = dram_outputs(layer, element_bytes[written]) if out else 0.0
         options = tile_options(layer, batch, chip, weights, inputs, outputs)
         tilings.append(pick_tiling(options, residency.tile_bytes))
@@ -156,24 +118,24 @@ def _choose_residency(
 
 
 def _plan_layer(
+    run: Run,
     layer: Layer,
     mapping: ArrayMapping,
     tiling: Tiling,
-    chip: Accelerator,
-    cold: bool,
     res: Residency,
-    stored: float,
     macs: float,
     waits: tuple[str, ...],
     cache_share: float,
-    batch: int,
 ) -> LayerPlan:
     """`cache_share`: the part of the inputs read from DRAM that is KV cache."""
+    chip, stored = run.chip, run.weights_of(layer)
     pinned = (layer.tied or layer.name) in res.pinned
     weights, acts, kv = TensorKind.WEIGHTS, TensorKind.ACTIVATIONS, TensorKind.KV_CACHE
     # cold: the pinned weights' first load, of what this layer reads of them (a pinned table is
     # filled as its rows are first looked up; a tied output layer loads the whole table)
-    weights_in = tiling.weight_bytes + (weights_read(layer, stored, batch) if pinned and cold else 0.0)
+    weights_in = tiling.weight_bytes + (
+        weights_read(layer, stored, run.batch) if pinned and run.cold else 0.0
+    )
     bypassed = _bypassed(mapping, tiling, chip)
     w_skip, i_skip = (bypassed.get(operand, 0.0) for operand in (Operand.WEIGHTS, Operand.INPUTS))
     # what comes from DRAM is written into the buffer (less what bypasses it: the array reads

@@ -457,9 +457,13 @@ axes:
     workers = []
     try:
         deadline = time.time() + 60
-        while not scheduler_file.exists() and time.time() < deadline:
-            time.sleep(0.1)
-        address = json.loads(scheduler_file.read_text())["address"]
+        address = None
+        while address is None and time.time() < deadline:  # the file may exist before it is whole
+            try:
+                address = json.loads(scheduler_file.read_text())["address"]
+            except (OSError, ValueError, KeyError):
+                time.sleep(0.1)
+        assert address, "the dask scheduler did not start"
         workers = [
             subprocess.Popen(
                 [

@@ -1,0 +1,36 @@
+"""What every step of the schedule reads about one simulation: the network, the resolved chip,
+the batch, cold or steady state, the weights as stored and the fusion; one value threaded
+through residency, tiling and the layer plans instead of the same six arguments each."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cached_property
+
+from accelsim.hw.chip import Accelerator
+from accelsim.ir.network import INPUT, Layer, Network
+from accelsim.schedule.fusion import Fusion
+
+
+@dataclass(frozen=True)
+class Run:
+    network: Network
+    chip: Accelerator
+    batch: int
+    stored: Mapping[str, float]  # each layer's weights as stored, bytes
+    fusion: Fusion
+    cold: bool = False  # a first inference: the pinned weights are loaded too
+
+    @cached_property
+    def element_bytes(self) -> dict[str, float]:
+        """Each tensor's bytes for the whole batch at the chip's activation precision."""
+        act_bytes = self.batch * self.chip.activation_bits / 8
+        sizes = {INPUT: math.prod(self.network.input_shape) * act_bytes}
+        sizes.update({layer.name: layer.output_elements * act_bytes for layer in self.network.layers})
+        return sizes
+
+    def weights_of(self, layer: Layer) -> float:
+        """The bytes `layer` stores (a tied layer's are its owner's)."""
+        return self.stored.get(layer.tied or layer.name, 0.0)
