@@ -9,7 +9,7 @@ evaluate a step (the input and the recurrent products, each step). Running the i
 of all steps as one GEMM first would read those weights once but park steps x gates x hidden
 pre-activations in the buffer; accelsim models the per-step form.
 
-DRAM (map/tiling.py, `recurrent_options`): one direction's weights stay on chip across the steps when the
+DRAM (schedule/tiling.py, `recurrent_options`): one direction's weights stay on chip across the steps when the
 tile space holds them (or residency pins them); otherwise every step fetches them again,
 steps x the weights from DRAM. That is the talk's memory argument at its sharpest: a
 recurrent model whose weights do not fit reads them once per audio frame or token.

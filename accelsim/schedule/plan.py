@@ -11,11 +11,11 @@ from accelsim.hw.enums import Level, Operand, TensorKind
 from accelsim.ir.engine import Engine
 from accelsim.ir.network import INPUT, Layer
 from accelsim.map.array import ArrayMapping
-from accelsim.map.tiling import Tiling, pick_tiling, tile_options
 from accelsim.map.traffic import Traffic
 from accelsim.map.vector import dram_outputs, weights_read
 from accelsim.schedule.context import Run
 from accelsim.schedule.residency import Residency, plan_residency
+from accelsim.schedule.tiling import Tiling, pick_tiling, tile_options
 from accelsim.sim.engine import Chunk, Job
 
 MAX_CHUNKS = 4  # tiles of a layer are coalesced into at most this many events

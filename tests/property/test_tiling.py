@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from accelsim import LayerSpec, build_network, simulate
-from accelsim.map.tiling import pick_tiling, tile_options
+from accelsim.schedule.tiling import pick_tiling, tile_options
 from tests.property.test_invariants import SETTINGS, chip, chips, dram_total, modes, networks
 
 
