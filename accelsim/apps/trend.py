@@ -236,7 +236,7 @@ def year_range(first: float, last: float, step: float = 1.0, flag: str = "years"
             f"{flag}: {many} years, more than the limit of {MAX_TREND_POINTS:,}; expected a larger step"
         )
     count = math.floor(span + 1e-9) + 1
-    return [first + step * i for i in range(count)]
+    return [min(first + step * i, last) for i in range(count)]  # the tolerance never passes LAST
 
 
 def check_years(years: Sequence[float], flag: str = "years") -> list[float]:

@@ -10,25 +10,10 @@ import math
 from accelsim.hw.chip import Datapath
 from accelsim.hw.enums import Level, TensorKind
 from accelsim.ir.engine import Engine
+from accelsim.ir.moves import weights_read
 from accelsim.ir.network import Layer
 from accelsim.map.array import ArrayMapping
 from accelsim.map.traffic import Traffic
-
-
-def weights_read(layer: Layer, stored: float, batch: int) -> float:
-    """Bytes of a layer's stored weights one batch reads: all of them, but for an embedding
-    only the rows it looks up (at most the whole table)."""
-    if layer.op == "embedding":
-        return stored * min(1.0, layer.input_elements * batch / layer.weight_shape[0])
-    return stored
-
-
-def dram_outputs(layer: Layer, written: float) -> float:
-    """Bytes a layer writes to its output's home, of `written`: a KV cache appends only this
-    step's rows."""
-    if layer.op == "kv_cache":
-        return written * layer.input_elements / layer.output_elements
-    return written
 
 
 def map_vector(layer: Layer, hw: Datapath, batch: int, stored_weights: float) -> ArrayMapping:

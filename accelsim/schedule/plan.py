@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from accelsim.hw.chip import Accelerator
 from accelsim.hw.enums import Level, Operand, TensorKind
 from accelsim.ir.engine import Engine
+from accelsim.ir.moves import dram_outputs, weights_read
 from accelsim.ir.network import INPUT, Layer
 from accelsim.map.array import ArrayMapping
 from accelsim.map.traffic import Traffic
-from accelsim.map.vector import dram_outputs, weights_read
 from accelsim.schedule.context import Run
 from accelsim.schedule.residency import Residency, plan_residency
 from accelsim.schedule.tiling import Tiling, pick_tiling, tile_options
