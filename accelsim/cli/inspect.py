@@ -29,6 +29,7 @@ from accelsim.cli.options import (
 )
 from accelsim.errors import AccelsimError
 from accelsim.present import console as show
+from accelsim.present.files import json_text
 
 
 @app.command()
@@ -38,7 +39,7 @@ def nets(json_target: JsonOption = None) -> None:
 
     networks = [load_net(name) for name in zoo_names()]
     document = [{k: v for k, v in net.to_dict().items() if k != "layers"} for net in networks]
-    respond(json_target, document, lambda: show.networks(networks))
+    respond(json_target, json_text(document), lambda: show.networks(networks))
 
 
 @app.command()
@@ -57,7 +58,7 @@ def info(
     from accelsim.api import load_net
 
     network = load_net(net, width, resolution, input_shape, strict, workload_params_of(param, sr, pct3x3))
-    respond(json_target, network.to_dict(), lambda: show.layers(network))
+    respond(json_target, json_text(network.to_dict()), lambda: show.layers(network))
 
 
 @hw_app.command("list")
@@ -67,7 +68,7 @@ def hw_list(json_target: JsonOption = None) -> None:
     from accelsim.present.documents import hw_summary
 
     chips = [load_hw(name) for name in bundled_names("hw_configs")]
-    respond(json_target, [hw_summary(chip) for chip in chips], lambda: show.chips(chips))
+    respond(json_target, json_text([hw_summary(chip) for chip in chips]), lambda: show.chips(chips))
 
 
 @hw_app.command("show")
@@ -77,7 +78,7 @@ def hw_show(hw: HwArgument, json_target: JsonOption = None) -> None:
     from accelsim.present.documents import hw_document
 
     chip = load_hw(hw)
-    respond(json_target, hw_document(chip), lambda: show.chip(chip))
+    respond(json_target, json_text(hw_document(chip)), lambda: show.chip(chip))
 
 
 @hw_app.command("schema")
@@ -205,7 +206,7 @@ def compress_command(
     weights = onnx_weights(net, None, width, resolution) if spec.huffman else None
     link_bps = units.parse_cli(link, units.BANDWIDTH, "--link") if link else None
     report = compression_report(network, spec, weights, link_bps)
-    respond(json_target, report.to_dict(), lambda: show.compression(report, link))
+    respond(json_target, json_text(report.to_dict()), lambda: show.compression(report, link))
 
 
 @app.command("fit")
@@ -243,10 +244,12 @@ def fit_command(
 
         most = longest_context(net, hw)
         document = {"network": Path(net).stem, "hardware": hw, "longest_context_tokens": most}
-        respond(json_target, document, lambda: show.longest_context(Path(net).stem, load_hw(hw), most))
+        respond(
+            json_target, json_text(document), lambda: show.longest_context(Path(net).stem, load_hw(hw), most)
+        )
     elif sram:
         needed = smallest_sram(net, hw)
-        respond(json_target, needed.to_dict(), lambda: show.sram_needed(needed))
+        respond(json_target, json_text(needed.to_dict()), lambda: show.sram_needed(needed))
     else:
         answer = fit(net, hw)
-        respond(json_target, fit_document(answer, top), lambda: show.fit(answer, top))
+        respond(json_target, json_text(fit_document(answer, top)), lambda: show.fit(answer, top))

@@ -39,12 +39,12 @@ JsonOption = Annotated[
 ]
 
 
-def respond(json_target: str | None, document: Any, render: Callable[[], None]) -> None:
-    """A command's answer, checked finite: `--json FILE` writes it there and shows the console
-    view too; `--json` (or `--json -`) prints it alone on stdout; else the console view."""
-    from accelsim.present.files import json_text, write_output
+def respond(json_target: str | None, text: str, render: Callable[[], None]) -> None:
+    """A command's answer, its JSON `text` made (and so checked finite) before anything was
+    shown or written: `--json FILE` writes it there and shows the console view too; `--json`
+    (or `--json -`) prints it alone on stdout; else the console view."""
+    from accelsim.present.files import write_output
 
-    text = json_text(document)
     if json_target is not None:
         write_output(json_target, text, "--json")
         if json_target == "-":

@@ -35,7 +35,7 @@ from accelsim.cli.options import (
 )
 from accelsim.errors import AccelsimError
 from accelsim.present import console as show
-from accelsim.present.files import check_finite
+from accelsim.present.files import json_text
 
 
 @app.command()
@@ -91,14 +91,13 @@ def run(
     spec = resolve_spec(compress, network.name, wbits, abits, prune)
     weights = onnx_weights(net, input_shape, width, resolution) if spec and spec.huffman else None
     result = simulate(network, hw, mode=mode, batch=batch, fps=fps, compression=spec, weights=weights)
-    document = result.to_dict()
-    check_finite(document)
+    text = json_text(result.to_dict())  # checked finite before any report is written
     if report is not None:
         from accelsim.present.report import run_report
 
         run_report(result, report, plotlyjs, figure)
         show.note(f"report written to {report}")
-    respond(json_target, document, lambda: show.result(result, layers))
+    respond(json_target, text, lambda: show.result(result, layers))
 
 
 def _generate(
@@ -131,4 +130,4 @@ def _generate(
         )
     spec = resolve_spec(compress, Path(net).stem, wbits, abits, prune)
     result = generate(net, hw, context, tokens, batch, spec, params)
-    respond(json_target, result.to_dict(), lambda: show.generation(result))
+    respond(json_target, json_text(result.to_dict()), lambda: show.generation(result))

@@ -29,7 +29,7 @@ from accelsim.cli.options import (
 from accelsim.errors import AccelsimError
 from accelsim.limits import MAX_SWEEP_WORKERS
 from accelsim.present import console as show
-from accelsim.present.files import check_finite
+from accelsim.present.files import json_text
 
 
 @app.command("trend")
@@ -56,13 +56,13 @@ def trend_command(
     from accelsim.apps.trend import trend
 
     result = trend(net, hw, years_of(years), trends)
-    check_finite(result.to_dict())
+    text = json_text(result.to_dict())  # checked finite before any report is written
     if report:
         from accelsim.present.report import trend_report
 
         trend_report(result, report, plotlyjs, figure)
         show.note(f"report written to {report}")
-    respond(json_target, result.to_dict(), lambda: show.trend(result))
+    respond(json_target, text, lambda: show.trend(result))
 
 
 @app.command("train-scale")
@@ -96,13 +96,13 @@ def train_scale_command(
 
     counts = workers_of(workers)
     results = [train_scale(n, cluster, counts, batch, a, overlap) for n in net for a in algorithm]
-    check_finite([r.to_dict() for r in results])
+    text = json_text([r.to_dict() for r in results])
     if report:
         from accelsim.present.report import train_scale_report
 
         train_scale_report(results, report, plotlyjs, figure)
         show.note(f"report written to {report}")
-    respond(json_target, [r.to_dict() for r in results], lambda: show.train_scale(results))
+    respond(json_target, text, lambda: show.train_scale(results))
 
 
 @app.command()
@@ -145,13 +145,13 @@ def compare(
     results = compare_results(chips, listed(net), mode=mode, batch=batch)
     notes = fairness_notes(chips)
     rows = [summary(r) for r in results]
-    check_finite(rows)
+    text = json_text({"rows": rows, "notes": notes})
     if report:
         from accelsim.present.report import compare_report
 
         compare_report(results, report, notes, plotlyjs, figure)
         show.note(f"report written to {report}")
-    respond(json_target, {"rows": rows, "notes": notes}, lambda: show.comparison(rows, notes))
+    respond(json_target, text, lambda: show.comparison(rows, notes))
 
 
 @sweep_app.command("run")
@@ -236,4 +236,4 @@ def sweep_show(
             show.note(f"{kind} written to {written}")
     pareto = json.loads(front.to_json(orient="records"))
     document = {"rows": len(frame), "axes": frame.attrs["axes"], "pareto": pareto}
-    respond(json_target, document, lambda: show.sweep_front(db, frame, front, onchip))
+    respond(json_target, json_text(document), lambda: show.sweep_front(db, frame, front, onchip))
