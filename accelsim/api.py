@@ -25,6 +25,7 @@ from accelsim.schedule.residency import fits_on_chip as fits_on_chip  # what the
 from accelsim.schedule.residency import peak_activation_bytes as peak_activation_bytes
 from accelsim.transform.compress import CompressionSpec, store
 from accelsim.transform.scale import scale_resolution, scale_width
+from accelsim.units import is_number
 
 MODES = ("steady", "cold")
 
@@ -50,7 +51,7 @@ def load_net(
     from accelsim.load.scalesim import is_topology, load_topology
 
     if params is not None and not (
-        isinstance(params, Mapping) and all(isinstance(k, str) and _is_number(v) for k, v in params.items())
+        isinstance(params, Mapping) and all(isinstance(k, str) and is_number(v) for k, v in params.items())
     ):
         raise TypeError(f"params must map workload parameter names to numbers, got {params!r}")
     for key, value in (params or {}).items():
@@ -87,10 +88,6 @@ def variant(hw: str | Path | HwConfig | Accelerator, changes: Mapping[str, Any])
     return resolve_accelerator(HwConfig.validated(data, config.name), chip.energy_table)
 
 
-def _is_number(value: object) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
 def _check_arguments(net: Any, hw: Any, mode: Any, batch: Any, fps: Any) -> None:
     """Wrong types raise TypeError, wrong values AccelsimError (a ValueError), before any work."""
     if not isinstance(net, (str, Path, Network)):
@@ -103,7 +100,7 @@ def _check_arguments(net: Any, hw: Any, mode: Any, batch: Any, fps: Any) -> None
         raise AccelsimError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
     whole(batch, "batch", 1, MAX_BATCH)
     if fps is not None:
-        if isinstance(fps, bool) or not isinstance(fps, (int, float)):
+        if not is_number(fps):
             raise TypeError(f"simulate: fps must be a number or None, got {fps!r}")
         if not (fps > 0 and math.isfinite(fps)):
             raise AccelsimError(f"fps must be a positive, finite number of frames per second, got {fps!r}")

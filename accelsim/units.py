@@ -64,9 +64,14 @@ class UnitWarning(UserWarning):
 _BITS = {unit for unit in _BYTES if unit.endswith(("b", "bit", "bits"))}
 
 
+def is_number(value: object) -> bool:
+    """An int or a float, not a bool (`True` is no quantity, though Python counts it an int)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 def is_bare(value: object) -> bool:
     """A number written without a unit (its value is then in the base unit)."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
+    if is_number(value):
         return True
     match = _NUMBER.match(value) if isinstance(value, str) else None
     return bool(match) and not (match.group(2) or "").strip()  # type: ignore[union-attr]

@@ -36,7 +36,7 @@ from accelsim.ir.network import Network
 from accelsim.limits import MAX_TREND_POINTS, MAX_TREND_YEARS
 from accelsim.load import load_hw, load_yaml_mapping, resolve
 from accelsim.strict import StrictModel
-from accelsim.units import BYTES, format_si
+from accelsim.units import BYTES, format_si, is_number
 
 PLACEMENTS = ("on_chip", "in_dram")  # where the weights live
 
@@ -246,7 +246,7 @@ def check_years(years: Sequence[float], flag: str = "years") -> list[float]:
     if not years or len(years) > MAX_TREND_POINTS:
         raise AccelsimError(f"{flag}: expected 1 to {MAX_TREND_POINTS:,} years, got {len(years):,}")
     for year in years:
-        if isinstance(year, bool) or not isinstance(year, (int, float)):
+        if not is_number(year):
             raise TypeError(f"trend: years must be numbers, got {year!r}")
         if not (math.isfinite(year) and 0 <= year <= MAX_TREND_YEARS):
             raise AccelsimError(f"{flag}: each year must be from 0 to {MAX_TREND_YEARS}, got {year!r}")

@@ -8,7 +8,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the names as the type checker sees them
-    from accelsim.load.chip import load_hw, parse_hw
+    from accelsim.load.chip import anchored, load_hw, parse_hw
     from accelsim.load.compression import resolve_spec
     from accelsim.load.onnx_model import is_onnx
     from accelsim.load.resources import beside, bundled_dir, bundled_names, resolve
@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # the names as the type checker sees them
     from accelsim.load.yamlio import load_yaml_mapping
 
 _HOME = {
+    "anchored": "accelsim.load.chip",
     "beside": "accelsim.load.resources",
     "bundled_dir": "accelsim.load.resources",
     "bundled_names": "accelsim.load.resources",
@@ -41,6 +42,7 @@ _HOME = {
     "workload_params": "accelsim.load.workload",
 }
 __all__ = [
+    "anchored",
     "DATAFLOWS",
     "DEFAULT_WORDS_PER_CYCLE",
     "WORD_BYTES",

@@ -61,13 +61,13 @@ def parse_hw(
     try:
         if energy_table is None and config.energy_table:
             energy_table = load_energy_table(config.energy_table, base)
-            config = config.model_copy(update={"energy_table": _anchored(config.energy_table, base)})
+            config = config.model_copy(update={"energy_table": anchored(config.energy_table, base)})
         return resolve_accelerator(config, energy_table)
     except AccelsimError as exc:
         raise AccelsimError(f"{source}: {exc}") from None
 
 
-def _anchored(reference: str, base: Path | None) -> str:
+def anchored(reference: str, base: Path | None) -> str:
     """A 'file.py:Name' table reference made absolute (relative to the chip file's folder), so
     the config names the same table wherever it goes next (a variant, a sweep's worker)."""
     where, _, attribute = reference.rpartition(":")

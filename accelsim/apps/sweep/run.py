@@ -46,6 +46,8 @@ def run_sweep(
     `on_progress(rows, total)` is called with the rows already done, then with each chunk's.
     A spec of more than `max_points` (default MAX_POINTS) points is refused before anything runs.
     Points are made, sent and stored chunk by chunk: memory does not grow with the points."""
+    if workers is not None:
+        whole(workers, "workers", 1, MAX_SWEEP_WORKERS)
     count, limit = point_count(spec), max_points or MAX_POINTS
     if count > limit:
         raise AccelsimError(
@@ -152,7 +154,5 @@ def sweep(
     from accelsim.apps.sweep.store import read_results
 
     loaded, base = load_sweep(spec, max_points)
-    if workers is not None:
-        whole(workers, "workers", 1, MAX_SWEEP_WORKERS)
     run_sweep(loaded, base, Path(out), resume, dask, workers, max_points=max_points)
     return read_results(Path(out))

@@ -19,7 +19,7 @@ from accelsim.api import load_net
 from accelsim.errors import AccelsimError, listing
 from accelsim.hw.schema import field_kind, field_path_problem
 from accelsim.limits import MAX_BATCH, MAX_POINTS
-from accelsim.load import beside, load_yaml_mapping, resolve
+from accelsim.load import anchored, beside, load_yaml_mapping, resolve
 from accelsim.strict import StrictModel
 
 
@@ -79,7 +79,7 @@ def _limit_text(limit: int) -> str:
 
 
 def _number(value: Any, path: str) -> float:
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
+    if units.is_number(value):
         number = float(value)
     else:
         for kind in units.KINDS:
@@ -227,10 +227,8 @@ def load_sweep(path: str | Path, max_points: int | None = None) -> tuple[SweepSp
     spec = SweepSpec.validated(data, str(path), context={"max_points": max_points or MAX_POINTS})
     base_file = resolve(beside(path, spec.base), "hw_configs", "hardware config")
     base = dict(load_yaml_mapping(base_file))
-    table = base.get("energy_table")
-    if isinstance(table, str) and table.partition(":")[0].endswith(".py"):  # workers run elsewhere
-        file, _, name = table.rpartition(":")
-        base["energy_table"] = f"{(base_file.parent / file).resolve()}:{name}"
+    if isinstance(base.get("energy_table"), str):  # workers run elsewhere: the table by full path
+        base["energy_table"] = anchored(base["energy_table"], base_file.parent)
     for net in spec.networks:  # fail early on a misspelled network
         load_net(net)
     return spec, base
