@@ -103,7 +103,6 @@ class Accelerator:
     dram: MemoryLevel
     static_w: float
     power_budget_w: float
-    vdd: float
     energy_scale: float  # from 45 nm / 0.9 V to this node and supply
     technology: Technology  # node, supply and transistor flavor
     flash: MemoryLevel | None = None  # where the weights live instead of DRAM, if the chip has it

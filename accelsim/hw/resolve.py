@@ -198,7 +198,6 @@ def resolve_accelerator(config: HwConfig, energy_table: EnergyTable | None = Non
         dram=dram,
         static_w=config.static_power,
         power_budget_w=config.power_budget,
-        vdd=vdd,
         energy_scale=scale.value,
         flash=flash,
         sources=sources,

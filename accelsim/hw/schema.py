@@ -50,7 +50,7 @@ def _quantity(
                 f"{value!r} is {units.format_si(number, kind)}, implausibly large; give a unit, "
                 f"like '{kind.example}'"
             )
-        if units.is_bare(value) and number and not bare[0] <= number <= bare[1]:
+        if number and not bare[0] <= number <= bare[1] and units.is_bare(value):
             size = "small" if number < bare[0] else "large"
             raise ValueError(
                 f"a bare {value!r} is {units.format_si(number, kind)}, implausibly {size}; give a unit, "

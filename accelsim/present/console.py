@@ -181,7 +181,7 @@ def chip(chip: Accelerator) -> None:
             f"{chip.config.technology_nm:g} nm, energy x{chip.energy_scale:.3g} vs 45 nm",
             src["energy_scale"],
         ),
-        ("vdd", f"{chip.vdd:g} V", src.get("vdd", "config")),
+        ("vdd", f"{chip.technology.vdd:g} V", src.get("vdd", "config")),
         ("compute.array", f"{chip.rows} x {chip.cols} = {chip.macs:,} MACs, {chip.dataflow}", "config"),
         ("compute.clock", format_si(chip.clock_hz, FREQUENCY), "config"),
         (

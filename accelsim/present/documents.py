@@ -33,7 +33,7 @@ def hw_document(chip: Accelerator) -> dict[str, Any]:
     return {
         **hw_summary(chip),
         "technology_nm": chip.config.technology_nm,
-        "vdd_v": chip.vdd,
+        "vdd_v": chip.technology.vdd,
         "energy_scale_from_45nm": chip.energy_scale,
         "array": {"rows": chip.rows, "cols": chip.cols, "dataflow": chip.dataflow, "clock_hz": chip.clock_hz},
         "precision_bits": {
