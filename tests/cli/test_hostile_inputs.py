@@ -5,7 +5,6 @@ on stderr, exit 2, no file touched); the cases that must succeed safely have tes
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -17,7 +16,7 @@ import pytest
 import yaml
 
 from accelsim.limits import MAX_ERRORS_LISTED
-from tests.cli.test_bad_inputs import CHIP, Case, _materialize
+from tests.cli.test_bad_inputs import CHIP, Case, _materialize, _snapshot
 from tests.cli_runner import run_main
 from tests.conftest import ROOT
 
@@ -495,24 +494,6 @@ CASES = [
     ),
     Case("link-inf", ("compress", "--net", "squeezenet", "--wbits", "4", "--link", "inf Mbit/s"), r"--link"),
 ]
-
-
-def _snapshot(folder: Path) -> dict[str, object]:
-    """Each entry's content hash; a large file by its size and time (the sparse 2 GiB ones are
-    never read by the loaders, and need not be by the test)."""
-    seen: dict[str, object] = {}
-    for path in sorted(folder.rglob("*")):
-        info = path.lstat()
-        if path.is_symlink() or not path.is_file():
-            seen[str(path.relative_to(folder))] = (
-                info.st_mode,
-                os.readlink(path) if path.is_symlink() else "",
-            )
-        elif info.st_size > 2**20:
-            seen[str(path.relative_to(folder))] = (info.st_size, info.st_mtime_ns)
-        else:
-            seen[str(path.relative_to(folder))] = hashlib.sha256(path.read_bytes()).hexdigest()
-    return seen
 
 
 def test_the_catalogue_is_large_and_ids_are_unique() -> None:
