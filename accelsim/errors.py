@@ -7,6 +7,8 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from accelsim.limits import MAX_ERRORS_LISTED
+
 if TYPE_CHECKING:
     from pydantic import ValidationError
 
@@ -27,8 +29,6 @@ def has_control(text: str) -> bool:
 def listing(problems: Sequence[str]) -> str:
     """Problems on one line, the first MAX_ERRORS_LISTED of them named and the rest counted (a
     file with 5,000 bad layers gets a line a person can read)."""
-    from accelsim.limits import MAX_ERRORS_LISTED
-
     shown = "; ".join(problems[:MAX_ERRORS_LISTED])
     more = len(problems) - MAX_ERRORS_LISTED
     return shown + (f"; and {more:,} more problem{'s' if more > 1 else ''}" if more > 0 else "")

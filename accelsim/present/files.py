@@ -15,45 +15,38 @@ from typing import Any, NoReturn
 
 from accelsim.errors import AccelsimError
 
-
-def check_finite(data: Any, path: str = "") -> None:
-    """Refuse an answer holding NaN or infinity (inputs at the edge of their ranges can overflow
-    a product): printed, it would read as a figure."""
-    if isinstance(data, float) and not math.isfinite(data):
-        raise AccelsimError(
-            f"the result's '{path or 'value'}' came out {data} (not a finite number): some input is too "
-            "large or too small to compute with; expected values in their plausible ranges"
-        )
-    if isinstance(data, dict):
-        for key, value in data.items():
-            check_finite(value, f"{path}.{key}" if path else str(key))
-    elif isinstance(data, (list, tuple)):
-        for i, value in enumerate(data):
-            check_finite(value, f"{path}[{i}]")
-
-
 _BYTE_KEY = re.compile(r"(^|_)bytes$")
 
 
-def json_types(data: Any, in_bytes: bool = False) -> Any:
-    """A document as its JSON is read: byte counts (under a key ending in 'bytes', a mapping of
-    them included) as whole bytes, bit-level sizes rounded up; numpy scalars as Python's."""
+def json_types(data: Any, in_bytes: bool = False, path: str = "") -> Any:
+    """A document as its JSON is read, in one walk: numpy scalars as Python's; byte counts
+    (under a key ending in 'bytes', a mapping of them included) as whole bytes, bit-level sizes
+    rounded up; and NaN or infinity refused, naming where (inputs at the edge of their ranges can
+    overflow a product: printed, it would read as a figure)."""
     from accelsim.account.result import whole_bytes
 
     if isinstance(data, dict):
-        return {k: json_types(v, in_bytes or bool(_BYTE_KEY.search(str(k)))) for k, v in data.items()}
+        return {
+            k: json_types(v, in_bytes or bool(_BYTE_KEY.search(str(k))), f"{path}.{k}" if path else str(k))
+            for k, v in data.items()
+        }
     if isinstance(data, (list, tuple)):
-        return [json_types(v, in_bytes) for v in data]
+        return [json_types(v, in_bytes, f"{path}[{i}]") for i, v in enumerate(data)]
     if hasattr(data, "item") and not isinstance(data, (str, bytes)):  # a numpy scalar
         data = data.item()
-    if in_bytes and isinstance(data, float) and math.isfinite(data):
-        return whole_bytes(data)
+    if isinstance(data, float):
+        if not math.isfinite(data):
+            raise AccelsimError(
+                f"the result's '{path or 'value'}' came out {data} (not a finite number): some input is "
+                "too large or too small to compute with; expected values in their plausible ranges"
+            )
+        if in_bytes:
+            return whole_bytes(data)
     return data
 
 
 def json_text(data: Any) -> str:
-    """`data` as indented JSON, checked finite first (JSON has no NaN), in its JSON types."""
-    check_finite(data)
+    """`data` as indented JSON in its JSON types, refused if it holds NaN or infinity."""
     return json.dumps(json_types(data), indent=2, allow_nan=False) + "\n"
 
 
