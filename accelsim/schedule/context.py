@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from accelsim.hw.chip import Accelerator
-from accelsim.ir.network import INPUT, Layer, Network
+from accelsim.ir.network import INPUT, Network
 from accelsim.schedule.fusion import Fusion
 
 
@@ -31,6 +31,7 @@ class Run:
         sizes.update({layer.name: layer.output_elements * act_bytes for layer in self.network.layers})
         return sizes
 
-    def weights_of(self, layer: Layer) -> float:
-        """The bytes `layer` stores (a tied layer's are its owner's)."""
-        return self.stored.get(layer.tied or layer.name, 0.0)
+    @cached_property
+    def layer_weights(self) -> dict[str, float]:
+        """The bytes each layer stores, by layer name (a tied layer's are its owner's)."""
+        return {layer.name: self.stored.get(layer.tied or layer.name, 0.0) for layer in self.network.layers}

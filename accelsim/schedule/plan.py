@@ -77,7 +77,7 @@ def tile_reserve(run: Run, activations: bool = True) -> float:
             continue
         inputs = sum(element_bytes[src] for src in layer.inputs) if activations else 0.0
         outputs = element_bytes[fusion.written(layer.name)] if activations else 0.0
-        weights = weights_read(layer, run.weights_of(layer), run.batch)
+        weights = weights_read(layer, run.layer_weights[layer.name], run.batch)
         options = tile_options(layer, run.batch, run.chip, weights, inputs, outputs)
         good_enough = options[-1][1] * (1 + RESERVE_SLACK)
         reserve = max(reserve, next(working for working, dram, _ in options if dram <= good_enough))
@@ -110,7 +110,9 @@ def _choose_residency(run: Run, mappings: Sequence[ArrayMapping]) -> tuple[Resid
         out = not is_view and (written in residency.spilled or written in sinks)
         inputs = 0.0 if is_view else sum(element_bytes[r] for r in spilled)
         owner = layer.tied or layer.name
-        weights = 0.0 if owner in residency.pinned else weights_read(layer, run.weights_of(layer), batch)
+        weights = (
+            0.0 if owner in residency.pinned else weights_read(layer, run.layer_weights[layer.name], batch)
+        )
         outputs = dram_outputs(layer, element_bytes[written]) if out else 0.0
         options = tile_options(layer, batch, chip, weights, inputs, outputs)
         tilings.append(pick_tiling(options, residency.tile_bytes))
@@ -128,7 +130,7 @@ def _plan_layer(
     cache_share: float,
 ) -> LayerPlan:
     """`cache_share`: the part of the inputs read from DRAM that is KV cache."""
-    chip, stored = run.chip, run.weights_of(layer)
+    chip, stored = run.chip, run.layer_weights[layer.name]
     pinned = (layer.tied or layer.name) in res.pinned
     weights, acts, kv = TensorKind.WEIGHTS, TensorKind.ACTIVATIONS, TensorKind.KV_CACHE
     # cold: the pinned weights' first load, of what this layer reads of them (a pinned table is
