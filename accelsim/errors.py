@@ -62,9 +62,15 @@ def _location(data: Any, loc: tuple[Any, ...]) -> int:
     line = getattr(data, "line", 0)
     node = data
     for key in loc:
-        if not (isinstance(node, Mapping) and key in node):
+        if isinstance(node, Mapping) and key in node or (
+            isinstance(node, Sequence)
+            and not isinstance(node, str)
+            and isinstance(key, int)
+            and key < len(node)
+        ):
+            node = node[key]
+        else:
             break
-        node = node[key]
         line = getattr(node, "line", line)
     return line
 
@@ -72,6 +78,8 @@ def _location(data: Any, loc: tuple[Any, ...]) -> int:
 def _model_fields(model: Any, loc: tuple[Any, ...]) -> list[str]:
     """Valid field names at the parent of `loc` in a pydantic model (for 'did you mean')."""
     for key in loc[:-1]:
+        if isinstance(key, int):  # an item of a list: the model stays the item's
+            continue
         info = getattr(model, "model_fields", {}).get(key)
         if info is None:
             return []
@@ -83,10 +91,9 @@ def _model_fields(model: Any, loc: tuple[Any, ...]) -> list[str]:
     return list(getattr(model, "model_fields", {}))
 
 
-def _problem(err: Mapping[str, Any], model: Any) -> str:
-    """One pydantic error as a phrase naming the field and what was expected."""
+def _problem(err: Mapping[str, Any], model: Any, path: str) -> str:
+    """One pydantic error as a phrase naming the field (at `path`) and what was expected."""
     loc = tuple(err["loc"])
-    path = ".".join(str(p) for p in loc)
     if err["type"] == "extra_forbidden":
         moved = getattr(model, "moved_fields", {}).get(path)
         if moved:
@@ -112,10 +119,13 @@ def validation_message(exc: ValidationError, data: Any, source: str, model: Any)
     errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
     parts = []
     for i, err in enumerate(errors):
-        line = _location(data, tuple(err["loc"]))
+        loc = tuple(err["loc"])
+        # a model may name a place better than pydantic's path (a list item by its name)
+        named = model.error_location(loc, data) if hasattr(model, "error_location") else loc
+        line = max(_location(data, loc), _location(data, named))
         if i == 0:
             where = f"{source}:{line}: " if line else f"{source}: "
         else:
             where = f"line {line}: " if line else ""
-        parts.append(where + _problem(err, model))
+        parts.append(where + _problem(err, model, ".".join(str(p) for p in named)))
     return listing(parts)

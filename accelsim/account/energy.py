@@ -20,27 +20,23 @@ LEVEL_NAMES = tuple((level, level.value) for level in MEMORY_LEVELS)
 ENGINE_NAMES = {engine: engine.value for engine in Engine}
 
 
-def prices(chip: Accelerator) -> dict[tuple[Level, TensorKind], tuple[float, float]]:
-    """(read, write) J per byte where each tensor kind lives, at each memory level (the PE
-    stores are priced per operand by PeTraffic.energy)."""
-    levels = (Level.SRAM, Level.DRAM) if chip.flash is None else (Level.SRAM, Level.DRAM, Level.FLASH)
-    return {
-        (level, kind): (memory.read_j_per_byte, memory.write_j_per_byte)
-        for level in levels
-        for kind in TENSOR_KINDS
-        for memory in (chip.memory(level, kind),)
-    }
+def prices(chip: Accelerator) -> dict[str, tuple[Level, float, float]]:
+    """Each memory level's kind and (read, write) J per byte, by name (the PE stores are priced
+    per operand by PeTraffic.energy)."""
+    return {level.name: (level.level, level.read_j_per_byte, level.write_j_per_byte) for level in chip.levels}
 
 
 def memory_energy(
-    traffic: Traffic, price: Mapping[tuple[Level, TensorKind], tuple[float, float]]
+    traffic: Traffic, price: Mapping[str, tuple[Level, float, float]]
 ) -> dict[tuple[Level, TensorKind], float]:
-    """Memory energy of a layer's traffic (J), by (level, tensor kind)."""
+    """Memory energy of a layer's traffic (J), by (kind of level, tensor kind)."""
     energy = dict.fromkeys(MEMORY_PAIRS, 0.0)
-    for pair, nbytes in traffic.read.items():
-        energy[pair] += nbytes * price[pair][0]
-    for pair, nbytes in traffic.write.items():
-        energy[pair] += nbytes * price[pair][1]
+    for (name, kind), nbytes in traffic.read.items():
+        level, read, _ = price[name]
+        energy[level, kind] += nbytes * read
+    for (name, kind), nbytes in traffic.write.items():
+        level, _, write = price[name]
+        energy[level, kind] += nbytes * write
     return energy
 
 
@@ -70,7 +66,9 @@ def account(
     dram_bytes = dict.fromkeys(TENSOR_KINDS, 0.0)
     flash_bytes = 0.0
     price = prices(chip)
-    dram, weights, acts = Level.DRAM, TensorKind.WEIGHTS, TensorKind.ACTIVATIONS
+    weights, acts = TensorKind.WEIGHTS, TensorKind.ACTIVATIONS
+    dram_levels = [level.name for level in chip.levels if level.level == Level.DRAM]
+    flash_levels = [level.name for level in chip.levels if level.level == Level.FLASH]
     layers = []
     previous_end = 0.0
     rf, sram = Level.REGISTER_FILE, Level.SRAM
@@ -92,11 +90,11 @@ def account(
             totals[key] += value
         for pair, value in memory.items():
             memory_by_kind[pair] += value
-        layer_flash = traffic.read.get((Level.FLASH, weights), 0.0)
+        layer_flash = sum(traffic.bytes(name) for name in flash_levels)
         flash_bytes += layer_flash
         layer_dram = 0.0
         for kind in TENSOR_KINDS:
-            moved = traffic.read.get((dram, kind), 0.0) + traffic.write.get((dram, kind), 0.0)
+            moved = sum(traffic.bytes(name, kind) for name in dram_levels)
             dram_bytes[kind] += moved
             layer_dram += moved
         span = timeline.layers.get(layer.name)
@@ -165,7 +163,7 @@ def account(
         flash_bytes=flash_bytes / batch,
         engine_busy_s={"dma": timeline.dma_busy_s, "compute": timeline.compute_busy_s},
         peak_macs_per_s=chip.peak_macs_per_s,
-        dram_bandwidth_bytes_per_s=chip.dram.bandwidth_bytes_per_s or 0.0,
+        dram_bandwidth_bytes_per_s=chip.main_memory.bandwidth_bytes_per_s or 0.0,
         weight_capacity_bytes=chip.capacity_for(TensorKind.WEIGHTS),
         flash_capacity_bytes=chip.flash.capacity_bytes if chip.flash else 0.0,
         timeline=tuple(timeline.intervals),

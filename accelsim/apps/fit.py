@@ -181,8 +181,7 @@ def smallest_sram(net: str | Path | Network, hw: str | Path | HwConfig | Acceler
     that capacity, validated again (a buffer smaller than the register files is not a chip:
     those capacities count as not fitting)."""
     net, chip = load_net(net), load_hw(hw)
-    split = any(level.name == "weight_sram" for level in chip.buffers)
-    field = "memory.weight_sram.capacity" if split else "memory.sram.capacity"
+    field = f"memory.{chip.buffer_for(TensorKind.WEIGHTS).name}.capacity"
     weights = sum(store(net, chip.weight_bits).bytes.values())
     peak = peak_activation_bytes(net, chip)
 

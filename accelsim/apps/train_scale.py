@@ -224,7 +224,9 @@ def chip_compute(net: Network, work: Sequence[LayerWork], chip: str, images: flo
         else:
             backward.append(span if w.backward_vector_ops else 0.0)
     scale = images / batch  # a fractional share is priced pro rata from the next whole batch
-    update = _update_s(work, hw.dram.bandwidth_bytes_per_s or math.inf)  # the fp32 master weights in DRAM
+    update = _update_s(
+        work, hw.main_memory.bandwidth_bytes_per_s or math.inf
+    )  # the fp32 master weights in DRAM
     return Compute(forward * scale, tuple(b * scale for b in backward), update)
 
 

@@ -28,8 +28,8 @@ from accelsim.apps.fit import MAX_SRAM, smallest_sram
 from accelsim.energy.table import Technology
 from accelsim.errors import AccelsimError
 from accelsim.frozen import FrozenMap
-from accelsim.hw.chip import Accelerator
-from accelsim.hw.enums import TensorKind
+from accelsim.hw.chip import Accelerator, MemoryLevel
+from accelsim.hw.enums import Level, TensorKind
 from accelsim.hw.resolve import DEFAULT_TABLE
 from accelsim.hw.schema import DramType
 from accelsim.ir.network import Network
@@ -157,20 +157,22 @@ def projected(chip: Accelerator, f: Factors) -> Accelerator:
         ),
         accumulator_j_per_byte=chip.accumulator_j_per_byte * f.on_chip,
         static_w=chip.static_w * f.on_chip,
-        buffers=tuple(
-            replace(
-                b,
-                leakage_w=b.leakage_w * f.on_chip,
-                read_j_per_byte=b.read_j_per_byte * f.on_chip,
-                write_j_per_byte=b.write_j_per_byte * f.on_chip,
-            )
-            for b in chip.buffers
-        ),
-        dram=replace(
-            chip.dram,
-            read_j_per_byte=chip.dram.read_j_per_byte * f.dram,
-            write_j_per_byte=chip.dram.write_j_per_byte * f.dram,
-        ),
+        levels=tuple(_level_at(level, f) for level in chip.levels),
+    )
+
+
+def _level_at(level: MemoryLevel, f: Factors) -> MemoryLevel:
+    """A memory level's energies in another year: on-chip ones with the node, DRAM-class ones
+    with the DRAM generation, flash as it is (the default table has no flash trend)."""
+    if level.on_chip:
+        factor, leakage = f.on_chip, level.leakage_w * f.on_chip
+    else:
+        factor, leakage = (f.dram if level.level == Level.DRAM else 1.0), level.leakage_w
+    return replace(
+        level,
+        leakage_w=leakage,
+        read_j_per_byte=level.read_j_per_byte * factor,
+        write_j_per_byte=level.write_j_per_byte * factor,
     )
 
 

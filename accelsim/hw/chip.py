@@ -8,14 +8,15 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from accelsim.energy.table import EnergyTable, Technology
-from accelsim.hw.enums import OPERANDS, Dataflow, Level, Operand, TensorKind
+from accelsim.hw.enums import OPERANDS, TENSOR_KINDS, Dataflow, Level, Operand, TensorKind
 from accelsim.hw.schema import HwConfig
 
 
 @dataclass(frozen=True)
 class MemoryLevel:
     """One resolved memory level. Energies in J per byte; bandwidth None = not a bottleneck.
-    `name` is the config's (sram, weight_sram...); `level` what it is."""
+    `name` is the config's (sram, weight_sram, hbm...); `level` its kind (on-chip SRAM, DRAM,
+    flash)."""
 
     name: str
     level: Level
@@ -25,6 +26,10 @@ class MemoryLevel:
     bandwidth_bytes_per_s: float | None
     leakage_w: float
     holds: tuple[TensorKind, ...]
+
+    @property
+    def on_chip(self) -> bool:
+        return self.level == Level.SRAM
 
 
 REGISTER_WORDS = 2  # a PE store of up to this many words is flip-flops; more is a scratchpad
@@ -99,13 +104,12 @@ class Accelerator:
     vector_op_j: float
     pe: PeArray
     accumulator_j_per_byte: float  # the partial-sum SRAM beside the array
-    buffers: tuple[MemoryLevel, ...]
-    dram: MemoryLevel
+    # beyond the PE stores, nearest the array first: the on-chip buffers, then off-chip levels
+    levels: tuple[MemoryLevel, ...]
     static_w: float
     power_budget_w: float
     energy_scale: float  # from 45 nm / 0.9 V to this node and supply
     technology: Technology  # node, supply and transistor flavor
-    flash: MemoryLevel | None = None  # where the weights live instead of DRAM, if the chip has it
     sources: Mapping[str, str] = field(default_factory=dict)
     # the table that priced what the config left out (None: the default): a variant of this
     # chip, or the same chip in a sweep or a trend, is priced by it too
@@ -149,61 +153,72 @@ class Accelerator:
         return 2 / self.mac_j / 1e12
 
     @property
+    def buffers(self) -> tuple[MemoryLevel, ...]:
+        """The on-chip levels, nearest the array first."""
+        return tuple(level for level in self.levels if level.on_chip)
+
+    @property
+    def off_chip(self) -> tuple[MemoryLevel, ...]:
+        """The off-chip levels, nearest first (DRAM, HBM, flash)."""
+        return tuple(level for level in self.levels if not level.on_chip)
+
+    @property
     def onchip_bytes(self) -> float:
         return sum(level.capacity_bytes for level in self.buffers)
+
+    def buffer_for(self, kind: TensorKind) -> MemoryLevel:
+        """Where a tensor kind lives on chip: the outermost buffer that holds it (residency pins
+        and keeps tensors there, and DRAM tiles land there)."""
+        return [level for level in self.buffers if kind in level.holds][-1]
+
+    def staging_for(self, kind: TensorKind) -> tuple[MemoryLevel, ...]:
+        """The buffers between the array and `buffer_for(kind)` that hold the kind too (a local
+        buffer per array), nearest the array first: each stages tiles for the one inside it."""
+        return tuple(level for level in self.buffers if kind in level.holds)[:-1]
+
+    @cached_property
+    def buffer_names(self) -> dict[TensorKind, str]:
+        """Each tensor kind's buffer (`buffer_for`), by name."""
+        return {kind: self.buffer_for(kind).name for kind in TENSOR_KINDS}
+
+    @cached_property
+    def staged(self) -> bool:
+        """Some tensor kind passes through more than one buffer on its way to the array."""
+        return any(self.staging_for(kind) for kind in TENSOR_KINDS)
+
+    def holding(self, kind: TensorKind) -> tuple[MemoryLevel, ...]:
+        """The off-chip levels that hold a tensor kind, nearest first."""
+        return tuple(level for level in self.off_chip if kind in level.holds)
 
     @property
     def split_buffers(self) -> bool:
         """Weights and activations live in separate on-chip buffers."""
-        return any(TensorKind.ACTIVATIONS not in lvl.holds for lvl in self.buffers)
-
-    @cached_property
-    def sram_bandwidth_bytes_per_s(self) -> float | None:
-        """The slowest buffer's bandwidth, or None when no buffer limits the array."""
-        return min(
-            (lvl.bandwidth_bytes_per_s for lvl in self.buffers if lvl.bandwidth_bytes_per_s), default=None
-        )
-
-    def memory(self, level: Level, kind: TensorKind) -> MemoryLevel:
-        """Where a tensor kind lives: DRAM, flash, or the SRAM buffer that holds that kind
-        (weights and activations may have buffers of their own). PE-local storage is `pe`."""
-        if level == Level.DRAM:
-            return self.dram
-        if level == Level.FLASH:
-            if self.flash is None:
-                raise LookupError(f"chip '{self.name}' has no flash")
-            return self.flash
-        return next(lvl for lvl in self.buffers if kind in lvl.holds)
+        return self.buffer_for(TensorKind.WEIGHTS) is not self.buffer_for(TensorKind.ACTIVATIONS)
 
     @property
-    def weight_home(self) -> Level:
-        """Where the weights not kept on chip come from: flash if the chip has it, else DRAM."""
-        return Level.DRAM if self.flash is None else Level.FLASH
-
-    @cached_property
-    def off_chip_bandwidth(self) -> dict[Level, float]:
-        """Bytes/s of each level beyond the SRAM (DRAM, and flash where the chip has it)."""
-        return {
-            level.level: level.bandwidth_bytes_per_s or math.inf
-            for level in (self.dram, self.flash)
-            if level is not None
-        }
+    def main_memory(self) -> MemoryLevel:
+        """The nearest off-chip level holding activations: where they spill (DRAM, or HBM)."""
+        return self.holding(TensorKind.ACTIVATIONS)[0]
 
     @property
-    def levels(self) -> tuple[MemoryLevel, ...]:
-        """The memory levels beyond the PE stores, nearest first: the on-chip buffers, DRAM, and
-        flash where the chip has it (what `hw show` lists, in the console and in JSON alike)."""
-        return (*self.buffers, self.dram, *([self.flash] if self.flash else []))
+    def flash(self) -> MemoryLevel | None:
+        """The chip's flash, if it has one (weights read from non-volatile memory)."""
+        return next((level for level in self.off_chip if level.level == Level.FLASH), None)
+
+    @cached_property
+    def off_chip_bandwidth(self) -> dict[str, float]:
+        """Bytes/s of each off-chip level, by name (one DMA engine moves them all)."""
+        return {level.name: level.bandwidth_bytes_per_s or math.inf for level in self.off_chip}
 
     def capacity_for(self, kind: TensorKind) -> float:
-        """On-chip bytes that can hold a tensor kind."""
-        return sum(level.capacity_bytes for level in self.buffers if kind in level.holds)
+        """On-chip bytes that can hold a tensor kind (in its buffer)."""
+        return self.buffer_for(kind).capacity_bytes
 
     @property
     def ridge_macs_per_byte(self) -> float:
         """Arithmetic intensity at which the DRAM bandwidth and the MAC array balance."""
-        return self.peak_macs_per_s / self.off_chip_bandwidth[Level.DRAM]
+        return self.peak_macs_per_s / (self.main_memory.bandwidth_bytes_per_s or math.inf)
 
     @property
     def leakage_w(self) -> float:
-        return self.static_w + sum(level.leakage_w for level in self.buffers)
+        return self.static_w + sum(level.leakage_w for level in self.levels)

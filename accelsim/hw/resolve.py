@@ -11,8 +11,8 @@ from accelsim.energy.default import DefaultTable, nominal_vdd
 from accelsim.energy.table import EnergyTable, Estimate, Precision, Technology
 from accelsim.errors import AccelsimError
 from accelsim.hw.chip import REGISTER_WORDS, Accelerator, MemoryLevel, PeArray, PeStore
-from accelsim.hw.enums import OPERANDS, TENSOR_KINDS, Dataflow, Level, Operand, TensorKind
-from accelsim.hw.schema import HwConfig
+from accelsim.hw.enums import OPERANDS, Dataflow, Level, Operand, TensorKind
+from accelsim.hw.schema import HwConfig, LevelConfig
 
 DEFAULT_TABLE = DefaultTable()
 
@@ -89,6 +89,42 @@ def _accumulators(config: HwConfig, table: EnergyTable, tech: Technology, source
     return estimate.value
 
 
+LEVEL_KINDS = {"sram": Level.SRAM, "dram": Level.DRAM, "flash": Level.FLASH}
+
+
+def _level(
+    config: LevelConfig,
+    table: EnergyTable,
+    tech: Technology,
+    pick: Callable[[str, float | None, Estimate], float],
+) -> MemoryLevel:
+    """One memory level, its energies from the config or the table (by its kind: an SRAM by its
+    capacity, a DRAM by its standard, flash from the README table)."""
+    path = f"memory.{config.name}"
+    if config.kind == "sram":
+        assert config.capacity is not None  # the schema requires it
+        default = table.sram(tech, config.capacity)
+    elif config.kind == "dram":
+        assert config.type is not None
+        default = table.dram(config.type)
+    else:
+        default = table.flash()
+    read = pick(f"{path}.read_energy", config.read_energy, default)
+    # flash is read-only at inference (programming the weights is not an inference's cost); a
+    # write elsewhere costs about a read: an SRAM's within ~20% (CACTI), a DRAM's per byte moved
+    write = 0.0 if config.kind == "flash" else pick(f"{path}.write_energy", config.write_energy, default)
+    return MemoryLevel(
+        config.name,
+        LEVEL_KINDS[config.kind],
+        config.capacity or math.inf,
+        read,
+        write,
+        config.bandwidth,
+        config.leakage,
+        tuple(TensorKind(kind) for kind in config.held),
+    )
+
+
 def resolve_accelerator(config: HwConfig, energy_table: EnergyTable | None = None) -> Accelerator:
     """Fill every energy left out of the config from the energy table (default: the sourced
     default table, scaled to the node)."""
@@ -118,63 +154,12 @@ def resolve_accelerator(config: HwConfig, energy_table: EnergyTable | None = Non
         compute.vector.op_energy,
         table.vector_op(tech, prec.activations, prec.floating_point),
     )
-    buffers = []
-    for name, buf in (("sram", memory.sram), ("weight_sram", memory.weight_sram)):
-        if buf is None:
-            continue
-        default = table.sram(tech, buf.capacity)
-        if name == "weight_sram":
-            holds: tuple[TensorKind, ...] = (TensorKind.WEIGHTS,)
-        else:
-            holds = (
-                (TensorKind.ACTIVATIONS, TensorKind.KV_CACHE)
-                if memory.weight_sram is not None
-                else TENSOR_KINDS
-            )
-        buffers.append(
-            MemoryLevel(
-                name,
-                Level.SRAM,
-                buf.capacity,
-                pick(f"memory.{name}.read_energy", buf.read_energy, default),
-                # a write costs about a read in an SRAM of this size (CACTI gives them within ~20%)
-                pick(f"memory.{name}.write_energy", buf.write_energy, default),
-                buf.bandwidth,
-                buf.leakage,
-                holds,
-            )
-        )
-    dram_cfg = memory.dram
-    dram_j = pick("memory.dram.energy", dram_cfg.energy, table.dram(dram_cfg.type))
-    dram = MemoryLevel(
-        "dram",
-        Level.DRAM,
-        dram_cfg.capacity or math.inf,
-        dram_j,
-        dram_j,
-        dram_cfg.bandwidth,
-        0.0,
-        TENSOR_KINDS,
-    )
-
-    flash = None
-    if memory.flash is not None:
-        flash_j = pick("memory.flash.read_energy", memory.flash.read_energy, table.flash())
-        # read-only at inference: programming the weights in is not an inference's cost
-        flash = MemoryLevel(
-            "flash",
-            Level.FLASH,
-            memory.flash.capacity,
-            flash_j,
-            0.0,
-            memory.flash.bandwidth,
-            0.0,
-            (TensorKind.WEIGHTS,),
-        )
-
+    levels = tuple(_level(level, table, tech, pick) for level in memory.levels)
     pe = _pe_array(config, table, tech, pick, sources)
     given = any(getattr(compute.pe, operand.value) for operand in OPERANDS)
-    if given and pe.capacity_bytes * compute.rows * compute.cols > sum(b.capacity_bytes for b in buffers):
+    if given and pe.capacity_bytes * compute.rows * compute.cols > sum(
+        level.capacity_bytes for level in levels if level.on_chip
+    ):
         raise AccelsimError(
             f"hardware '{config.name}': field 'compute.pe': the PEs' stores (per PE x PEs) hold more "
             "than the SRAM; expected PE storage smaller than the SRAM"
@@ -194,12 +179,10 @@ def resolve_accelerator(config: HwConfig, energy_table: EnergyTable | None = Non
         vector_op_j=vector_j,
         pe=pe,
         accumulator_j_per_byte=_accumulators(config, table, tech, sources),
-        buffers=tuple(buffers),
-        dram=dram,
+        levels=levels,
         static_w=config.static_power,
         power_budget_w=config.power_budget,
         energy_scale=scale.value,
-        flash=flash,
         sources=sources,
         energy_table=energy_table,
         technology=tech,

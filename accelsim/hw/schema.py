@@ -4,13 +4,14 @@ its JSON Schema for editors, and dotted-path edits (`memory.sram.capacity`)."""
 from __future__ import annotations
 
 import math
+import re
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, TypeAlias, get_args
 
-from pydantic import BaseModel, BeforeValidator, Field, WithJsonSchema
+from pydantic import BaseModel, BeforeValidator, Field, WithJsonSchema, model_validator
 
 from accelsim import units
 from accelsim.errors import AccelsimError, closest
@@ -99,46 +100,148 @@ Bits = Annotated[int, Field(ge=1, le=64)]
 Words = Annotated[int, Field(ge=1, le=1 << 20)]
 
 
-class BufferConfig(StrictModel):
-    """An on-chip SRAM buffer. Energies per byte (e.g. '1.2 pJ/B'); default from its size."""
+LevelKind = Literal["sram", "dram", "flash"]
+TensorKindName = Literal["weights", "activations", "kv_cache"]
+LEVEL_NAME = r"^[a-z][a-z0-9_]*$"
+PE_STORES_NAME = "register_file"  # the PE stores' name in results, not a level of the list
+# What a level holds when its config does not say: flash is read-only at inference (weights)
+DEFAULT_HOLDS: dict[str, tuple[TensorKindName, ...]] = {
+    "sram": ("weights", "activations", "kv_cache"),
+    "dram": ("weights", "activations", "kv_cache"),
+    "flash": ("weights",),
+}
 
-    capacity: Bytes = Field(description="bytes it holds")
-    bandwidth: Bandwidth | None = Field(None, description="bytes/s; default: never the bottleneck")
+
+class LevelConfig(StrictModel):
+    """One memory level beyond the PE stores. On chip, `kind: sram`: a buffer (a global one, or a
+    local one when listed before another buffer holding the same tensors: it stages them for the
+    array). Off chip, `kind: dram` (any DRAM standard, HBM included) or `kind: flash`
+    (non-volatile, read-only at inference). Energies per byte (e.g. '1.2 pJ/B'); left out, they
+    come from the energy table (an SRAM by its capacity, a DRAM by its type, flash from the
+    README table)."""
+
+    name: str = Field(pattern=LEVEL_NAME, description="the level's name in results and dotted paths")
+    kind: LevelKind = Field(description="sram (on chip), dram (DRAM or HBM, off chip) or flash")
+    holds: tuple[TensorKindName, ...] | None = Field(
+        None,
+        strict=False,  # a YAML list
+        min_length=1,
+        description="what it keeps: weights, activations, kv_cache; default all (flash: weights)",
+    )
+    capacity: Bytes | None = Field(
+        None, description="bytes it holds; required for sram and flash, default unlimited for dram"
+    )
+    bandwidth: Bandwidth | None = Field(
+        None, description="bytes/s; required off chip; on chip, default: never the bottleneck"
+    )
+    type: DramType | None = Field(None, description="a dram level's standard: its energy per bit by default")
     read_energy: EnergyPerByte | None = Field(
-        None, description="per byte read; default by capacity (Horowitz)"
+        None, description="per byte read; default by capacity (sram) or type (dram)"
     )
     write_energy: EnergyPerByte | None = Field(
-        None, description="per byte written; default: the same as a read at this size"
+        None, description="per byte written; default: the energy table's read price for this level"
     )
-    leakage: Power = Field(0.0, description="static power of this buffer, W")
+    leakage: Power = Field(0.0, description="static power of this level, W")
+
+    @model_validator(mode="after")
+    def _fits_its_kind(self) -> LevelConfig:
+        needs = {"sram": ("capacity",), "dram": ("type", "bandwidth"), "flash": ("capacity", "bandwidth")}
+        missing = [key for key in needs[self.kind] if getattr(self, key) is None]
+        if missing:
+            raise ValueError(f"a {self.kind} level needs {' and '.join(repr(m) for m in missing)}")
+        if self.type is not None and self.kind != "dram":
+            raise ValueError(f"'type' names a DRAM standard; a {self.kind} level has none")
+        if self.kind == "flash" and (self.held != ("weights",) or self.write_energy is not None):
+            raise ValueError("flash is read-only at inference: it holds weights only, with no write_energy")
+        return self
+
+    @property
+    def held(self) -> tuple[TensorKindName, ...]:
+        return self.holds or DEFAULT_HOLDS[self.kind]
+
+    @property
+    def on_chip(self) -> bool:
+        return self.kind == "sram"
 
 
-class DramConfig(StrictModel):
-    type: DramType = Field(description="the DRAM standard: its energy per bit by default")
-    bandwidth: Bandwidth = Field(description="peak bytes/s between DRAM and the chip")
-    capacity: Bytes | None = Field(None, description="bytes; default unlimited")
-    energy: EnergyPerByte | None = Field(None, description="per byte moved, read or write; default by type")
+class MigrationWarning(UserWarning):
+    """A chip file in an older form, read as the current one."""
 
 
-class FlashConfig(StrictModel):
-    """Non-volatile memory the weights live in (an MCU's flash): read-only at inference."""
+LEGACY_MEMORY_KEYS = ("sram", "weight_sram", "dram", "flash")
 
-    capacity: Bytes = Field(description="bytes it holds")
-    bandwidth: Bandwidth = Field(description="read bytes/s; it shares the one DMA engine with DRAM")
-    read_energy: EnergyPerByte | None = Field(None, description="per byte read; default: README table")
+
+def legacy_levels(memory: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The level list that accelsim's older named memory fields (`sram`, `weight_sram`, `dram`,
+    `flash`) meant: the buffer(s), DRAM, then flash holding the weights in DRAM's place."""
+    levels: list[dict[str, Any]] = []
+    split = memory.get("weight_sram") is not None
+    for name in ("sram", "weight_sram"):
+        if isinstance(memory.get(name), Mapping):
+            level = {"name": name, "kind": "sram", **memory[name]}
+            if split:
+                level.setdefault(
+                    "holds", ["weights"] if name == "weight_sram" else ["activations", "kv_cache"]
+                )
+            levels.append(level)
+    if isinstance(memory.get("dram"), Mapping):
+        dram = {"name": "dram", "kind": "dram", **memory["dram"]}
+        if "energy" in dram:  # one price for reads and writes
+            dram["read_energy"] = dram["write_energy"] = dram.pop("energy")
+        if memory.get("flash") is not None:
+            dram.setdefault("holds", ["activations", "kv_cache"])
+        levels.append(dram)
+    if isinstance(memory.get("flash"), Mapping):
+        levels.append({"name": "flash", "kind": "flash", **memory["flash"]})
+    return levels
 
 
 class MemoryConfig(StrictModel):
-    sram: BufferConfig = Field(
-        description="the global buffer; holds activations, and weights unless weight_sram is given"
+    levels: tuple[LevelConfig, ...] = Field(
+        strict=False,  # a YAML list
+        description="the memory levels beyond the PE stores, nearest the array first: on-chip buffers, "
+        "then off-chip levels. A tensor kind lives in the last on-chip level holding it (a buffer "
+        "before it that holds the same kind stages tiles for the array), and comes from the first "
+        "off-chip level holding it with room for all of it",
     )
-    weight_sram: BufferConfig | None = Field(None, description="a separate weight buffer")
-    dram: DramConfig
-    flash: FlashConfig | None = Field(
-        None,
-        description="weights live here instead of DRAM: the ones not kept in SRAM stream from flash "
-        "every inference; activations stay in SRAM, and spill to DRAM",
-    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _migrate(cls, data: Any) -> Any:
+        """The older named fields, read as a level list (with a one-line note)."""
+        if not isinstance(data, Mapping) or not any(key in data for key in LEGACY_MEMORY_KEYS):
+            return data
+        if "levels" in data:
+            named = ", ".join(key for key in LEGACY_MEMORY_KEYS if key in data)
+            raise ValueError(f"give the memory as 'levels' or as the older {named}, not both")
+        warnings.warn(
+            "memory.sram/weight_sram/dram/flash are read as 'memory.levels' (README \"Memory levels\"); "
+            "`accelsim hw show --yaml` prints the chip in that form",
+            MigrationWarning,
+            stacklevel=2,
+        )
+        rest = {key: value for key, value in data.items() if key not in LEGACY_MEMORY_KEYS}
+        return {"levels": legacy_levels(data), **rest}
+
+    @model_validator(mode="after")
+    def _ordered(self) -> MemoryConfig:
+        names = [level.name for level in self.levels]
+        twice = sorted({name for name in names if names.count(name) > 1})
+        if twice:
+            raise ValueError(f"level names must differ; {', '.join(twice)} is given twice")
+        if PE_STORES_NAME in names:
+            raise ValueError(f"'{PE_STORES_NAME}' names the PE stores (compute.pe); name the level otherwise")
+        on_chip = [level.on_chip for level in self.levels]
+        if on_chip != sorted(on_chip, reverse=True):
+            raise ValueError(
+                "list the on-chip (sram) levels first, nearest the array, then the off-chip ones"
+            )
+        for kind in get_args(TensorKindName):
+            for side, where in ((True, "on-chip"), (False, "off-chip")):
+                if not any(kind in level.held and level.on_chip == side for level in self.levels):
+                    raise ValueError(f"no {where} level holds {kind}; expected one whose 'holds' lists it")
+        return self
+
     priority: Literal["activations", "weights"] = Field(
         "activations",
         description="what the buffer keeps first once the tiles have their reserve, when not everything "
@@ -207,6 +310,21 @@ class ComputeConfig(StrictModel):
 class HwConfig(StrictModel):
     """An accelerator as written in a hw_configs/*.yaml file."""
 
+    @staticmethod
+    def error_location(loc: tuple[Any, ...], data: Any) -> tuple[Any, ...]:
+        """A memory level's fields named as dotted paths name them: by the level's name
+        (`memory.sram.capacity`, not `memory.levels.0.capacity`), in either form of the file."""
+        if loc[:2] != ("memory", "levels") or len(loc) < 3 or not isinstance(loc[2], int):
+            return loc
+        memory = data.get("memory") if isinstance(data, Mapping) else None
+        if not isinstance(memory, Mapping):
+            return loc
+        levels = memory.get("levels") if "levels" in memory else legacy_levels(memory)
+        if not isinstance(levels, list | tuple) or loc[2] >= len(levels):
+            return loc
+        name = levels[loc[2]].get("name") if isinstance(levels[loc[2]], Mapping) else None
+        return ("memory", name, *loc[3:]) if isinstance(name, str) and re.match(LEVEL_NAME, name) else loc
+
     moved_fields: ClassVar[dict[str, str]] = {
         "memory.register_file": "'compute.pe': words per PE of weights, inputs and psums "
         '(README "PE-local energy")',
@@ -237,24 +355,37 @@ def _sections(annotation: Any) -> list[type[BaseModel]]:
     ]
 
 
+def _field_model(model: type[BaseModel], key: str) -> type[BaseModel] | None:
+    """The section a key of `model` opens: a field's section, or in `memory` a level by its name
+    (`memory.sram.capacity` is the capacity of the level named sram)."""
+    info = model.model_fields.get(key)
+    if info is not None:
+        sections = _sections(info.annotation)
+        return sections[0] if sections else None
+    return LevelConfig if model is MemoryConfig and re.match(LEVEL_NAME, key) else None
+
+
 def field_path_problem(path: str) -> str | None:
-    """Why a dotted path (`memory.sram.capacity`) names no value of a chip config, or None."""
+    """Why a dotted path (`memory.sram.capacity`) names no value of a chip config, or None.
+    A memory level is named by its name (whether the chip has it is the config's to say)."""
     model: type[BaseModel] = HwConfig
     keys = path.split(".")
     for depth, key in enumerate(keys):
         fields = model.model_fields
         where = f"'{'.'.join(keys[:depth])}'" if depth else "a chip config"
-        if key not in fields:
-            return f"'{path}' is not a chip field: {where} has no field '{key}'{closest(key, fields)}"
-        sections = _sections(fields[key].annotation)
         last = depth == len(keys) - 1
-        if last and sections:
-            inner = ", ".join(sections[0].model_fields)
+        level = model is MemoryConfig and key not in fields and not last
+        if key not in fields and not level:
+            choices = [*fields, "<level name>"] if model is MemoryConfig else fields
+            return f"'{path}' is not a chip field: {where} has no field '{key}'{closest(key, choices)}"
+        section = _field_model(model, key)
+        if last and section:
+            inner = ", ".join(section.model_fields)
             return f"'{path}' is a section of the chip config; expected one of its fields: {inner}"
-        if not last and not sections:
+        if not last and not section:
             return f"'{path}' is not a chip field: '{'.'.join(keys[: depth + 1])}' is a value, not a section"
-        if sections:
-            model = sections[0]
+        if section:
+            model = section
     return None
 
 
@@ -267,11 +398,34 @@ def field_kind(path: str) -> units.Kind | None:
     model: type[BaseModel] = HwConfig
     *sections, last = path.split(".")
     for key in sections:
-        model = _sections(model.model_fields[key].annotation)[0]
+        section = _field_model(model, key)
+        assert section is not None  # field_path_problem checked the path
+        model = section
     info = model.model_fields[last]
     found = [*info.metadata, *(m for a in get_args(info.annotation) for m in getattr(a, "__metadata__", ()))]
     names = {m.kind for m in found if isinstance(m, _Quantity)}
     return next((kind for kind in units.KINDS if kind.name in names), None)
+
+
+def _level_named(memory: dict[str, Any], name: str, path: str) -> dict[str, Any]:
+    """A copy of the level called `name` in config data, put back in its list (older named
+    fields are first read as the list)."""
+    if any(key in memory for key in LEGACY_MEMORY_KEYS) and "levels" not in memory:
+        memory["levels"] = legacy_levels(memory)
+        for key in LEGACY_MEMORY_KEYS:
+            memory.pop(key, None)
+    levels = list(memory.get("levels") or ())
+    names = [str(level.get("name")) if isinstance(level, Mapping) else "" for level in levels]
+    if name not in names:
+        raise AccelsimError(
+            f"field '{path}': the chip has no memory level '{name}'{closest(name, names)}; "
+            f"its levels: {', '.join(map(str, names))}"
+        )
+    at = names.index(name)
+    level: dict[str, Any] = dict(levels[at])
+    levels[at] = level
+    memory["levels"] = levels
+    return level
 
 
 def with_fields(base: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
@@ -281,7 +435,10 @@ def with_fields(base: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str
     for path, value in changes.items():
         node = data
         keys = path.split(".")
-        for key in keys[:-1]:
+        for depth, key in enumerate(keys[:-1]):
+            if depth == 1 and keys[0] == "memory" and key not in MemoryConfig.model_fields:
+                node = _level_named(node, key, path)
+                continue
             if node.get(key) is None:
                 node[key] = {}
             if not isinstance(node[key], Mapping):

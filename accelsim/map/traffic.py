@@ -1,4 +1,6 @@
-"""Bytes moved per memory level and tensor kind: an immutable value, built by `plus`."""
+"""Bytes moved per memory level and tensor kind: an immutable value, built by `plus`. A level
+is named: a mapping's traffic at `Level.SRAM` is the buffer next to the array, until the
+schedule places it in the chip's levels by their names (schedule/staging.py)."""
 
 from __future__ import annotations
 
@@ -6,9 +8,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from accelsim.frozen import FrozenMap
-from accelsim.hw.enums import TENSOR_KINDS, Level, TensorKind
+from accelsim.hw.enums import TENSOR_KINDS, TensorKind
 
-Key = tuple[Level, TensorKind]
+Key = tuple[str, TensorKind]  # (level name, kind); a Level member is its name
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,11 +20,11 @@ class Traffic:
     read: Mapping[Key, float] = field(default_factory=FrozenMap)
     write: Mapping[Key, float] = field(default_factory=FrozenMap)
 
-    def plus(self, level: Level, kind: TensorKind, read: float = 0.0, write: float = 0.0) -> Traffic:
+    def plus(self, level: str, kind: TensorKind, read: float = 0.0, write: float = 0.0) -> Traffic:
         """This traffic and some more (zero amounts add no entry)."""
         return self.moving((level, kind, read, write))
 
-    def moving(self, *moves: tuple[Level, TensorKind, float, float]) -> Traffic:
+    def moving(self, *moves: tuple[str, TensorKind, float, float]) -> Traffic:
         """This traffic and the (level, kind, read, write) moves, added in order."""
         reads, writes = dict(self.read), dict(self.write)
         for level, kind, read, write in moves:
@@ -39,17 +41,6 @@ class Traffic:
             *((level, kind, 0.0, amount * times) for (level, kind), amount in other.write.items()),
         )
 
-    def scaled(self, level: Level, factor: float) -> Traffic:
-        """Every amount at `level` times `factor`."""
-
-        def scale(moved: Mapping[Key, float]) -> FrozenMap[Key, float]:
-            return FrozenMap({k: v * factor if k[0] == level else v for k, v in moved.items()})
-
-        return Traffic(scale(self.read), scale(self.write))
-
-    def bytes_written(self, level: Level) -> float:
-        return sum(self.write.get((level, k), 0.0) for k in TENSOR_KINDS)
-
-    def bytes(self, level: Level, kind: TensorKind | None = None) -> float:
+    def bytes(self, level: str, kind: TensorKind | None = None) -> float:
         kinds = TENSOR_KINDS if kind is None else (kind,)
         return sum(self.read.get((level, k), 0.0) + self.write.get((level, k), 0.0) for k in kinds)

@@ -150,7 +150,7 @@ def chips(accelerators: Sequence[Accelerator]) -> None:
     table.add_column("description")
     sram_unit, srams = in_unit([chip.onchip_bytes for chip in accelerators], BYTES)
     bandwidth_unit, bandwidths = in_unit(
-        [chip.dram.bandwidth_bytes_per_s or 0 for chip in accelerators], BANDWIDTH
+        [chip.main_memory.bandwidth_bytes_per_s or 0 for chip in accelerators], BANDWIDTH
     )
     budget_unit, budgets = in_unit([chip.power_budget_w for chip in accelerators], POWER)
     table.columns[3].header = f"on-chip SRAM ({sram_unit})"
@@ -228,18 +228,18 @@ def chip(chip: Accelerator) -> None:
         bandwidth = (
             format_si(lvl.bandwidth_bytes_per_s, BANDWIDTH) if lvl.bandwidth_bytes_per_s else "not limiting"
         )
-        rows.append((f"memory.{lvl.name}", f"{capacity}, holds {'+'.join(lvl.holds)}, {bandwidth}", "config"))
-        key = "memory.dram.energy" if lvl.name == "dram" else f"memory.{lvl.name}.read_energy"
+        held = "+".join(lvl.holds)
+        rows.append((f"memory.{lvl.name}", f"{lvl.level}, {capacity}, holds {held}, {bandwidth}", "config"))
         write = "read-only" if lvl.level == Level.FLASH else format_si(lvl.write_j_per_byte, ENERGY_PER_BYTE)
         rows.append(
             (
                 "  read / write energy",
                 f"{format_si(lvl.read_j_per_byte, ENERGY_PER_BYTE)} / {write}",
-                src[key],
+                src[f"memory.{lvl.name}.read_energy"],
             )
         )
     rows += [
-        ("static power", format_si(chip.leakage_w, POWER), "config (static_power + buffer leakage)"),
+        ("static power", format_si(chip.leakage_w, POWER), "config (static_power + the levels' leakage)"),
         ("power budget", format_si(chip.power_budget_w, POWER), "config"),
         ("peak", f"{chip.peak_tops:.3g} TOPS; MACs alone {chip.mac_tops_per_w:.3g} TOPS/W", "derived"),
         ("on-chip for weights", _bytes(chip.capacity_for(TensorKind.WEIGHTS)), "derived"),

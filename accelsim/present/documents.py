@@ -17,7 +17,7 @@ def hw_summary(chip: Accelerator) -> dict[str, Any]:
         "macs": chip.macs,
         "peak_tops": chip.peak_tops,
         "onchip_bytes": chip.onchip_bytes,
-        "dram_bandwidth_bytes_per_s": chip.dram.bandwidth_bytes_per_s,
+        "dram_bandwidth_bytes_per_s": chip.main_memory.bandwidth_bytes_per_s,
         "power_budget_w": chip.power_budget_w,
     }
 
@@ -66,6 +66,7 @@ def hw_document(chip: Accelerator) -> dict[str, Any]:
         "memory": [
             {
                 "name": lvl.name,
+                "kind": lvl.level.value,
                 "capacity_bytes": _bounded(lvl.capacity_bytes),
                 "holds": list(lvl.holds),
                 "read_energy_j_per_byte": lvl.read_j_per_byte,

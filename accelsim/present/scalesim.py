@@ -14,7 +14,7 @@ import math
 
 from accelsim.errors import AccelsimError, closest
 from accelsim.hw.chip import Accelerator
-from accelsim.hw.enums import Dataflow
+from accelsim.hw.enums import Dataflow, TensorKind
 from accelsim.ir.engine import Engine
 from accelsim.ir.network import Layer, Network
 from accelsim.load import DATAFLOWS, DEFAULT_WORDS_PER_CYCLE, WORD_BYTES
@@ -74,18 +74,18 @@ def chip_cfg(chip: Accelerator) -> str:
             f"chip '{chip.name}': dataflow {chip.dataflow} has no SCALE-Sim equivalent; expected one of "
             f"{', '.join(SCALESIM_DATAFLOWS)}" + closest(str(chip.dataflow), SCALESIM_DATAFLOWS)
         )
-    memory = chip.config.memory
-    activation_kib = int(memory.sram.capacity // 1024)
-    if memory.weight_sram is not None:
-        filter_kib = int(memory.weight_sram.capacity // 1024)
-        split = "filter SRAM = the weight buffer; ifmap and ofmap SRAMs = halves of the global buffer"
+    activation_kib = int(chip.capacity_for(TensorKind.ACTIVATIONS) // 1024)
+    if chip.split_buffers:
+        filter_kib = int(chip.capacity_for(TensorKind.WEIGHTS) // 1024)
+        split = "filter SRAM = the weight buffer; ifmap and ofmap SRAMs = halves of the activation buffer"
     else:
         filter_kib, activation_kib = activation_kib // 2, activation_kib - activation_kib // 2
         split = "one unified buffer: half for filters, a quarter each for ifmap and ofmap (an assumption)"
     ifmap_kib = max(1, activation_kib // 2)
     ofmap_kib = max(1, activation_kib - activation_kib // 2)
-    words_per_cycle = max(1, round(memory.dram.bandwidth / (chip.clock_hz * WORD_BYTES)))
-    dram = f"{memory.dram.bandwidth / 1e9:g} GB/s at {chip.clock_hz / 1e9:g} GHz"
+    bandwidth = chip.main_memory.bandwidth_bytes_per_s or math.inf
+    words_per_cycle = max(1, round(bandwidth / (chip.clock_hz * WORD_BYTES)))
+    dram = f"{bandwidth / 1e9:g} GB/s at {chip.clock_hz / 1e9:g} GHz"
     comments = (
         f"SCALE-Sim v3 config written by accelsim from chip '{chip.name}'.",
         f"Array and dataflow as the chip's; {split}.",

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from accelsim.hw.chip import Accelerator
-from accelsim.hw.enums import Level, Operand, TensorKind
+from accelsim.hw.enums import Operand, TensorKind
 from accelsim.ir.engine import Engine
 from accelsim.ir.moves import dram_outputs, weights_read
 from accelsim.ir.network import INPUT, Layer
@@ -15,6 +15,7 @@ from accelsim.map.array import ArrayMapping
 from accelsim.map.traffic import Traffic
 from accelsim.schedule.context import Run
 from accelsim.schedule.residency import Residency, plan_residency
+from accelsim.schedule.staging import placed
 from accelsim.schedule.tiling import Tiling, pick_tiling, tile_options
 from accelsim.sim.engine import Chunk, Job
 
@@ -100,7 +101,9 @@ def _choose_residency(run: Run, mappings: Sequence[ArrayMapping]) -> tuple[Resid
         for layer, m in zip(network.layers, mappings, strict=True)
     ]
     reserve = tile_reserve(run)
-    weights_alone = None if chip.flash is None else tile_reserve(run, False)
+    # weights from flash, activations from DRAM: if the activations all stay, only weights stream
+    apart = run.sources[TensorKind.WEIGHTS] is not run.sources[TensorKind.ACTIVATIONS]
+    weights_alone = tile_reserve(run, False) if apart else None
     residency = plan_residency(network, chip, batch, run.stored, fusion, reserve, weights_alone)
     sinks = {r for layer in network.layers if layer.name not in consumed for r in residency.roots[layer.name]}
     tilings = []
@@ -144,17 +147,24 @@ def _plan_layer(
     # that straight from DRAM, not from the buffer); what goes to DRAM is read out of it
     inputs, outputs = tiling.input_bytes - i_skip, tiling.output_bytes
     cache_out = outputs if layer.op == "kv_cache" else 0.0
-    traffic = mapping.traffic.moving(
-        (chip.weight_home, weights, weights_in, 0.0),
-        (Level.SRAM, weights, -w_skip, weights_in - w_skip),
-        (Level.DRAM, acts, tiling.input_bytes * (1 - cache_share), outputs - cache_out),
-        (Level.DRAM, kv, tiling.input_bytes * cache_share, cache_out),
-        (Level.SRAM, acts, outputs - cache_out - i_skip, inputs * (1 - cache_share)),
-        (Level.SRAM, kv, cache_out, inputs * cache_share),
+    source, home = run.sources, chip.holding(weights)[-1]
+    buffer = chip.buffer_names
+    # cold, with the weights' home farther out than where they are read from (flash under
+    # DRAM): the first inference copies them in (a tied layer's are its owner's)
+    copied = run.stored.get(layer.name, 0.0) if run.cold and home is not source[weights] else 0.0
+    traffic = placed(run, layer, mapping).moving(
+        (home.name, weights, copied, 0.0),
+        (source[weights].name, weights, weights_in, copied),
+        (buffer[weights], weights, -w_skip, weights_in - w_skip),
+        (source[acts].name, acts, tiling.input_bytes * (1 - cache_share), outputs - cache_out),
+        (source[kv].name, kv, tiling.input_bytes * cache_share, cache_out),
+        (buffer[acts], acts, outputs - cache_out - i_skip, inputs * (1 - cache_share)),
+        (buffer[kv], kv, cache_out, inputs * cache_share),
     )
     compute_s = mapping.cycles / chip.clock_hz
-    if chip.sram_bandwidth_bytes_per_s:  # the array cannot run faster than its buffer feeds it
-        compute_s = max(compute_s, traffic.bytes(Level.SRAM) / chip.sram_bandwidth_bytes_per_s)
+    for level in chip.buffers:  # the array cannot run faster than its buffers feed it
+        if level.bandwidth_bytes_per_s:
+            compute_s = max(compute_s, traffic.bytes(level.name) / level.bandwidth_bytes_per_s)
     return LayerPlan(layer, macs, stored, mapping, tiling, traffic, compute_s, waits, pinned, tuple(bypassed))
 
 
@@ -175,16 +185,18 @@ def _bypassed(mapping: ArrayMapping, tiling: Tiling, chip: Accelerator) -> dict[
 
 
 def _job(plan: LayerPlan, chip: Accelerator) -> Job:
-    """A layer's chunks: each loads its share of the bytes read from each level beyond the SRAM
-    (one DMA engine moves DRAM and flash bytes, each at its level's bandwidth), computes, and
-    stores its share of the DRAM outputs."""
+    """A layer's chunks: each loads its share of the bytes read from each off-chip level (one
+    DMA engine moves them all, each at its level's bandwidth), computes, and stores its share
+    of the bytes written off chip."""
     bandwidth = chip.off_chip_bandwidth
     loads = dict.fromkeys(bandwidth, 0.0)
-    for (level, _), nbytes in plan.traffic.read.items():
-        if level in loads:
-            loads[level] += nbytes
-    store = plan.traffic.bytes_written(Level.DRAM)
-    n = max(1, min(MAX_CHUNKS, plan.tiling.tiles)) if store or any(loads.values()) else 1
+    stores = dict.fromkeys(bandwidth, 0.0)
+    for moved, totals in ((plan.traffic.read, loads), (plan.traffic.write, stores)):
+        for (level, _), nbytes in moved.items():
+            if level in totals:
+                totals[level] += nbytes
+    n = max(1, min(MAX_CHUNKS, plan.tiling.tiles)) if any(stores.values()) or any(loads.values()) else 1
     load_s = sum(nbytes / n / bandwidth[level] for level, nbytes in loads.items())
-    chunk = Chunk(load_s, plan.compute_s / n, store / n / bandwidth[Level.DRAM])
+    store_s = sum(nbytes / n / bandwidth[level] for level, nbytes in stores.items() if nbytes)
+    chunk = Chunk(load_s, plan.compute_s / n, store_s)
     return Job(plan.layer.name, (chunk,) * n, plan.waits_for)
