@@ -62,11 +62,15 @@ def _location(data: Any, loc: tuple[Any, ...]) -> int:
     line = getattr(data, "line", 0)
     node = data
     for key in loc:
-        if isinstance(node, Mapping) and key in node or (
-            isinstance(node, Sequence)
-            and not isinstance(node, str)
-            and isinstance(key, int)
-            and key < len(node)
+        if (
+            isinstance(node, Mapping)
+            and key in node
+            or (
+                isinstance(node, Sequence)
+                and not isinstance(node, str)
+                and isinstance(key, int)
+                and key < len(node)
+            )
         ):
             node = node[key]
         else:

@@ -157,6 +157,13 @@ class Accelerator:
         """The on-chip levels, nearest the array first."""
         return tuple(level for level in self.levels if level.on_chip)
 
+    def level(self, name: str) -> MemoryLevel:
+        """The memory level called `name`."""
+        found = next((level for level in self.levels if level.name == name), None)
+        if found is None:
+            raise LookupError(f"chip '{self.name}' has no memory level '{name}'")
+        return found
+
     @property
     def off_chip(self) -> tuple[MemoryLevel, ...]:
         """The off-chip levels, nearest first (DRAM, HBM, flash)."""

@@ -148,7 +148,7 @@ class LevelConfig(StrictModel):
         needs = {"sram": ("capacity",), "dram": ("type", "bandwidth"), "flash": ("capacity", "bandwidth")}
         missing = [key for key in needs[self.kind] if getattr(self, key) is None]
         if missing:
-            raise ValueError(f"a {self.kind} level needs {' and '.join(repr(m) for m in missing)}")
+            raise ValueError(f"kind {self.kind} needs {' and '.join(repr(m) for m in missing)}")
         if self.type is not None and self.kind != "dram":
             raise ValueError(f"'type' names a DRAM standard; a {self.kind} level has none")
         if self.kind == "flash" and (self.held != ("weights",) or self.write_energy is not None):
@@ -328,6 +328,8 @@ class HwConfig(StrictModel):
     moved_fields: ClassVar[dict[str, str]] = {
         "memory.register_file": "'compute.pe': words per PE of weights, inputs and psums "
         '(README "PE-local energy")',
+        "memory.dram.energy": "'memory.dram.read_energy' and 'memory.dram.write_energy' (every level "
+        "prices reads and writes apart)",
         "area_mm2": "gone: accelsim has no area model and never read it; remove the field",
     }
 
@@ -374,7 +376,7 @@ def field_path_problem(path: str) -> str | None:
         fields = model.model_fields
         where = f"'{'.'.join(keys[:depth])}'" if depth else "a chip config"
         last = depth == len(keys) - 1
-        level = model is MemoryConfig and key not in fields and not last
+        level = model is MemoryConfig and key not in fields and re.match(LEVEL_NAME, key) is not None
         if key not in fields and not level:
             choices = [*fields, "<level name>"] if model is MemoryConfig else fields
             return f"'{path}' is not a chip field: {where} has no field '{key}'{closest(key, choices)}"
@@ -435,6 +437,17 @@ def with_fields(base: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str
     for path, value in changes.items():
         node = data
         keys = path.split(".")
+        if (
+            len(keys) == 2
+            and keys[0] == "memory"
+            and keys[1] not in MemoryConfig.model_fields
+            and value is None
+        ):
+            memory = dict(data.get("memory") or {})
+            _level_named(memory, keys[1], path)  # `memory.flash: null` removes the level
+            memory["levels"] = [level for level in memory["levels"] if level.get("name") != keys[1]]
+            data["memory"] = memory
+            continue
         for depth, key in enumerate(keys[:-1]):
             if depth == 1 and keys[0] == "memory" and key not in MemoryConfig.model_fields:
                 node = _level_named(node, key, path)

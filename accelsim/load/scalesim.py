@@ -245,9 +245,21 @@ def chip_from_cfg(
             "vector": {"lanes": cols},
         },
         "memory": {
-            "sram": {"capacity": f"{ifmap + ofmap} KiB"},
-            "weight_sram": {"capacity": f"{filt} KiB"},
-            "dram": {"type": dram, "bandwidth": units.format_si(bandwidth, units.BANDWIDTH)},
+            "levels": [
+                {
+                    "name": "sram",
+                    "kind": "sram",
+                    "capacity": f"{ifmap + ofmap} KiB",
+                    "holds": ["activations", "kv_cache"],
+                },
+                {"name": "weight_sram", "kind": "sram", "capacity": f"{filt} KiB", "holds": ["weights"]},
+                {
+                    "name": "dram",
+                    "kind": "dram",
+                    "type": dram,
+                    "bandwidth": units.format_si(bandwidth, units.BANDWIDTH),
+                },
+            ],
         },
     }
     notes = [

@@ -10,7 +10,7 @@ import pytest
 
 from accelsim import generate, longest_context, simulate, variant
 from accelsim.apps import generate as generation
-from accelsim.hw.enums import Level, TensorKind
+from accelsim.hw.enums import TensorKind
 from accelsim.load.chip import load_hw
 from tests.cli_runner import run_main
 
@@ -42,8 +42,8 @@ def test_decode_where_weights_do_not_fit_is_dram_bound_in_closed_form() -> None:
     streamed = 124_439_808 - 1022 * D + kv
     assert r.dram_bytes["weights"] == 124_439_808 - 1022 * D
     assert 0.8 * kv < r.dram_bytes["kv_cache"] <= kv  # a few layers' caches stay on chip
-    dram = chip.memory(Level.DRAM, TensorKind.WEIGHTS)
-    sram = chip.memory(Level.SRAM, TensorKind.WEIGHTS)
+    dram = chip.level("dram")
+    sram = chip.buffer_for(TensorKind.WEIGHTS)
     latency = streamed / dram.bandwidth_bytes_per_s
     closed_form = (
         streamed * (dram.read_j_per_byte + sram.write_j_per_byte + sram.read_j_per_byte)  # via the buffer

@@ -45,7 +45,9 @@ def test_each_energy_scales_by_its_own_trend() -> None:
     assert f.node_nm == pytest.approx(16 * 0.7 ** (3 / 2.5))
     node_ratio = energy_factor(f.node_nm, nominal_vdd(f.node_nm))[0] / energy_factor(16, nominal_vdd(16))[0]
     assert future.mac_j / chip.mac_j == pytest.approx(spec.compute_per_year**3)
-    assert future.dram.read_j_per_byte / chip.dram.read_j_per_byte == pytest.approx(spec.dram_per_year**3)
+    assert future.level("dram").read_j_per_byte / chip.level("dram").read_j_per_byte == pytest.approx(
+        spec.dram_per_year**3
+    )
     assert future.buffers[0].read_j_per_byte / chip.buffers[0].read_j_per_byte == pytest.approx(node_ratio)
     assert future.leakage_w / chip.leakage_w == pytest.approx(node_ratio)
     # the traffic is the same chip's: each energy component moves by its own factor exactly

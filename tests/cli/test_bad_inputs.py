@@ -162,7 +162,9 @@ CASES = [
     run_chip(chip("clock: 1 GHz", "clock: 1 GHzz"), "clock-unit", r"field 'compute.clock'"),
     run_chip(chip("clock: 1 GHz", "clock: fast"), "clock-word", r"field 'compute.clock'"),
     run_chip(chip("capacity: 4 MiB", "capacity: -1 MiB"), "sram-negative", r"field 'memory.sram.capacity'"),
-    run_chip(chip("capacity: 4 MiB, ", ""), "sram-missing", r"missing required field 'memory.sram.capacity'"),
+    run_chip(
+        chip("capacity: 4 MiB, ", ""), "sram-missing", r"field 'memory.sram': kind sram needs 'capacity'"
+    ),
     run_chip(chip("type: lpddr4x", "type: ddr9"), "dram-type", r"field 'memory.dram.type': got 'ddr9'"),
     run_chip(
         chip("bandwidth: 17 GB/s", "bandwidth: 0"), "dram-bandwidth-zero", r"field 'memory.dram.bandwidth'"

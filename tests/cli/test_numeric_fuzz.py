@@ -95,8 +95,14 @@ def _yaml(path: Path) -> dict[str, Any]:
 
 
 CHIP = _yaml(ROOT / "hw_configs" / "2W_npu.yaml")
-CHIP["memory"]["weight_sram"] = {"capacity": "1 MiB"}
-CHIP["memory"]["flash"] = {"capacity": "16 MiB", "bandwidth": "1 GB/s"}
+# every kind of level, each field of each: activations, a weight buffer, DRAM and flash
+_SRAM, _DRAM = CHIP["memory"]["levels"]
+CHIP["memory"]["levels"] = [
+    {**_SRAM, "holds": ["activations", "kv_cache"]},
+    {"name": "weight_sram", "kind": "sram", "capacity": "1 MiB", "holds": ["weights"]},
+    {**_DRAM, "holds": ["activations", "kv_cache"], "capacity": "1 GiB", "read_energy": "70 pJ/B"},
+    {"name": "flash", "kind": "flash", "capacity": "16 MiB", "bandwidth": "1 GB/s"},
+]
 TRENDS = _yaml(ROOT / "trends" / "default.yaml")
 CLUSTER = _yaml(ROOT / "clusters" / "ethernet_10g.yaml")
 CHIP_CLUSTER = {**CLUSTER, "worker": {"chip": "2W_npu"}}
@@ -173,7 +179,7 @@ def test_every_file_kind_has_numeric_fields() -> None:
     """The walk finds the fields (a walk that found nothing would pass every case vacuously)."""
     counts = {kind: len(list(numeric_paths(m, d))) for kind, (m, d, _, _) in FILE_KINDS.items()}
     assert counts["chip"] >= 30 and counts["trends"] >= 10 and counts["cluster"] >= 7, counts
-    assert "memory.flash.bandwidth" in numeric_paths(HwConfig, CHIP)
+    assert "memory.levels.3.bandwidth" in numeric_paths(HwConfig, CHIP)  # the flash level
     assert "dram.generations.5.year" in numeric_paths(TrendSpec, TRENDS)
     assert "layers.c1.prune" in numeric_paths(CompressionSpec, COMPRESSION)
 

@@ -60,8 +60,8 @@ def test_a_table_given_to_the_api_doubles_dram_energy() -> None:
     doubled = simulate("alexnet", "2W_npu", energy_table=DoubleDram())
     _check_doubled(base, doubled)
     chip = load_hw("2W_npu", energy_table=DoubleDram())
-    assert chip.sources["memory.dram.energy"].startswith("twice the default")
-    assert chip.dram.read_j_per_byte == 2 * load_hw("2W_npu").dram.read_j_per_byte
+    assert chip.sources["memory.dram.read_energy"].startswith("twice the default")
+    assert chip.level("dram").read_j_per_byte == 2 * load_hw("2W_npu").level("dram").read_j_per_byte
 
 
 def test_a_table_named_in_the_chip_yaml(tmp_path: Path) -> None:
@@ -75,12 +75,16 @@ def test_a_table_named_in_the_chip_yaml(tmp_path: Path) -> None:
 
 def test_energies_the_yaml_gives_win_over_the_table(tmp_path: Path) -> None:
     chip_yaml = (ROOT / "hw_configs" / "2W_npu.yaml").read_text()
-    fixed = chip_yaml.replace("dram: {type: lpddr4x,", "dram: {energy: 10 pJ/bit, type: lpddr4x,")
+    fixed = chip_yaml.replace(
+        "kind: dram, type: lpddr4x,", "kind: dram, read_energy: 10 pJ/bit, type: lpddr4x,"
+    )
     (tmp_path / "chip.yaml").write_text(fixed)
     chip = load_hw(tmp_path / "chip.yaml", energy_table=DoubleDram())
+    dram = chip.level("dram")
     assert (
-        chip.dram.read_j_per_byte == pytest.approx(80e-12) and chip.sources["memory.dram.energy"] == "config"
+        dram.read_j_per_byte == pytest.approx(80e-12) and chip.sources["memory.dram.read_energy"] == "config"
     )
+    assert dram.write_j_per_byte == 2 * load_hw("2W_npu").level("dram").write_j_per_byte  # the table's
 
 
 @pytest.mark.parametrize(
@@ -116,15 +120,17 @@ def test_a_table_is_kept_by_variants_configs_sweeps_and_trends(
     chip_yaml = (ROOT / "hw_configs" / "2W_npu.yaml").read_text()
     chip_file = tmp_path / "chips" / "chip.yaml"
     chip_file.write_text(chip_yaml + "energy_table: tables.py:DoubleDram\n")
-    default_dram = load_hw("2W_npu").dram.read_j_per_byte
+    default_dram = load_hw("2W_npu").level("dram").read_j_per_byte
     chip = load_hw(chip_file)
-    assert chip.dram.read_j_per_byte == 2 * default_dram
+    assert chip.level("dram").read_j_per_byte == 2 * default_dram
     varied = accelsim.variant(chip, {"memory.sram.capacity": "8 MiB"})
-    assert varied.dram.read_j_per_byte == 2 * default_dram  # was 1.0x: the table was dropped
-    assert accelsim.variant(accelsim.variant("2W_npu", {}), {}).dram.read_j_per_byte == default_dram
+    assert varied.level("dram").read_j_per_byte == 2 * default_dram  # was 1.0x: the table was dropped
+    assert accelsim.variant(accelsim.variant("2W_npu", {}), {}).level("dram").read_j_per_byte == default_dram
     given = accelsim.variant(load_hw("2W_npu", energy_table=DoubleDram()), {"compute.rows": 16})
-    assert given.dram.read_j_per_byte == 2 * default_dram
-    assert load_hw(chip.config).dram.read_j_per_byte == 2 * default_dram  # a HwConfig names its table
+    assert given.level("dram").read_j_per_byte == 2 * default_dram
+    assert (
+        load_hw(chip.config).level("dram").read_j_per_byte == 2 * default_dram
+    )  # a HwConfig names its table
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     monkeypatch.chdir(elsewhere)

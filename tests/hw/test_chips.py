@@ -28,7 +28,7 @@ def test_all_required_chips_are_bundled() -> None:
 @pytest.mark.parametrize("name", BUNDLED)
 def test_bundled_config_loads_and_matches_schema(name: str) -> None:
     chip = load_hw(name)
-    assert chip.mac_j > 0 and chip.dram.read_j_per_byte > chip.buffers[0].read_j_per_byte > 0
+    assert chip.mac_j > 0 and chip.level("dram").read_j_per_byte > chip.buffers[0].read_j_per_byte > 0
     data = yaml.safe_load((bundled_dir("hw_configs") / f"{name}.yaml").read_text())
     jsonschema.validate(data, hw_schema())
 
@@ -105,21 +105,20 @@ def test_given_energies_override_defaults(tmp_path: Path) -> None:
         config_text()
         .replace("clock: 1 GHz", "clock: 1 GHz\n  mac_energy: 0.1 pJ")
         .replace(
-            "dram: {type: lpddr4x, bandwidth: 17 GB/s}",
-            "dram: {type: lpddr4x, bandwidth: 17 GB/s, energy: 4 pJ/bit}",
+            "type: lpddr4x, bandwidth: 17 GB/s}", "type: lpddr4x, bandwidth: 17 GB/s, read_energy: 4 pJ/bit}"
         )
     )
     chip = load_hw(write(tmp_path, text))
     assert chip.mac_j == pytest.approx(0.1e-12) and chip.sources["compute.mac_energy"] == "config"
-    assert chip.dram.read_j_per_byte == pytest.approx(32e-12)
+    assert chip.level("dram").read_j_per_byte == pytest.approx(32e-12)
 
 
 @pytest.mark.parametrize(
     ("old", "new", "message"),
     [
         (
-            "  sram: {capacity: 4 MiB,",
-            "  sram: {capcity: 4 MiB,",
+            "kind: sram, capacity: 4 MiB,",
+            "kind: sram, capcity: 4 MiB,",
             r"chip.yaml:\d+: unknown field 'memory.sram.capcity' \(did you mean 'capacity'\?\)",
         ),
         ("  clock: 1 GHz\n", "", r"missing required field 'compute.clock'"),
@@ -144,21 +143,47 @@ def test_given_energies_override_defaults(tmp_path: Path) -> None:
         ("lanes: 64}", "lanes: 64}\n  pe: {weights: 4096}", r"PE storage smaller than the SRAM"),
         ("lanes: 64}", "lanes: 64}\n  pe: {weights: 0}", r"field 'compute.pe.weights'"),
         (
-            "  sram:",
-            "  register_file: {capacity: 64 B}\n  sram:",
+            "  levels:",
+            "  register_file: {capacity: 64 B}\n  levels:",
             r"field 'memory.register_file' is now 'compute.pe': words per PE",
         ),
-        ("  sram:", "  bypass: [filters]\n  sram:", r"field 'memory.bypass.0': got 'filters'"),
+        ("  levels:", "  bypass: [filters]\n  levels:", r"field 'memory.bypass.0': got 'filters'"),
         ("type: lpddr4x", "type: lpddr9", r"field 'memory.dram.type': got 'lpddr9'"),
         (
-            "  sram:",
-            "  flash: {capacity: 1 MiB, bandwith: 1 GB/s}\n  sram:",
+            "    - {name: dram",
+            "    - {name: flash, kind: flash, capacity: 1 MiB, bandwith: 1 GB/s}\n    - {name: dram",
             r"unknown field 'memory.flash.bandwith' \(did you mean 'bandwidth'\?\)",
         ),
         (
-            "  sram:",
-            "  flash: {capacity: 1 MiB}\n  sram:",
-            r"missing required field 'memory.flash.bandwidth'",
+            "    - {name: dram",
+            "    - {name: flash, kind: flash, capacity: 1 MiB}\n    - {name: dram",
+            r"field 'memory.flash': kind flash needs 'bandwidth'",
+        ),
+        (
+            "    - {name: dram",
+            "    - {name: flash, kind: flash, capacity: 1 MiB, bandwidth: 1 GB/s, holds: [activations]}\n"
+            "    - {name: dram",
+            r"flash is read-only at inference: it holds weights only",
+        ),
+        ("name: dram, kind: dram", "name: sram, kind: dram", r"level names must differ; sram is given twice"),
+        ("name: dram, kind: dram", "name: register_file, kind: dram", r"'register_file' names the PE stores"),
+        ("kind: sram, capacity", "kind: dram, capacity", r"field 'memory.sram': kind dram needs 'type'"),
+        ("kind: sram, capacity", "kind: sdram, capacity", r"field 'memory.sram.kind': got 'sdram'.*'sram'"),
+        (
+            "    - {name: dram, kind: dram, type: lpddr4x, bandwidth: 17 GB/s}",
+            "    - {name: dram, kind: dram, type: lpddr4x, bandwidth: 17 GB/s, holds: [activations]}",
+            r"no off-chip level holds weights; expected one whose 'holds' lists it",
+        ),
+        (
+            "  levels:  # nearest the array first\n",
+            "  levels:  # nearest the array first\n"
+            "    - {name: dram2, kind: dram, type: ddr4, bandwidth: 1 GB/s}\n",
+            r"list the on-chip \(sram\) levels first",
+        ),
+        (
+            "  levels:",
+            "  sram: {capacity: 1 MiB}\n  levels:",
+            r"give the memory as 'levels' or as the older sram",
         ),
         ("technology_nm: 16", "technology_nm: 3", r"technology_nm 3 is outside the scaling table"),
     ],

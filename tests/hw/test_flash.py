@@ -7,7 +7,7 @@ import pytest
 
 from accelsim import load_hw, load_net, simulate, variant
 from accelsim.apps.fit import smallest_sram
-from accelsim.hw.enums import Level
+from accelsim.hw.enums import TensorKind
 from tests.cli_runner import run_main
 from tests.conftest import ROOT
 
@@ -22,11 +22,11 @@ def mobilenet() -> object:
 
 def test_flash_resolves_with_its_sourced_default() -> None:
     mcu = load_hw("mcu_npu")
-    assert mcu.flash is not None and mcu.weight_home == Level.FLASH
+    assert mcu.flash is not None and mcu.holding(TensorKind.WEIGHTS) == (mcu.flash,)
     assert mcu.flash.capacity_bytes == 2 * 2**20 and mcu.flash.bandwidth_bytes_per_s == 1.6e9
     assert mcu.flash.read_j_per_byte == pytest.approx(FLASH_PJ_PER_BIT * 8e-12)
     assert "Renesas" in mcu.sources["memory.flash.read_energy"]
-    assert load_hw("2W_npu").weight_home == Level.DRAM
+    assert load_hw("2W_npu").holding(TensorKind.WEIGHTS) == (load_hw("2W_npu").level("dram"),)
 
 
 def test_weights_stream_from_flash_not_dram(mobilenet: object) -> None:
@@ -42,7 +42,10 @@ def test_weights_stream_from_flash_not_dram(mobilenet: object) -> None:
     memory = sum(r.energy_breakdown_j[k] for k in ("register_file", "sram", "dram", "flash"))
     assert r.memory_share == pytest.approx(memory / r.energy_j)
     # the same chip without flash reads the weights it cannot keep from DRAM
-    dram_only = simulate(mobilenet, variant("mcu_npu", {"memory.flash": None}))
+    everything = ["weights", "activations", "kv_cache"]
+    dram_only = simulate(
+        mobilenet, variant("mcu_npu", {"memory.flash": None, "memory.dram.holds": everything})
+    )
     assert dram_only.flash_bytes == 0 and not dram_only.weights_fit_in_flash
     assert dram_only.dram_bytes["weights"] > 0 and dram_only.energy_breakdown_j["flash"] == 0
 

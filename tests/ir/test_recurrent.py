@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from accelsim import AccelsimError, LayerSpec, build_network, load_net, simulate, variant
-from accelsim.hw.enums import Level, TensorKind
+from accelsim.hw.enums import TensorKind
 
 ROOT = Path(__file__).resolve().parents[2]
 FRAMES = 49  # 1 s of audio in 40 ms windows every 20 ms
@@ -109,8 +109,8 @@ def test_a_recurrent_model_that_does_not_fit_is_dram_bound_in_closed_form() -> N
     net = load_net("kws_lstm")
     streamed = FRAMES * net.layer("lstm").params
     assert r.dram_bytes["weights"] == pytest.approx(streamed, rel=0.01)  # the classifier's 2.4 KB too
-    dram = chip.memory(Level.DRAM, TensorKind.WEIGHTS)
-    sram = chip.memory(Level.SRAM, TensorKind.WEIGHTS)
+    dram = chip.level("dram")
+    sram = chip.buffer_for(TensorKind.WEIGHTS)
     latency = streamed / dram.bandwidth_bytes_per_s
     closed_form = (
         streamed * (dram.read_j_per_byte + sram.write_j_per_byte + sram.read_j_per_byte)

@@ -134,27 +134,21 @@ def test_config_import_and_export(tmp_path: Path) -> None:
     assert out.returncode == 0, out.stderr
     chip = load_hw(chip_yaml)
     assert (chip.rows, chip.cols, str(chip.dataflow)) == (32, 32, "output_stationary")
-    memory = chip.config.memory
-    assert memory.weight_sram is not None and memory.weight_sram.capacity == 1024 * 2**10
-    assert memory.sram.capacity == 2048 * 2**10  # ifmap + ofmap
-    assert memory.dram.bandwidth == pytest.approx(10 * 500e6)  # 10 one-byte words per cycle
+    assert chip.level("weight_sram").capacity_bytes == 1024 * 2**10
+    assert chip.level("sram").capacity_bytes == 2048 * 2**10  # ifmap + ofmap
+    assert chip.level("dram").bandwidth_bytes_per_s == pytest.approx(10 * 500e6)  # 10 words per cycle
     text = chip_yaml.read_text()
     assert "energies from accelsim's default table" in text and "clock 500 MHz" in text
     again = tmp_path / "again.cfg"
     again.write_text(chip_cfg(chip))
     data, _ = chip_from_cfg(again, clock="500 MHz")
-    assert (
-        data["compute"]["dataflow"] == "output_stationary"
-        and data["memory"]["sram"]["capacity"] == "2048 KiB"
-    )
-    assert (
-        data["memory"]["weight_sram"]["capacity"] == "1024 KiB"
-        and data["memory"]["dram"]["bandwidth"] == "5 GB/s"
-    )
+    levels = {level["name"]: level for level in data["memory"]["levels"]}
+    assert data["compute"]["dataflow"] == "output_stationary" and levels["sram"]["capacity"] == "2048 KiB"
+    assert levels["weight_sram"]["capacity"] == "1024 KiB" and levels["dram"]["bandwidth"] == "5 GB/s"
     # a unified buffer is split in SCALE-Sim's three (half filters), the whole capacity kept
     unified = chip_cfg(load_hw("2W_npu"))
     sizes = [int(line.split("=")[1]) for line in unified.splitlines() if "SramSzkB" in line]
-    assert sum(sizes) * 2**10 == load_hw("2W_npu").config.memory.sram.capacity
+    assert sum(sizes) * 2**10 == load_hw("2W_npu").level("sram").capacity_bytes
     # a dataflow SCALE-Sim does not have
     with pytest.raises(AccelsimError, match="row_stationary has no SCALE-Sim equivalent"):
         chip_cfg(load_hw("eyeriss"))

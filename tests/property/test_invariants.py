@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from accelsim import LayerSpec, build_network, load_hw, simulate
 from accelsim.hw.resolve import resolve_accelerator
-from accelsim.hw.schema import HwConfig
+from accelsim.hw.schema import HwConfig, with_fields
 
 BASE = load_hw("2W_npu").config.model_dump()
 
@@ -105,17 +105,22 @@ def recurrents(draw: Any) -> Any:
 
 
 def chip(**changes: Any) -> Any:
-    data = {**BASE, "compute": {**BASE["compute"]}, "memory": {**BASE["memory"]}}
-    data["memory"]["sram"] = {**BASE["memory"]["sram"]}
-    data["memory"]["dram"] = {**BASE["memory"]["dram"]}
-    data["compute"]["rows"] = changes.get("rows", 8)
-    data["compute"]["cols"] = changes.get("cols", 8)
-    data["compute"]["dataflow"] = changes.get("dataflow", "weight_stationary")
-    data["memory"]["sram"]["capacity"] = changes.get("sram", 64 * 1024)
-    data["memory"]["dram"]["bandwidth"] = changes.get("bandwidth", 4e9)
-    data["compute"]["fuse"] = changes.get("fuse", "activation+pool")
+    bandwidth = changes.get("bandwidth", 4e9)
+    data = with_fields(
+        BASE,
+        {
+            "compute.rows": changes.get("rows", 8),
+            "compute.cols": changes.get("cols", 8),
+            "compute.dataflow": changes.get("dataflow", "weight_stationary"),
+            "compute.fuse": changes.get("fuse", "activation+pool"),
+            "memory.sram.capacity": changes.get("sram", 64 * 1024),
+            "memory.dram.bandwidth": bandwidth,
+        },
+    )
     if changes.get("flash"):  # an MCU's: the weights live in flash instead of DRAM
-        data["memory"]["flash"] = {"capacity": 2**24, "bandwidth": changes.get("bandwidth", 4e9) / 2}
+        sram, dram = data["memory"]["levels"]
+        flash = {"name": "flash", "kind": "flash", "capacity": 2**24, "bandwidth": bandwidth / 2}
+        data["memory"]["levels"] = [sram, {**dram, "holds": ["activations", "kv_cache"]}, flash]
     return resolve_accelerator(HwConfig.model_validate(data))
 
 

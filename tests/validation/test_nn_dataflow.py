@@ -23,7 +23,8 @@ NN_DATAFLOW_ASSUMPTIONS = {
 NORMALIZED_COSTS = {
     "compute.mac_energy": "1 pJ",
     "compute.vector.op_energy": "1 pJ",
-    "memory.dram.energy": "100 pJ/B",
+    "memory.dram.read_energy": "100 pJ/B",
+    "memory.dram.write_energy": "100 pJ/B",
     "memory.sram.read_energy": "3 pJ/B",
     "memory.sram.write_energy": "3 pJ/B",
     "compute.pe.array_bus_energy": "1 pJ/B",
