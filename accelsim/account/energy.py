@@ -72,8 +72,15 @@ def account(
     layers = []
     previous_end = 0.0
     rf, sram = Level.REGISTER_FILE, Level.SRAM
+    at_level = {level.name: [0.0, 0.0, 0.0] for level in chip.levels}  # read, written, energy
     for layer_plan in plan.plans:
         layer, mapping, traffic = layer_plan.layer, layer_plan.mapping, layer_plan.traffic
+        for (name, _), nbytes in traffic.read.items():
+            at_level[name][0] += nbytes
+            at_level[name][2] += nbytes * price[name][1]
+        for (name, _), nbytes in traffic.write.items():
+            at_level[name][1] += nbytes
+            at_level[name][2] += nbytes * price[name][2]
         pe = mapping.pe
         memory = memory_energy(traffic, price)
         stores, wires = pe.energy(chip.pe)
@@ -168,4 +175,8 @@ def account(
         flash_capacity_bytes=chip.flash.capacity_bytes if chip.flash else 0.0,
         timeline=tuple(timeline.intervals),
         layers=tuple(layers),
+        level_traffic={
+            name: {"read_bytes": read / batch, "write_bytes": written / batch, "energy_j": energy / batch}
+            for name, (read, written, energy) in at_level.items()
+        },
     )

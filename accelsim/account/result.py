@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 DYNAMIC_COMPONENTS = ("mac", "register_file", "array_bus", "sram", "dram", "flash", "vector")  # per layer too
@@ -120,6 +120,9 @@ class Result:
         flash_capacity_bytes: the flash's capacity, B (0 on a chip without flash).
         layers: each layer's LayerResult, in order.
         timeline: (engine, layer, start_s, end_s) for every busy span of the batch.
+        level_traffic: each memory level of the chip's list, by name, nearest the array first:
+            bytes read and written there per inference (read_bytes, write_bytes) and their
+            dynamic energy (energy_j), J.
     """
 
     network: str
@@ -157,6 +160,7 @@ class Result:
     flash_capacity_bytes: float
     layers: tuple[LayerResult, ...]
     timeline: tuple[tuple[str, str, float, float], ...] = ()
+    level_traffic: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def __repr__(self) -> str:
         from accelsim.units import BYTES, ENERGY, TIME, format_si

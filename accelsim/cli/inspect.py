@@ -72,11 +72,26 @@ def hw_list(json_target: JsonOption = None) -> None:
 
 
 @hw_app.command("show")
-def hw_show(hw: HwArgument, json_target: JsonOption = None) -> None:
+def hw_show(
+    hw: HwArgument,
+    json_target: JsonOption = None,
+    as_yaml: Annotated[
+        bool, typer.Option("--yaml", help="Print the chip file as written, its memory as a level list.")
+    ] = False,
+) -> None:
     """Every resolved value of a config, where each default came from, and derived figures."""
-    from accelsim.load import load_hw
+    from accelsim.load import in_levels_form, load_hw
     from accelsim.present.documents import hw_document
 
+    if as_yaml:
+        import yaml
+
+        from accelsim.present.files import write_stdout
+
+        if json_target is not None:
+            raise AccelsimError("hw show: --yaml and --json each print the chip; give one")
+        write_stdout(yaml.safe_dump(in_levels_form(hw), sort_keys=False))
+        return
     chip = load_hw(hw)
     respond(json_target, json_text(hw_document(chip)), lambda: show.chip(chip))
 

@@ -8,7 +8,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the names as the type checker sees them
-    from accelsim.load.chip import anchored, load_hw, parse_hw
+    from accelsim.load.chip import anchored, in_levels_form, load_hw, parse_hw
     from accelsim.load.compression import resolve_spec
     from accelsim.load.onnx_model import is_onnx
     from accelsim.load.resources import beside, bundled_dir, bundled_names, resolve
@@ -28,6 +28,7 @@ _HOME = {
     "bundled_dir": "accelsim.load.resources",
     "bundled_names": "accelsim.load.resources",
     "chip_from_cfg": "accelsim.load.scalesim",
+    "in_levels_form": "accelsim.load.chip",
     "is_onnx": "accelsim.load.onnx_model",
     "is_topology": "accelsim.load.scalesim",
     "load_hw": "accelsim.load.chip",
@@ -50,6 +51,7 @@ __all__ = [
     "bundled_dir",
     "bundled_names",
     "chip_from_cfg",
+    "in_levels_form",
     "is_onnx",
     "is_topology",
     "load_hw",

@@ -14,7 +14,7 @@ from accelsim.energy.table import EnergyTable
 from accelsim.errors import AccelsimError
 from accelsim.hw.chip import Accelerator
 from accelsim.hw.resolve import resolve_accelerator
-from accelsim.hw.schema import HwConfig
+from accelsim.hw.schema import LEGACY_MEMORY_KEYS, HwConfig, legacy_levels
 from accelsim.load.resources import resolve
 from accelsim.load.yamlio import load_yaml_mapping
 
@@ -96,3 +96,25 @@ def load_hw(hw: str | Path | HwConfig | Accelerator, energy_table: EnergyTable |
 def _load_hw_file(path: str, stamp: int) -> Accelerator:
     """Accelerators are immutable: an unchanged file is parsed once (`stamp` is its mtime)."""
     return parse_hw(load_yaml_mapping(Path(path)), path, base=Path(path).parent)
+
+
+def in_levels_form(hw: str | Path) -> dict[str, Any]:
+    """A chip file's data as written, its memory given as a level list (the older named fields
+    `sram`, `weight_sram`, `dram`, `flash` rewritten in place): what `hw show --yaml` prints."""
+    path = resolve(hw, "hw_configs", "hardware config")
+    data = _plain(load_yaml_mapping(path))
+    memory = data.get("memory")
+    if isinstance(memory, dict) and "levels" not in memory:
+        rest = {key: value for key, value in memory.items() if key not in LEGACY_MEMORY_KEYS}
+        data["memory"] = {"levels": legacy_levels(memory), **rest}
+    HwConfig.validated(data, str(path))  # what is printed loads
+    return data
+
+
+def _plain(value: Any) -> Any:
+    """YAML data as plain dicts and lists (yamlio's carry their lines)."""
+    if isinstance(value, Mapping):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    return value
