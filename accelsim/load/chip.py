@@ -102,7 +102,7 @@ def in_levels_form(hw: str | Path) -> dict[str, Any]:
     """A chip file's data as written, its memory given as a level list (the older named fields
     `sram`, `weight_sram`, `dram`, `flash` rewritten in place): what `hw show --yaml` prints."""
     path = resolve(hw, "hw_configs", "hardware config")
-    data = _plain(load_yaml_mapping(path))
+    data: dict[str, Any] = _plain(load_yaml_mapping(path))
     memory = data.get("memory")
     if isinstance(memory, dict) and "levels" not in memory:
         rest = {key: value for key, value in memory.items() if key not in LEGACY_MEMORY_KEYS}

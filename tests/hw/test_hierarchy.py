@@ -68,7 +68,7 @@ def test_a_local_buffer_for_one_kind() -> None:
     assert moved(weights, "local") == 0 and weights.energy_j == two.energy_j
     # but it reads the inputs again for every fold of the output channels
     inputs = simulate("resnet50", chip(local("32 KiB", holds=["activations"]), SRAM, LPDDR))
-    assert 0 < moved(inputs, "local") and moved(inputs, "sram") < moved(two, "sram")
+    assert moved(inputs, "local") > 0 and moved(inputs, "sram") < moved(two, "sram")
 
 
 def test_hbm_above_lpddr() -> None:
