@@ -27,18 +27,19 @@ array accelerators do for depthwise layers; `scalesim_cycles` keeps SCALE-Sim's 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
 
+from accelsim.errors import AccelsimError, closest
 from accelsim.frozen import FrozenMap
 from accelsim.hw.chip import Datapath
 from accelsim.hw.enums import Dataflow, Level, Operand, TensorKind
 from accelsim.ir.engine import Engine
 from accelsim.ir.network import Layer
-from accelsim.map.dataflows import systolic
+from accelsim.map.dataflows import SYSTOLIC, systolic
 from accelsim.map.pe import PeTraffic, systolic_pe_traffic
 from accelsim.map.row_stationary import conv_shape, row_stationary, rs_pe_traffic
 from accelsim.map.traffic import Traffic
@@ -127,9 +128,19 @@ def array_cycles(rows: int, cols: int, dataflow: Dataflow, a_r: int, a_c: int, t
 
 
 def map_array(layer: Layer, hw: Datapath, batch: int, stored_weights: float) -> ArrayMapping:
-    g = as_gemm(layer, batch)
-    if hw.dataflow == Dataflow.ROW_STATIONARY:
-        return _map_row_stationary(layer, hw, g, batch, stored_weights)
+    """A layer on the array, by its dataflow's mapper (MAPPERS); an unregistered one is an error."""
+    mapper = MAPPERS.get(hw.dataflow)
+    if mapper is None:
+        names = [str(d) for d in MAPPERS]
+        raise AccelsimError(
+            f"dataflow '{hw.dataflow}' has no mapper{closest(str(hw.dataflow), names)}; expected one of "
+            + ", ".join(names)
+        )
+    return mapper(layer, hw, as_gemm(layer, batch), batch, stored_weights)
+
+
+def _map_systolic(layer: Layer, hw: Datapath, g: Gemm, batch: int, stored_weights: float) -> ArrayMapping:
+    """A layer on a systolic array (map/dataflows.py: the registered dataflows)."""
     rows, cols, df = hw.rows, hw.cols, hw.dataflow
     flow = systolic(df)
     a_r, a_c, temporal = flow.extents(g)
@@ -225,3 +236,11 @@ def _map_row_stationary(
         pe=rs_pe_traffic(rs, hw, macs, wb, filters, second),
         fetched=FrozenMap({Operand.WEIGHTS: w_reads, Operand.INPUTS: i_reads}),
     )
+
+
+# One mapper per dataflow, with one signature: the systolic ones share the SCALE-Sim model and
+# differ by their registry entry; row stationary has its own (map/row_stationary.py).
+MAPPERS: dict[Dataflow, Callable[[Layer, Datapath, Gemm, int, float], ArrayMapping]] = {
+    **dict.fromkeys(SYSTOLIC, _map_systolic),
+    Dataflow.ROW_STATIONARY: _map_row_stationary,
+}

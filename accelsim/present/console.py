@@ -526,6 +526,8 @@ def result(r: Result, show_layers: bool) -> None:
         share = r.energy_breakdown_j[name] / r.energy_j
         table.add_row(COMPONENT_LABELS[name], energy, f"{share:.1%}", "█" * round(share * 40))
     console.print(table)
+    if len(r.level_traffic) > 2:  # one buffer and DRAM: the lines above say it all
+        level_table(r)
     top = sorted(r.layers, key=lambda layer: -layer.energy_j)[:3]
     console.print(
         "  most expensive layers: "
@@ -536,6 +538,21 @@ def result(r: Result, show_layers: bool) -> None:
     )
     if show_layers:
         layers_table(r)
+
+
+def level_table(r: Result) -> None:
+    """Each memory level's traffic and energy per inference, nearest the array first."""
+    names = list(r.level_traffic)
+    moved = [r.level_traffic[n]["read_bytes"] + r.level_traffic[n]["write_bytes"] for n in names]
+    byte_unit, amounts = in_unit(moved, BYTES)
+    energy_unit, energies = in_unit([r.level_traffic[n]["energy_j"] for n in names], ENERGY)
+    table = Table(title="Memory levels per inference", title_justify="left")
+    table.add_column("level")
+    table.add_column(f"read + written ({byte_unit})", justify="right")
+    table.add_column(f"energy ({energy_unit})", justify="right")
+    for name, amount, energy in zip(names, amounts, energies, strict=True):
+        table.add_row(name, amount, energy)
+    console.print(table)
 
 
 def layers_table(r: Result) -> None:

@@ -86,7 +86,7 @@ def tile_options(
     out_rows = layer.output_shape[1] if windowed else 1
     in_rows = layer.input_shapes[0][1] if windowed else 1
     grouped = int(layer.attrs.get("groups", 1)) > 1  # each output channel reads its own inputs
-    return _search(
+    nest = Nest(
         channels,
         1 if grouped else in_channels,
         out_rows,
@@ -95,31 +95,34 @@ def tile_options(
         layer.attrs.get("stride", (1, 1))[0],
         batch,
         grouped,
-        weights_from_dram,
-        input_from_dram,
-        outputs,
-        hw.accumulator_bits / hw.activation_bits,
-        hw.tile_buffers,
     )
+    psum_scale = hw.accumulator_bits / hw.activation_bits
+    return _search(nest, weights_from_dram, input_from_dram, outputs, psum_scale, hw.tile_buffers)
+
+
+@dataclass(frozen=True, slots=True)
+class Nest:
+    """An array layer's loop nest, as the tile search sees it: output and input channels, output
+    and input rows, the kernel's height and stride along the rows, images, and whether each
+    output channel reads its own inputs (grouped)."""
+
+    channels: int
+    in_channels: int
+    out_rows: int
+    in_rows: int
+    kernel_h: int
+    stride_h: int
+    batch: int
+    grouped: bool
 
 
 @lru_cache(maxsize=65536)
 def _search(
-    channels: int,
-    in_channels: int,
-    out_rows: int,
-    in_rows: int,
-    kernel_h: int,
-    stride_h: int,
-    batch: int,
-    grouped: bool,
-    weights: float,
-    inputs: float,
-    outputs: float,
-    psum_scale: float,
-    buffers: int,
+    nest: Nest, weights: float, inputs: float, outputs: float, psum_scale: float, buffers: int
 ) -> TileOptions:
-    """tile_options on plain numbers (cached: sweeps meet the same layer shapes again)."""
+    """tile_options on plain values (cached: sweeps meet the same layer shapes again)."""
+    channels, in_channels, out_rows, in_rows = nest.channels, nest.in_channels, nest.out_rows, nest.in_rows
+    kernel_h, stride_h, batch, grouped = nest.kernel_h, nest.stride_h, nest.batch, nest.grouped
     grids = np.meshgrid(
         *(np.array(_powers_of_two(size), dtype=float) for size in (channels, in_channels, out_rows, batch)),
         indexing="ij",

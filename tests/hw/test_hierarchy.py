@@ -166,3 +166,17 @@ def test_random_hierarchies(h: dict[str, Any]) -> None:
     # nor does one that holds what no layer reads through it, at any size
     off = MemoryLevel("off", Level.DRAM, math.inf, 1e-12, 1e-12, 1e12, 0.0, ())
     _same(simulate(net, _with_level(two, off, 2)), simulate(net, two))
+
+
+def test_readme_local_buffer_table_is_current() -> None:
+    readme = (ROOT / "README.md").read_text()
+    table = readme[readme.index("| on SqueezeNet, 2W_npu's 4 MiB global buffer") :].split("\n\n")[0]
+    rows = [line.strip("|").split("|") for line in table.splitlines()[2:]]
+    assert len(rows) == 4
+    for _, size, sram, near, energy in rows:
+        levels = (SRAM, LPDDR) if size.strip() == "none" else (local(size.strip()), SRAM, LPDDR)
+        r = simulate("squeezenet", chip(*levels))
+        assert float(sram.split()[0]) == pytest.approx(moved(r, "sram") / 2**20, abs=0.05)
+        if near.strip() != "-":
+            assert float(near.split()[0]) == pytest.approx(moved(r, "local") / 2**20, abs=0.05)
+        assert float(energy.split()[0]) == pytest.approx(r.energy_breakdown_j["sram"] * 1e6, abs=0.5)
