@@ -57,19 +57,21 @@ def _type_name(annotation: Any) -> str:
     return getattr(annotation, "__name__", str(annotation))
 
 
-def _model_rows(model: type[BaseModel], prefix: str = "", chip: bool = False) -> list[str]:
+def _model_rows(model: type[BaseModel], prefix: str = "", chip: bool = False, shown: str = "") -> list[str]:
+    """A row per field; `shown` is the path as printed (a list's items as `levels[]`)."""
     from accelsim.hw.schema import field_kind
 
     rows = []
     for name, info in model.model_fields.items():
-        path = f"{prefix}{name}"
+        path, printed = f"{prefix}{name}", f"{shown}{name}"
         sections = [
             a
             for a in (typing.get_args(info.annotation) or (info.annotation,))
             if isinstance(a, type) and issubclass(a, BaseModel)
         ]
         if sections:
-            rows += _model_rows(sections[0], f"{path}.", chip)
+            items = "[]" if typing.get_origin(info.annotation) in (list, tuple) else ""
+            rows += _model_rows(sections[0], f"{path}.", chip, f"{printed}{items}.")
             continue
         kind = field_kind(path) if chip else None
         field_type = f"{kind.name}, e.g. `{kind.example}`" if kind else _type_name(info.annotation)
@@ -77,7 +79,7 @@ def _model_rows(model: type[BaseModel], prefix: str = "", chip: bool = False) ->
             "required" if info.is_required() else "none" if info.default is None else f"`{info.default!r}`"
         )
         about = (info.description or "").replace("|", "\\|")
-        rows.append(f"| `{path}` | {field_type} | {default} | {about} |")
+        rows.append(f"| `{printed}` | {field_type} | {default} | {about} |")
     return rows
 
 

@@ -86,6 +86,8 @@ def chip_cfg(chip: Accelerator) -> str:
     bandwidth = chip.main_memory.bandwidth_bytes_per_s or math.inf
     words_per_cycle = max(1, round(bandwidth / (chip.clock_hz * WORD_BYTES)))
     dram = f"{bandwidth / 1e9:g} GB/s at {chip.clock_hz / 1e9:g} GHz"
+    if chip.staged:  # SCALE-Sim has one SRAM per operand: the buffers nearer the array are left out
+        split += "; local buffers nearer the array have no SCALE-Sim equivalent and are left out"
     comments = (
         f"SCALE-Sim v3 config written by accelsim from chip '{chip.name}'.",
         f"Array and dataflow as the chip's; {split}.",
