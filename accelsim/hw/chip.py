@@ -152,7 +152,7 @@ class Accelerator:
         """Peak TOPS/W of the MAC array alone: two ops per MAC over its energy."""
         return 2 / self.mac_j / 1e12
 
-    @property
+    @cached_property
     def buffers(self) -> tuple[MemoryLevel, ...]:
         """The on-chip levels, nearest the array first."""
         return tuple(level for level in self.levels if level.on_chip)
@@ -164,7 +164,7 @@ class Accelerator:
             raise LookupError(f"chip '{self.name}' has no memory level '{name}'")
         return found
 
-    @property
+    @cached_property
     def off_chip(self) -> tuple[MemoryLevel, ...]:
         """The off-chip levels, nearest first (DRAM, HBM, flash)."""
         return tuple(level for level in self.levels if not level.on_chip)
