@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from accelsim.account.result import DYNAMIC_COMPONENTS, LayerResult, Result
+from accelsim.account.result import DYNAMIC_COMPONENTS, MEMORY_DYNAMIC, LayerResult, Result
 from accelsim.errors import AccelsimError
 from accelsim.hw.chip import Accelerator
 from accelsim.hw.enums import MEMORY_LEVELS, TENSOR_KINDS, Level, Operand, TensorKind
@@ -130,9 +130,14 @@ def account(
             )
         )
     breakdown = {k: v / batch for k, v in totals.items()}
-    breakdown["static"] = chip.leakage_w / operating_fps
+    # static power splits into the memory levels' leakage and the rest of the chip's
+    breakdown["memory_leakage"] = sum(level.leakage_w for level in chip.levels) / operating_fps
+    breakdown["static"] = chip.static_w / operating_fps
     energy = sum(breakdown.values())
-    memory_total = sum(breakdown[level.value] for level in MEMORY_LEVELS)
+    memory_dynamic = sum(breakdown[name] for name in MEMORY_DYNAMIC)
+    off_chip_leakage = (
+        sum(level.leakage_w for level in chip.levels if level.level == Level.DRAM) / operating_fps
+    )
     residency = plan.residency
     return Result(
         network=network.name,
@@ -154,7 +159,7 @@ def account(
         fps=operating_fps,
         energy_j=energy,
         power_w=energy * operating_fps,
-        chip_power_w=(energy - breakdown["dram"]) * operating_fps,
+        chip_power_w=(energy - breakdown["dram"] - off_chip_leakage) * operating_fps,
         power_budget_w=chip.power_budget_w,
         energy_breakdown_j=breakdown,
         energy_by_tensor_j={
@@ -164,7 +169,8 @@ def account(
             lvl.value: {k.value: memory_by_kind[lvl, k] / batch for k in TENSOR_KINDS}
             for lvl in MEMORY_LEVELS
         },
-        memory_share=memory_total / energy,
+        memory_share=(memory_dynamic + breakdown["memory_leakage"]) / energy,
+        dynamic_memory_share=memory_dynamic / (energy - breakdown["memory_leakage"] - breakdown["static"]),
         dram_share=breakdown["dram"] / energy,
         dram_bytes={k.value: v / batch for k, v in dram_bytes.items()},
         flash_bytes=flash_bytes / batch,
@@ -175,6 +181,8 @@ def account(
         flash_capacity_bytes=chip.flash.capacity_bytes if chip.flash else 0.0,
         timeline=tuple(timeline.intervals),
         layers=tuple(layers),
+        area_mm2=chip.area_m2 * 1e6,
+        area_breakdown_mm2={name: area * 1e6 for name, area in chip.area_breakdown_m2.items()},
         level_traffic={
             name: {"read_bytes": read / batch, "write_bytes": written / batch, "energy_j": energy / batch}
             for name, (read, written, energy) in at_level.items()

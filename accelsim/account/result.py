@@ -7,8 +7,9 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 DYNAMIC_COMPONENTS = ("mac", "register_file", "array_bus", "sram", "dram", "flash", "vector")  # per layer too
-COMPONENTS = (*DYNAMIC_COMPONENTS, "static")
-MEMORY_COMPONENTS = ("register_file", "sram", "dram", "flash")
+COMPONENTS = (*DYNAMIC_COMPONENTS, "memory_leakage", "static")
+MEMORY_DYNAMIC = ("register_file", "sram", "dram", "flash")
+MEMORY_COMPONENTS = (*MEMORY_DYNAMIC, "memory_leakage")  # what the memory share counts
 # How tables and figures name the components (the identifiers stay in JSON and column names).
 COMPONENT_LABELS = {
     "mac": "MACs",
@@ -18,7 +19,8 @@ COMPONENT_LABELS = {
     "dram": "DRAM",
     "flash": "flash",
     "vector": "vector unit",
-    "static": "static (leakage)",
+    "memory_leakage": "memory leakage",
+    "static": "static (logic, clock)",
 }
 
 
@@ -105,10 +107,12 @@ class Result:
         chip_power_w: the chip alone, as silicon papers report it (embedded flash in), W.
         power_budget_w: the chip's budget, W.
         energy_breakdown_j: per inference by component (mac, register_file, array_bus, sram,
-            dram, flash, vector, static), J; sums to `energy_j`.
+            dram, flash, vector, memory_leakage, static), J; sums to `energy_j`.
         energy_by_tensor_j: memory energy per inference by tensor kind, J.
         memory_energy_j: each memory component's energy by tensor kind, J.
-        memory_share: PE registers, SRAM, DRAM (and flash) over the total energy, 0-1.
+        memory_share: the memories' energy over the total, 0-1: PE registers, SRAM, DRAM (and
+            flash), dynamic, and the memory levels' leakage.
+        dynamic_memory_share: the memories' dynamic energy over the dynamic energy, 0-1.
         dram_share: DRAM over the total energy, 0-1.
         dram_bytes: bytes moved to and from DRAM per inference, by weights / activations /
             kv_cache.
@@ -120,6 +124,7 @@ class Result:
         flash_capacity_bytes: the flash's capacity, B (0 on a chip without flash).
         layers: each layer's LayerResult, in order.
         timeline: (engine, layer, start_s, end_s) for every busy span of the batch.
+        area_mm2: the chip's area, mm^2 (README "Area"); area_breakdown_mm2 by component.
         level_traffic: each memory level of the chip's list, by name, nearest the array first:
             bytes read and written there per inference (read_bytes, write_bytes) and their
             dynamic energy (energy_j), J.
@@ -150,6 +155,7 @@ class Result:
     energy_by_tensor_j: dict[str, float]
     memory_energy_j: dict[str, dict[str, float]]
     memory_share: float
+    dynamic_memory_share: float
     dram_share: float
     dram_bytes: dict[str, float]
     flash_bytes: float
@@ -161,6 +167,8 @@ class Result:
     layers: tuple[LayerResult, ...]
     timeline: tuple[tuple[str, str, float, float], ...] = ()
     level_traffic: dict[str, dict[str, float]] = field(default_factory=dict)
+    area_mm2: float = 0.0
+    area_breakdown_mm2: dict[str, float] = field(default_factory=dict)
 
     def __repr__(self) -> str:
         from accelsim.units import BYTES, ENERGY, TIME, format_si
@@ -176,7 +184,12 @@ class Result:
     @property
     def static_energy_j(self) -> float:
         """Leakage and static power over the time an inference occupies the chip."""
-        return self.energy_breakdown_j["static"]
+        return self.energy_breakdown_j["static"] + self.energy_breakdown_j["memory_leakage"]
+
+    @property
+    def inferences_per_s_per_mm2(self) -> float:
+        """Throughput per mm^2 of the chip (0 where the area is unknown)."""
+        return self.throughput_fps / self.area_mm2 if self.area_mm2 else 0.0
 
     @property
     def dynamic_energy_j(self) -> float:
@@ -203,6 +216,7 @@ class Result:
         data["layers"] = [asdict(layer) for layer in self.layers]
         data["within_budget"] = self.within_budget
         data["weights_fit_in_flash"] = self.weights_fit_in_flash
+        data["inferences_per_s_per_mm2"] = self.inferences_per_s_per_mm2
         return data
 
     def to_dataframe(self) -> Any:

@@ -9,7 +9,8 @@ from __future__ import annotations
 import math
 
 from accelsim import units
-from accelsim.energy.table import Estimate, Precision, Technology
+from accelsim.energy import sram
+from accelsim.energy.table import Estimate, Precision, SramEstimate, Technology
 from accelsim.errors import AccelsimError
 
 PJ = 1e-12
@@ -226,10 +227,22 @@ class DefaultTable:
         scale = (tech.vdd / WIRE_VDD) ** 2
         return Estimate(WIRE_FJ_PER_BIT_MM * 1e-15 / 1e-3 * scale, f"{KECKLER}; x{scale:.3g} for the supply")
 
-    def sram(self, tech: Technology, capacity_bytes: float) -> Estimate:
+    def sram(self, tech: Technology, capacity_bytes: float, width_bytes: float, cell: str) -> SramEstimate:
+        model = sram.CELLS[cell]
+        # the constants were fitted with the table's high-performance scaling row (energy/sram.py)
+        scale = self.node_scale(Technology(tech.node_nm, tech.vdd, "hp")).value
+        wire = self.wire(tech).value
+        node = tech.node_nm
         size = units.format_si(capacity_bytes, units.BYTES)
-        return self._scaled(
-            tech, sram_energy_per_byte_45nm(capacity_bytes), f"{HOROWITZ}: SRAM size fit at {size}"
+        return SramEstimate(
+            sram.access_j(model.read, capacity_bytes, width_bytes, node, scale, wire),
+            sram.access_j(model.write, capacity_bytes, width_bytes, node, scale, wire),
+            sram.leakage_w(model, capacity_bytes, node, tech.vdd, nominal_vdd(node)),
+            sram.area_m2(capacity_bytes, node),
+            width_bytes,
+            f'SRAM macro model (README "SRAM macros"): {size}, {width_bytes:g}-byte accesses, {cell} '
+            f"cells; banks and H-tree fitted to {sram.CACTI}, leakage at {sram.TEMPERATURE_K} K, area "
+            f"from {sram.BITCELL_SOURCE}",
         )
 
     def dram(self, dram_type: str) -> Estimate:

@@ -18,6 +18,27 @@ class Estimate:
 
 
 @dataclass(frozen=True)
+class SramEstimate:
+    """An SRAM macro as priced: one access of `width_bytes` read and written, J; leakage, W;
+    area, m^2; and where the figures come from."""
+
+    read_j: float
+    write_j: float
+    leakage_w: float
+    area_m2: float
+    width_bytes: float
+    source: str
+
+    @property
+    def read_j_per_byte(self) -> float:
+        return self.read_j / self.width_bytes
+
+    @property
+    def write_j_per_byte(self) -> float:
+        return self.write_j / self.width_bytes
+
+
+@dataclass(frozen=True)
 class Technology:
     node_nm: float
     vdd: float  # volts
@@ -60,8 +81,9 @@ class EnergyTable(Protocol):
         """An on-chip wire, J per bit per metre travelled."""
         ...
 
-    def sram(self, tech: Technology, capacity_bytes: float) -> Estimate:
-        """An SRAM buffer access of an array this size, J per byte."""
+    def sram(self, tech: Technology, capacity_bytes: float, width_bytes: float, cell: str) -> SramEstimate:
+        """An SRAM macro of this capacity, read and written `width_bytes` at a time, of `cell`
+        type ("hp" or "lp"): its access energies, leakage and area."""
         ...
 
     def dram(self, dram_type: str) -> Estimate:

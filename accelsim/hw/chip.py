@@ -26,6 +26,8 @@ class MemoryLevel:
     bandwidth_bytes_per_s: float | None
     leakage_w: float
     holds: tuple[TensorKind, ...]
+    width_bytes: float | None = None  # an SRAM's bytes per access
+    area_m2: float = 0.0  # on chip: the macro's
 
     @property
     def on_chip(self) -> bool:
@@ -120,6 +122,7 @@ class Accelerator:
     priority: str = "activations"  # what the buffer keeps first when not everything fits
     bypass: tuple[Operand, ...] = ()  # operands that may stream past the buffer
     tile_buffers: int = 2  # copies of each streamed DRAM tile
+    area_breakdown_m2: Mapping[str, float] = field(default_factory=dict)  # by component
 
     @cached_property
     def datapath(self) -> Datapath:
@@ -134,6 +137,15 @@ class Accelerator:
             self.vector_lanes,
             (weights, inputs, psums),
         )
+
+    @property
+    def area_m2(self) -> float:
+        return sum(self.area_breakdown_m2.values())
+
+    @property
+    def tops_per_mm2(self) -> float:
+        """Peak TOPS per mm^2 of the chip's area."""
+        return self.peak_tops / (self.area_m2 * 1e6) if self.area_m2 else 0.0
 
     @property
     def macs(self) -> int:

@@ -81,12 +81,14 @@ ACCUMULATORS_PER_COLUMN = 4096
 
 
 def _accumulators(config: HwConfig, table: EnergyTable, tech: Technology, sources: dict[str, str]) -> float:
-    """J per byte of a column's partial-sum SRAM bank beside a systolic array."""
-    estimate = table.sram(tech, ACCUMULATORS_PER_COLUMN * config.compute.precision.accumulators / 8)
+    """J per byte of a column's partial-sum SRAM bank beside a systolic array, read and written
+    one partial sum at a time (an access as often read as written: their mean)."""
+    word = config.compute.precision.accumulators / 8
+    macro = table.sram(tech, ACCUMULATORS_PER_COLUMN * word, word, "lp")
     sources["accumulators"] = (
-        f"{estimate.source}; a bank of 4096 per column as TPU v1's (Jouppi et al. ISCA 2017)"
+        f"{macro.source}; a bank of 4096 per column as TPU v1's (Jouppi et al. ISCA 2017)"
     )
-    return estimate.value
+    return (macro.read_j_per_byte + macro.write_j_per_byte) / 2
 
 
 LEVEL_KINDS = {"sram": Level.SRAM, "dram": Level.DRAM, "flash": Level.FLASH}
@@ -97,31 +99,46 @@ def _level(
     table: EnergyTable,
     tech: Technology,
     pick: Callable[[str, float | None, Estimate], float],
+    default_width: float,
 ) -> MemoryLevel:
-    """One memory level, its energies from the config or the table (by its kind: an SRAM by its
-    capacity, a DRAM by its standard, flash from the README table)."""
+    """One memory level, its figures from the config or the table by its kind: an SRAM is a
+    macro of its capacity, access width and cell type (energies, leakage, area); a DRAM priced
+    by its standard; flash from the README table."""
     path = f"memory.{config.name}"
+    area = 0.0
+    width = None
+    leakage = Estimate(0.0, "none modeled off chip (DRAM background power is not in the model)")
     if config.kind == "sram":
         assert config.capacity is not None  # the schema requires it
-        default = table.sram(tech, config.capacity)
+        width = pick(
+            f"{path}.width", config.width, Estimate(default_width, "a row of the array's activations")
+        )
+        macro = table.sram(tech, config.capacity, width, config.cell)
+        read, write = (
+            Estimate(macro.read_j_per_byte, macro.source),
+            Estimate(macro.write_j_per_byte, macro.source),
+        )
+        leakage = Estimate(macro.leakage_w, macro.source)
+        area = macro.area_m2
     elif config.kind == "dram":
         assert config.type is not None
-        default = table.dram(config.type)
+        read = write = table.dram(config.type)
     else:
-        default = table.flash()
-    read = pick(f"{path}.read_energy", config.read_energy, default)
-    # flash is read-only at inference (programming the weights is not an inference's cost); a
-    # write elsewhere costs about a read: an SRAM's within ~20% (CACTI), a DRAM's per byte moved
-    write = 0.0 if config.kind == "flash" else pick(f"{path}.write_energy", config.write_energy, default)
+        read = write = table.flash()
+    read_j = pick(f"{path}.read_energy", config.read_energy, read)
+    # flash is read-only at inference (programming the weights is not an inference's cost)
+    write_j = 0.0 if config.kind == "flash" else pick(f"{path}.write_energy", config.write_energy, write)
     return MemoryLevel(
         config.name,
         LEVEL_KINDS[config.kind],
         config.capacity or math.inf,
-        read,
-        write,
+        read_j,
+        write_j,
         config.bandwidth,
-        config.leakage,
+        pick(f"{path}.leakage", config.leakage, leakage),
         tuple(TensorKind(kind) for kind in config.held),
+        width,
+        area,
     )
 
 
@@ -154,7 +171,9 @@ def resolve_accelerator(config: HwConfig, energy_table: EnergyTable | None = Non
         compute.vector.op_energy,
         table.vector_op(tech, prec.activations, prec.floating_point),
     )
-    levels = tuple(_level(level, table, tech, pick) for level in memory.levels)
+    # a buffer reads a row of the array's activations at a time unless its config says otherwise
+    row = max(compute.rows, compute.cols) * prec.activations / 8
+    levels = tuple(_level(level, table, tech, pick, row) for level in memory.levels)
     pe = _pe_array(config, table, tech, pick, sources)
     given = any(getattr(compute.pe, operand.value) for operand in OPERANDS)
     if given and pe.capacity_bytes * compute.rows * compute.cols > sum(
@@ -164,6 +183,7 @@ def resolve_accelerator(config: HwConfig, energy_table: EnergyTable | None = Non
             f"hardware '{config.name}': field 'compute.pe': the PEs' stores (per PE x PEs) hold more "
             "than the SRAM; expected PE storage smaller than the SRAM"
         )
+    area = _area(config, table, tech, precision, pe, levels, sources)
     return Accelerator(
         name=config.name,
         config=config,
@@ -191,7 +211,52 @@ def resolve_accelerator(config: HwConfig, energy_table: EnergyTable | None = Non
         priority=memory.priority,
         bypass=tuple(Operand(name) for name in memory.bypass),
         tile_buffers=memory.tile_buffers,
+        area_breakdown_m2=area,
     )
+
+
+# The dataflows whose partial sums wait in SRAM accumulators beside the array (map/array.py);
+# row-stationary PEs keep theirs in their scratchpads.
+WITH_ACCUMULATORS = (Dataflow.WEIGHT_STATIONARY, Dataflow.OUTPUT_STATIONARY, Dataflow.INPUT_STATIONARY)
+
+
+def _area(
+    config: HwConfig,
+    table: EnergyTable,
+    tech: Technology,
+    precision: Precision,
+    pe: PeArray,
+    levels: tuple[MemoryLevel, ...],
+    sources: dict[str, str],
+) -> dict[str, float]:
+    """The chip's area by component, m^2 (README "Area"): the PEs (each a pitch squared, as the
+    TPU v1's array: the pitch model of the array's wires), their scratchpads, the vector unit,
+    the accumulators beside a systolic array, the buffers."""
+    compute = config.compute
+    pes = compute.rows * compute.cols
+    scratchpads = sum(
+        table.sram(tech, store.capacity_bytes, store.word_bytes, "lp").area_m2
+        for store in pe.stores.values()
+        if not store.registers
+    )
+    area = {
+        "pe_array": pes * pe.pitch_m**2,
+        "pe_scratchpads": pes * scratchpads,
+        "vector": compute.vector.lanes * pe.pitch_m**2,
+        "accumulators": 0.0,
+        "buffers": sum(level.area_m2 for level in levels),
+    }
+    if Dataflow(compute.dataflow) in WITH_ACCUMULATORS:
+        word = precision.accumulators / 8
+        bank = table.sram(tech, ACCUMULATORS_PER_COLUMN * word, word, "lp")
+        area["accumulators"] = compute.cols * bank.area_m2
+    pitch = sources["compute.pe.pitch"]
+    sources["area.pe_array"] = f"a PE (MAC, its registers and wiring) is a pitch squared; pitch: {pitch}"
+    sources["area.vector"] = "a lane (an ALU and its registers) the size of a PE"
+    sources["area.pe_scratchpads"] = sources["area.buffers"] = sources["area.accumulators"] = (
+        'the SRAM macro model (README "SRAM macros")'
+    )
+    return area
 
 
 def at_activation_bits(chip: Accelerator, bits: int) -> Accelerator:

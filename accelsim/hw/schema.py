@@ -139,9 +139,21 @@ class LevelConfig(StrictModel):
         None, description="per byte read; default by capacity (sram) or type (dram)"
     )
     write_energy: EnergyPerByte | None = Field(
-        None, description="per byte written; default: the energy table's read price for this level"
+        None, description="per byte written; default: the energy table's write price for this level"
     )
-    leakage: Power = Field(0.0, description="static power of this level, W")
+    leakage: Power | None = Field(
+        None, description="static power of this level, W; default: an SRAM's from its bits (model), else 0"
+    )
+    width: Bytes | None = Field(
+        None,
+        description="an SRAM's bytes per access; default: a row of the array's activations "
+        "(its widest side x activation bytes)",
+    )
+    cell: Literal["lp", "hp"] = Field(
+        "lp",
+        description="an SRAM's bitcells and periphery: lp (low standby power, CACTI's itrs-lstp) or hp "
+        "(high performance, itrs-hp: faster, and about 1000x the leakage)",
+    )
 
     @model_validator(mode="after")
     def _fits_its_kind(self) -> LevelConfig:
@@ -151,6 +163,8 @@ class LevelConfig(StrictModel):
             raise ValueError(f"kind {self.kind} needs {' and '.join(repr(m) for m in missing)}")
         if self.type is not None and self.kind != "dram":
             raise ValueError(f"'type' names a DRAM standard; a {self.kind} level has none")
+        if self.width is not None and self.kind != "sram":
+            raise ValueError(f"'width' is an SRAM's access width; a {self.kind} level has none")
         if self.kind == "flash" and (self.held != ("weights",) or self.write_energy is not None):
             raise ValueError("flash is read-only at inference: it holds weights only, with no write_energy")
         return self
