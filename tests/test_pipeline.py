@@ -62,9 +62,13 @@ def test_components_sum_to_total(net: str, hw: str) -> None:
         assert set(r.energy_breakdown_j) == set(COMPONENTS)
         assert math.isclose(sum(r.energy_breakdown_j.values()), r.energy_j, rel_tol=1e-12)
         dynamic = sum(layer.energy_j for layer in r.layers)
-        assert math.isclose(dynamic + r.energy_breakdown_j["static"], r.energy_j, rel_tol=1e-9)
+        assert math.isclose(dynamic + r.static_energy_j, r.energy_j, rel_tol=1e-9)
+        assert math.isclose(dynamic, r.dynamic_energy_j, rel_tol=1e-9)
         memory = sum(r.energy_breakdown_j[k] for k in ("register_file", "sram", "dram", "flash"))
-        assert math.isclose(r.memory_share, memory / r.energy_j)
+        leakage = r.energy_breakdown_j["memory_leakage"]
+        assert leakage == pytest.approx(sum(lvl.leakage_w for lvl in load_hw(hw).levels) / r.fps)
+        assert math.isclose(r.memory_share, (memory + leakage) / r.energy_j)
+        assert math.isclose(r.dynamic_memory_share, memory / r.dynamic_energy_j)
         assert math.isclose(sum(r.energy_by_tensor_j.values()), memory, rel_tol=1e-9)
         assert r.energy_breakdown_j["mac"] == pytest.approx(load_net(net).macs * load_hw(hw).mac_j)
 
@@ -102,7 +106,7 @@ def test_batch_fps_and_timeline() -> None:
     slow = simulate("mobilenet_v1", "2W_npu", fps=30)
     assert slow.fps == 30 and slow.power_w < one.power_w
     assert slow.power_w == pytest.approx(slow.energy_j * 30)
-    assert slow.energy_breakdown_j["static"] == pytest.approx(load_hw("2W_npu").leakage_w / 30)
+    assert slow.static_energy_j == pytest.approx(load_hw("2W_npu").leakage_w / 30)
     starts = [layer.start_s for layer in one.layers]
     assert starts == sorted(starts) and one.layers[-1].end_s <= one.latency_s + 1e-15
     assert one.engine_busy_s["compute"] <= one.latency_s + 1e-12
@@ -140,9 +144,8 @@ def test_result_exports() -> None:
         "layers",
     }
     assert required <= set(data)
-    assert {"mac", "register_file", "array_bus", "sram", "dram", "flash", "vector", "static"} == set(
-        data["energy_breakdown_j"]
-    )
+    components = {"mac", "register_file", "array_bus", "sram", "dram", "flash", "vector", "memory_leakage"}
+    assert {*components, "static"} == set(data["energy_breakdown_j"])
     assert {"weights", "activations", "kv_cache"} == set(data["dram_bytes"])
     assert {
         "name",

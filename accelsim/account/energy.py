@@ -170,7 +170,7 @@ def account(
             for lvl in MEMORY_LEVELS
         },
         memory_share=(memory_dynamic + breakdown["memory_leakage"]) / energy,
-        dynamic_memory_share=memory_dynamic / (energy - breakdown["memory_leakage"] - breakdown["static"]),
+        dynamic_memory_share=memory_dynamic / sum(breakdown[name] for name in DYNAMIC_COMPONENTS),
         dram_share=breakdown["dram"] / energy,
         dram_bytes={k.value: v / batch for k, v in dram_bytes.items()},
         flash_bytes=flash_bytes / batch,

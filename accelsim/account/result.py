@@ -22,6 +22,13 @@ COMPONENT_LABELS = {
     "memory_leakage": "memory leakage",
     "static": "static (logic, clock)",
 }
+AREA_LABELS = {
+    "pe_array": "PE array",
+    "pe_scratchpads": "PE scratchpads",
+    "vector": "vector unit",
+    "accumulators": "accumulators",
+    "buffers": "buffers",
+}
 
 
 @dataclass(frozen=True, slots=True)

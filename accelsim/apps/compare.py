@@ -103,10 +103,10 @@ def fairness_notes(chips: Sequence[Accelerator]) -> list[str]:
             "energies rank the process as much as the design"
         )
     for chip in chips:
-        if chip.leakage_w == 0:
+        if chip.static_w == 0:
             notes.append(
-                f"{chip.name} has no static power configured (static_power and SRAM leakage are 0 W): "
-                "its energy is dynamic only, which flatters it against chips that count leakage"
+                f"{chip.name} has no static power configured (static_power is 0 W; only its memories' "
+                "leakage is counted), which flatters it against chips that count clocking and control"
             )
     return notes
 

@@ -16,7 +16,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from accelsim import units
-from accelsim.account.result import COMPONENT_LABELS
+from accelsim.account.result import AREA_LABELS, COMPONENT_LABELS
 from accelsim.hw.enums import Level, TensorKind
 from accelsim.units import (
     BANDWIDTH,
@@ -44,7 +44,13 @@ COMPARE_METRICS: tuple[tuple[str, str, units.Kind | None, bool | None], ...] = (
     ("latency_s", "latency", TIME, True),
     ("energy_j", "energy per inference", ENERGY, True),
     ("energy_dynamic_j", "dynamic energy per inference (switching: MACs, memories, wires)", ENERGY, True),
-    ("energy_static_j", "static energy per inference (leakage over the latency)", ENERGY, None),
+    (
+        "energy_memory_leakage_j",
+        "memory leakage per inference (the memory levels' over the latency)",
+        ENERGY,
+        None,
+    ),
+    ("energy_static_j", "static energy per inference (the rest of the chip's static power)", ENERGY, None),
     ("power_w", "average power", POWER, True),
     ("memory_share", "memory share", None, True),
     ("dram_share", "DRAM share", None, True),
@@ -514,7 +520,17 @@ def result(r: Result, show_layers: bool) -> None:
         f"alone) at {r.fps:,.1f} fps, {budget} the {format_si(r.power_budget_w, POWER)} budget"
     )
     levels = "PE registers + SRAM + DRAM" + (" + flash" if r.flash_capacity_bytes else "")
-    console.print(f"  memory share {r.memory_share:.1%} ({levels}); DRAM share {r.dram_share:.1%}")
+    console.print(
+        f"  memory share {r.memory_share:.1%} ({levels}, and their leakage; "
+        f"{r.dynamic_memory_share:.1%} of the dynamic energy); DRAM share {r.dram_share:.1%}"
+    )
+    if r.area_mm2:
+        parts = sorted(r.area_breakdown_mm2.items(), key=lambda item: -item[1])
+        shown = ", ".join(f"{AREA_LABELS[name]} {mm2:.3g}" for name, mm2 in parts if mm2)
+        console.print(
+            f"  chip area {r.area_mm2:.3g} mm² ({shown}); "
+            f"{r.inferences_per_s_per_mm2:,.1f} inferences/s per mm²"
+        )
     names = r.components()
     unit, energies = in_unit([r.energy_breakdown_j[name] for name in names], ENERGY)
     table = Table(title="Energy per inference", title_justify="left")

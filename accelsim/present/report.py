@@ -32,6 +32,7 @@ COLORS = {
     "dram": "#72B7B2",
     "flash": "#9D755D",
     "vector": "#54A24B",
+    "memory_leakage": "#FF9DA6",
     "static": "#B279A2",
 }
 

@@ -40,10 +40,11 @@ def test_the_default_table_sources_every_figure() -> None:
         table.mac(tech, Precision(8, 8, 32, False)),
         table.vector_op(tech, 8, False),
         table.register(tech, 64),
-        table.sram(tech, 4 * 2**20),
         table.dram("lpddr4x"),
     ]
     assert all(e.value > 0 and e.source for e in estimates)
+    macro = table.sram(tech, 4 * 2**20, 64, "lp")
+    assert min(macro.read_j, macro.write_j, macro.leakage_w, macro.area_m2) > 0 and "CACTI" in macro.source
     assert "Horowitz" in estimates[1].source and "Stillmaker" in estimates[0].source
 
 
