@@ -273,3 +273,22 @@ def test_a_compression_precision_prices_the_chip_at_that_precision() -> None:
         compressed.energy_breakdown_j["mac"]
         > 2.9 * simulate("squeezenet", "2W_npu").energy_breakdown_j["mac"]
     )
+
+
+def test_readme_story_prose_is_current() -> None:
+    """The figures the story quotes about fitting AlexNet on chip."""
+    readme = " ".join((ROOT / "README.md").read_text().split())
+    small, big = simulate("alexnet", "2W_npu"), simulate("alexnet", "big_sram")
+    big_chip, small_chip = load_hw("big_sram"), load_hw("2W_npu")
+    sram = big_chip.buffers[0]
+    quoted = (
+        f"({small.energy_j * 1e6:,.0f} to {big.energy_j * 1e6:,.0f} uJ)",
+        f"({sram.read_j_per_byte * 1e12:.0f} pJ per byte at 14 nm",
+        f"4 MiB costs {small_chip.buffers[0].read_j_per_byte * 1e12:.1f} pJ/B",
+        f"takes {sram.area_m2 * 1e6:.0f} of the chip's {big_chip.area_m2 * 1e6:.0f} mm²",
+        f"(against {small_chip.area_m2 * 1e6:.1f} mm² for the 2 W NPU)",
+        f"leaks {sram.leakage_w * 1e3:.0f} mW",
+        f"and {big.energy_breakdown_j['static'] / big.energy_j:.0%} of big_sram's energy",
+    )
+    for text in quoted:
+        assert text in readme, text

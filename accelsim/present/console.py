@@ -237,15 +237,29 @@ def chip(chip: Accelerator) -> None:
         held = "+".join(lvl.holds)
         rows.append((f"memory.{lvl.name}", f"{lvl.level}, {capacity}, holds {held}, {bandwidth}", "config"))
         write = "read-only" if lvl.level == Level.FLASH else format_si(lvl.write_j_per_byte, ENERGY_PER_BYTE)
+        width = f", {lvl.width_bytes:g} B accesses" if lvl.width_bytes else ""
         rows.append(
             (
                 "  read / write energy",
-                f"{format_si(lvl.read_j_per_byte, ENERGY_PER_BYTE)} / {write}",
+                f"{format_si(lvl.read_j_per_byte, ENERGY_PER_BYTE)} / {write}{width}",
                 src[f"memory.{lvl.name}.read_energy"],
             )
         )
+        area = f", {lvl.area_m2 * 1e6:.3g} mm²" if lvl.area_m2 else ""
+        rows.append(
+            ("  leakage, area", f"{format_si(lvl.leakage_w, POWER)}{area}", src[f"memory.{lvl.name}.leakage"])
+        )
+    parts = ", ".join(
+        f"{AREA_LABELS[name]} {mm2 * 1e6:.3g}" for name, mm2 in chip.area_breakdown_m2.items() if mm2
+    )
     rows += [
-        ("static power", format_si(chip.leakage_w, POWER), "config (static_power + the levels' leakage)"),
+        (
+            "area",
+            f"{chip.area_m2 * 1e6:.3g} mm² ({parts}); {chip.tops_per_mm2:.3g} TOPS/mm²",
+            'README "Area"',
+        ),
+        ("static power", format_si(chip.static_w, POWER), "config (static_power: logic, clocking, I/O)"),
+        ("  + memory leakage", format_si(chip.leakage_w - chip.static_w, POWER), "the levels' (above)"),
         ("power budget", format_si(chip.power_budget_w, POWER), "config"),
         ("peak", f"{chip.peak_tops:.3g} TOPS; MACs alone {chip.mac_tops_per_w:.3g} TOPS/W", "derived"),
         ("on-chip for weights", _bytes(chip.capacity_for(TensorKind.WEIGHTS)), "derived"),

@@ -73,16 +73,22 @@ def hw_document(chip: Accelerator) -> dict[str, Any]:
                 "write_energy_j_per_byte": lvl.write_j_per_byte,
                 "bandwidth_bytes_per_s": _bounded(lvl.bandwidth_bytes_per_s),
                 "leakage_w": lvl.leakage_w,
+                "width_bytes": lvl.width_bytes,
+                "area_mm2": lvl.area_m2 * 1e6,
             }
             for lvl in levels
         ],
         "static_power_w": chip.leakage_w,
+        "memory_leakage_w": chip.leakage_w - chip.static_w,
+        "area_mm2": chip.area_m2 * 1e6,
+        "area_breakdown_mm2": {name: area * 1e6 for name, area in chip.area_breakdown_m2.items()},
         "derived": {
             "peak_ops_per_s": 2 * chip.peak_macs_per_s,
             "mac_tops_per_w": chip.mac_tops_per_w,
             "onchip_bytes_weights": chip.capacity_for(TensorKind.WEIGHTS),
             "onchip_bytes_activations": chip.capacity_for(TensorKind.ACTIVATIONS),
             "ridge_macs_per_dram_byte": chip.ridge_macs_per_byte,
+            "tops_per_mm2": chip.tops_per_mm2,
             "dram_bytes_per_mac_at_ridge": 1 / chip.ridge_macs_per_byte,
         },
         "sources": dict(chip.sources),

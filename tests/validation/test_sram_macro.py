@@ -82,3 +82,45 @@ def test_a_chip_never_shrinks_nor_leaks_less_when_a_part_grows(chip: str) -> Non
     for bigger in grown:
         assert bigger.area_m2 > base.area_m2 and bigger.leakage_w >= base.leakage_w
     assert sum(base.area_breakdown_m2.values()) == pytest.approx(base.area_m2)
+
+
+def test_readme_sram_table_is_current() -> None:
+    readme = (ROOT / "README.md").read_text()
+    table = readme[readme.index("| capacity | read (pJ/B) |") :].split("\n\n")[0].splitlines()[2:]
+    assert len(table) == 3
+    tech = Technology(22, nominal_vdd(22), "hp")
+    for line in table:
+        size, *cells = (c.strip() for c in line.strip("|").split("|"))
+        number, unit = size.split()
+        capacity = int(number) * (2**10 if unit == "KiB" else 2**20)
+        mine = TABLE.sram(tech, capacity, 64, "lp")
+        cacti = next(
+            r
+            for r in FIXTURE["macros"]
+            if (r["cell"], r["node_nm"], r["capacity"], r["width"]) == ("lp", 22, capacity, 64)
+        )
+        ours = (
+            mine.read_j_per_byte * 1e12,
+            mine.write_j_per_byte * 1e12,
+            mine.leakage_w * 1e3,
+            mine.area_m2 * 1e6,
+        )
+        theirs = (
+            cacti["read_j"] / 64 * 1e12,
+            cacti["write_j"] / 64 * 1e12,
+            cacti["leakage_w"] * 1e3,
+            cacti["area_mm2"],
+        )
+        for cell, a, b in zip(cells, ours, theirs, strict=True):
+            shown = [float(x) for x in cell.split(" / ")]
+            assert shown == [pytest.approx(float(f"{a:.3g}")), pytest.approx(float(f"{b:.3g}"))]
+
+
+def test_eyeriss_area_within_25_percent_of_its_core_with_nothing_fitted() -> None:
+    """Eyeriss v1's core is 12.25 mm^2 (Chen et al., JSSC 2017); the model knows its PEs (pitch
+    from TPU v1, scaled), scratchpads and buffer (SRAM macros), and nothing of Eyeriss's area."""
+    area = load_hw("eyeriss").area_m2 * 1e6
+    assert abs(area / 12.25 - 1) <= 0.25
+    readme = (ROOT / "README.md").read_text()
+    assert f"comes to {area:.1f} mm² against its 12.25 mm² core" in readme
+    assert f"chip to {load_hw('tpu_v1_like').area_m2 * 1e6:.0f} mm²" in readme
