@@ -257,9 +257,12 @@ SUMMARY_FIELDS = (
     "chip_power_w",
     "power_budget_w",
     "memory_share",
+    "dynamic_memory_share",
     "dram_share",
     "dram_bytes_weights",
     "dram_bytes_activations",
+    "area_mm2",
+    "inferences_per_s_per_mm2",
     *(f"energy_{c}_j" for c in COMPONENTS),
 )
 
@@ -292,9 +295,12 @@ def summary(result: Result) -> dict[str, Any]:
         "chip_power_w": result.chip_power_w,
         "power_budget_w": result.power_budget_w,
         "memory_share": result.memory_share,
+        "dynamic_memory_share": result.dynamic_memory_share,
         "dram_share": result.dram_share,
         "dram_bytes_weights": whole_bytes(result.dram_bytes["weights"]),
         "dram_bytes_activations": whole_bytes(result.dram_bytes["activations"]),
+        "area_mm2": result.area_mm2,
+        "inferences_per_s_per_mm2": result.inferences_per_s_per_mm2,
     }
     row.update({f"energy_{k}_j": v for k, v in result.energy_breakdown_j.items()})
     return row

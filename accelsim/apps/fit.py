@@ -162,6 +162,9 @@ class SramAnswer:
     peak_activation_bytes: float
     weights_fit_bytes: int | None
     working_set_fits_bytes: int | None
+    # at each answer's size: the buffer's area and the chip's, mm^2 (README "Area")
+    weights_fit_area_mm2: tuple[float, float] | None = None
+    working_set_fits_area_mm2: tuple[float, float] | None = None
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -172,6 +175,8 @@ class SramAnswer:
             "peak_activation_bytes": self.peak_activation_bytes,
             "weights_fit_sram_bytes": self.weights_fit_bytes,
             "working_set_fits_sram_bytes": self.working_set_fits_bytes,
+            "weights_fit_area_mm2": _area_dict(self.weights_fit_area_mm2),
+            "working_set_fits_area_mm2": _area_dict(self.working_set_fits_area_mm2),
         }
 
 
@@ -207,12 +212,26 @@ def smallest_sram(net: str | Path | Network, hw: str | Path | HwConfig | Acceler
                 low = middle
         return high
 
+    def area(capacity: int | None) -> tuple[float, float] | None:
+        sized = None if capacity is None else probe(capacity)
+        if sized is None:
+            return None
+        return sized.buffer_for(TensorKind.WEIGHTS).area_m2 * 1e6, sized.area_m2 * 1e6
+
+    weights_fit = smallest(lambda c: weights <= c.capacity_for(TensorKind.WEIGHTS))
+    working_set_fits = smallest(lambda c: fits(c, weights, peak))
     return SramAnswer(
         net,
         chip,
         field,
         weights,
         peak,
-        smallest(lambda c: weights <= c.capacity_for(TensorKind.WEIGHTS)),
-        smallest(lambda c: fits(c, weights, peak)),
+        weights_fit,
+        working_set_fits,
+        area(weights_fit),
+        area(working_set_fits),
     )
+
+
+def _area_dict(area: tuple[float, float] | None) -> dict[str, float] | None:
+    return None if area is None else {"buffer": area[0], "chip": area[1]}

@@ -127,6 +127,8 @@ class Factors:
     compute: float
     on_chip: float
     dram: float
+    logic_area: float = 1.0  # the PEs' and vector lanes' (their pitch follows the node)
+    sram_area: float = 1.0  # an SRAM's (its bitcells')
 
 
 def factors(chip: Accelerator, spec: TrendSpec, years: float) -> Factors:
@@ -135,9 +137,23 @@ def factors(chip: Accelerator, spec: TrendSpec, years: float) -> Factors:
     flavor = chip.technology.flavor
     table = chip.energy_table or DEFAULT_TABLE  # the table that priced the chip scales it too
     supply = DEFAULT_TABLE.nominal_vdd
-    scale = [table.node_scale(Technology(nm, supply(nm), flavor)).value for nm in (node, start)]
+    techs = [Technology(nm, supply(nm), flavor) for nm in (node, start)]
+    scale = [table.node_scale(tech).value for tech in techs]
     on_chip = scale[0] / scale[1]
-    return Factors(years, node, spec.compute_per_year**years, on_chip, spec.dram_per_year**years)
+    bank = [table.sram(tech, SRAM_AREA_PROBE_BYTES, 8, "lp").area_m2 for tech in techs]
+    return Factors(
+        years,
+        node,
+        spec.compute_per_year**years,
+        on_chip,
+        spec.dram_per_year**years,
+        (node / start) ** 2,
+        bank[0] / bank[1],
+    )
+
+
+SRAM_AREA_PROBE_BYTES = 32 * 1024  # an SRAM's area scales with its bitcells: any size tells
+LOGIC_AREAS = ("pe_array", "vector")  # the rest of a chip's area is SRAM
 
 
 def projected(chip: Accelerator, f: Factors) -> Accelerator:
@@ -158,6 +174,10 @@ def projected(chip: Accelerator, f: Factors) -> Accelerator:
         accumulator_j_per_byte=chip.accumulator_j_per_byte * f.on_chip,
         static_w=chip.static_w * f.on_chip,
         levels=tuple(_level_at(level, f) for level in chip.levels),
+        area_breakdown_m2={
+            name: area * (f.logic_area if name in LOGIC_AREAS else f.sram_area)
+            for name, area in chip.area_breakdown_m2.items()
+        },
     )
 
 
@@ -171,6 +191,7 @@ def _level_at(level: MemoryLevel, f: Factors) -> MemoryLevel:
     return replace(
         level,
         leakage_w=leakage,
+        area_m2=level.area_m2 * f.sram_area,
         read_j_per_byte=level.read_j_per_byte * factor,
         write_j_per_byte=level.write_j_per_byte * factor,
     )
@@ -185,6 +206,7 @@ class TrendPoint:
     energy_j: float  # per inference
     memory_share: float
     dram_share: float
+    area_mm2: float = 0.0  # the chip's, projected to the node (README "Area")
 
 
 @dataclass(frozen=True)
@@ -279,7 +301,14 @@ def trend(
                 r = simulate(network, future, mode="steady" if placement == "on_chip" else "cold")
                 points.append(
                     TrendPoint(
-                        network.name, y, f.node_nm, placement, r.energy_j, r.memory_share, r.dram_share
+                        network.name,
+                        y,
+                        f.node_nm,
+                        placement,
+                        r.energy_j,
+                        r.memory_share,
+                        r.dram_share,
+                        r.area_mm2,
                     )
                 )
     return TrendResult(chip.name, spec, sram, tuple(points))

@@ -37,23 +37,45 @@ if TYPE_CHECKING:  # annotations only: the commands import what they run
     from accelsim.hw.chip import Accelerator
     from accelsim.ir.network import Network, Shape
 
-# The metrics `compare` tabulates: (result field, label, unit kind or None for a flag or a
-# fraction, lower is better).
-COMPARE_METRICS: tuple[tuple[str, str, units.Kind | None, bool | None], ...] = (
-    ("weights_fit_on_chip", "weights fit on chip", None, None),
-    ("latency_s", "latency", TIME, True),
-    ("energy_j", "energy per inference", ENERGY, True),
-    ("energy_dynamic_j", "dynamic energy per inference (switching: MACs, memories, wires)", ENERGY, True),
+# The metrics `compare` tabulates: (result field, title, column header, unit kind, "plain" for a
+# number in the header's unit, or None for a flag or a fraction; lower is better: True, higher:
+# False, None: neither).
+COMPARE_METRICS: tuple[tuple[str, str, str, units.Kind | str | None, bool | None], ...] = (
+    ("weights_fit_on_chip", "weights fit on chip", "fits", None, None),
+    ("latency_s", "latency", "latency", TIME, True),
+    ("energy_j", "energy per inference", "energy", ENERGY, True),
+    (
+        "energy_dynamic_j",
+        "dynamic energy per inference (switching: MACs, memories, wires)",
+        "dynamic",
+        ENERGY,
+        True,
+    ),
     (
         "energy_memory_leakage_j",
         "memory leakage per inference (the memory levels' over the latency)",
+        "leakage",
         ENERGY,
         None,
     ),
-    ("energy_static_j", "static energy per inference (the rest of the chip's static power)", ENERGY, None),
-    ("power_w", "average power", POWER, True),
-    ("memory_share", "memory share", None, True),
-    ("dram_share", "DRAM share", None, True),
+    (
+        "energy_static_j",
+        "static energy per inference (the rest of the chip's static power)",
+        "static",
+        ENERGY,
+        None,
+    ),
+    ("power_w", "average power", "power", POWER, True),
+    ("memory_share", "memory share", "memory share", None, True),
+    ("dram_share", "DRAM share", "DRAM share", None, True),
+    ("area_mm2", "chip area (mm²)", "area (mm²)", "plain", True),
+    (
+        "inferences_per_s_per_mm2",
+        "throughput per area (inferences/s per mm²)",
+        "fps/mm²",
+        "plain",
+        False,
+    ),
 )
 
 
@@ -379,38 +401,48 @@ def fit(answer: FitAnswer, top: int) -> None:
 
 
 def sram_needed(answer: SramAnswer) -> None:
-    def at(capacity: int | None) -> str:
-        return "no size up to 1 TiB" if capacity is None else f"{_bytes(capacity)} ({capacity:,} B)"
+    def at(capacity: int | None, area: tuple[float, float] | None) -> str:
+        if capacity is None:
+            return "no size up to 1 TiB"
+        cost = f": the buffer {area[0]:.3g} mm², the chip {area[1]:.3g} mm²" if area else ""
+        return f"{_bytes(capacity)} ({capacity:,} B){cost}"
 
     console.print(
         f"[bold]{escape(answer.network.name)}[/] on [bold]{escape(answer.chip.name)}[/], sizing "
         f"{answer.field} ({_bytes(answer.chip.capacity_for(TensorKind.WEIGHTS))} now):"
     )
-    console.print(f"  weights ({_bytes(answer.weight_bytes)}) fit from {at(answer.weights_fit_bytes)}")
+    fit = at(answer.weights_fit_bytes, answer.weights_fit_area_mm2)
+    console.print(f"  weights ({_bytes(answer.weight_bytes)}) fit from {fit}")
     held = "weights in flash, " if answer.chip.flash else "weights + "
     console.print(
         f"  working set ({held}{_bytes(answer.peak_activation_bytes)} of peak live activations) fits "
-        f"from {at(answer.working_set_fits_bytes)}"
+        f"from {at(answer.working_set_fits_bytes, answer.working_set_fits_area_mm2)}"
     )
 
 
-def _metric_text(value: Any, kind: units.Kind | None, scale: float) -> str:
+def _metric_text(value: Any, kind: units.Kind | str | None, scale: float) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     return f"{value:.1%}" if kind is None else f"{value / scale:.4g}"
 
 
+def _best(values: Sequence[Any], lower: bool | None) -> Any:
+    """The best of a metric's values (None where the metric has no better end)."""
+    if lower is None:
+        return None
+    return min(values) if lower else max(values)
+
+
 def _one_network(rows: Sequence[dict[str, Any]]) -> None:
     """One network: chips down, metrics across, each column in one unit, the best marked."""
     table = Table(title=f"{rows[0]['network']} (best marked *)", title_justify="left")
-    table.add_column("chip")
+    table.add_column("chip", no_wrap=True)
     columns = []
-    for key, label, kind, lower in COMPARE_METRICS:
+    for key, _, short, kind, lower in COMPARE_METRICS:
         values = [r[key] for r in rows]
-        scale, unit = units.column_unit(values, kind) if kind is not None else (1.0, "")
-        short = label.split(" (")[0]
-        table.add_column(f"{short} ({unit})" if unit else short, justify="right")
-        best = min(values) if lower and len(rows) > 1 else None
+        scale, unit = units.column_unit(values, kind) if isinstance(kind, units.Kind) else (1.0, "")
+        table.add_column(f"{short} ({unit})" if unit else short, justify="right", no_wrap=True)
+        best = _best(values, lower) if len(rows) > 1 else None
         columns.append(
             [
                 f"[bold green]{_metric_text(v, kind, scale)} *[/]"
@@ -436,18 +468,18 @@ def comparison(rows: Sequence[dict[str, Any]], notes: Sequence[str] = ()) -> Non
             console.print(f"[yellow]note:[/] {note}")
         return
     cell = {(r["network"], r["hardware"]): r for r in rows}
-    for key, label, kind, lower in COMPARE_METRICS:
+    for key, label, _, kind, lower in COMPARE_METRICS:
         table = Table(title=label + (" (best marked *)" if lower is not None else ""), title_justify="left")
         table.add_column("network")
         for chip in chip_names:
             table.add_column(chip, justify="right")
         scale, unit = (1.0, "")
-        if kind is not None:
+        if isinstance(kind, units.Kind):
             scale, unit = units.column_unit((r[key] for r in rows), kind)
             table.title = f"{label} ({unit})" + (" (best marked *)" if lower is not None else "")
         for net in nets:
             values = [cell[net, chip][key] for chip in chip_names]
-            best = min(values) if lower else None
+            best = _best(values, lower)
             shown = []
             for value in values:
                 text = _metric_text(value, kind, scale)
@@ -729,6 +761,7 @@ def trend(result: Any) -> None:
             f"energy, weights in DRAM ({off_unit})",
             "memory share",
             "DRAM share",
+            "area, weights on chip (mm²)",
         ):
             table.add_column(column, justify="right")
         for i, (on, off) in enumerate(pairs):
@@ -740,6 +773,7 @@ def trend(result: Any) -> None:
                 off_energy[i],
                 f"{off.memory_share:.1%}",
                 f"{off.dram_share:.1%}",
+                f"{on.area_mm2:.3g}",
             )
         console.print(table)
 

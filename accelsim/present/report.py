@@ -371,6 +371,8 @@ def sweep_figures(frame: Any, front: Any) -> list[go.Figure]:
                 yaxis={"title": y_axis, "type": "category"},
             )
             figures.append(heat)
+    if "area_mm2" in ok and len(ok) and ok["area_mm2"].notna().all():  # sweeps stored before area lack it
+        figures.append(_energy_vs_area(ok, energy_scale, energy_unit))
     return figures
 
 
@@ -381,6 +383,34 @@ AXIS_METRICS: tuple[tuple[str, str, units.Kind | None], ...] = (
     ("dram_share", "DRAM share of the energy", None),
     ("memory_share", "memory share of the energy", None),
 )
+
+
+def _energy_vs_area(ok: Any, energy_scale: float, energy_unit: str) -> go.Figure:
+    """Energy per inference against chip area, every point and the Pareto front of the two
+    (least energy for the area), per network: what a bigger SRAM buys and costs."""
+    from accelsim.apps.sweep import pareto_front
+
+    front = pareto_front(ok, ["energy_j", "area_mm2"])
+    figure = go.Figure()
+    for net, group in ok.groupby("network"):
+        best = front[front["network"] == net]
+        for rows, mode, name, opacity in (
+            (group, "markers", "points", 0.4),
+            (best, "lines+markers", "Pareto front", 1),
+        ):
+            figure.add_scatter(
+                x=rows["area_mm2"],
+                y=rows["energy_j"] / energy_scale,
+                mode=mode,
+                name=f"{net}: {name}",
+                opacity=opacity,
+            )
+    figure.update_layout(
+        title="Energy per inference vs chip area",
+        xaxis={"title": "chip area (mm²)", "type": "log"},
+        yaxis={"title": f"energy per inference ({energy_unit})", "type": "log"},
+    )
+    return figure
 
 
 def axis_figure(ok: Any, axis: str, others: Sequence[str] = ()) -> go.Figure:

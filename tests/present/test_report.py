@@ -135,7 +135,11 @@ def test_compare_and_sweep_figures(tmp_path: Path) -> None:
     sweep, base = load_sweep(spec)
     run_sweep(sweep, base, tmp_path / "r.db", workers=1)
     frame = read_results(tmp_path / "r.db")
-    capacity, rows, pareto, heat = sweep_figures(frame, pareto_front(frame, ["energy_j", "latency_s"]))
+    capacity, rows, pareto, heat, area = sweep_figures(frame, pareto_front(frame, ["energy_j", "latency_s"]))
+    # energy against chip area: every point, and the front of the two
+    assert area.layout.xaxis.title.text == "chip area (mm²)" and len(area.data[0].x) == 6
+    front = sorted(zip(area.data[1].x, area.data[1].y, strict=True))  # by area: energy never rises
+    assert 1 <= len(front) <= 6 and [e for _, e in front] == sorted((e for _, e in front), reverse=True)
     assert capacity.layout.xaxis.title.text == "memory.sram.capacity"  # its ticks carry the unit
     assert "least-energy point over compute.rows" in capacity.layout.title.text
     assert rows.layout.xaxis.title.text == "compute.rows"
@@ -157,7 +161,11 @@ def test_sweep_axis_figure_marks_where_the_weights_fit(tmp_path: Path) -> None:
     sweep, base = load_sweep(spec)
     run_sweep(sweep, base, tmp_path / "r.db", workers=1)
     frame = read_results(tmp_path / "r.db")
-    capacity, _pareto = sweep_figures(frame, pareto_front(frame, ["energy_j", "latency_s"]))
+    capacity, _pareto, by_area = sweep_figures(frame, pareto_front(frame, ["energy_j", "latency_s"]))
+    # a bigger SRAM makes a bigger chip, and the figure plots every point against its area
+    areas = frame[frame["network"] == "squeezenet"].sort_values("memory.sram.capacity")["area_mm2"]
+    assert list(areas) == sorted(areas) and len(set(areas)) == 5
+    assert sorted(by_area.data[0].x) == sorted(areas)
     assert capacity.layout.xaxis.title.text == "memory.sram.capacity"  # its ticks carry the unit
     assert capacity.layout.xaxis.type == "log" and "least-energy" not in capacity.layout.title.text
     assert capacity.layout.yaxis.title.text.startswith("energy per inference (")
