@@ -9,6 +9,7 @@ import pytest
 from accelsim import load_hw, load_net, simulate, variant
 from accelsim.apps.fit import GRANULE, smallest_sram
 from tests.cli_runner import run_main
+from tests.conftest import ROOT
 
 
 @pytest.mark.parametrize(
@@ -53,3 +54,14 @@ def test_fit_sram_on_the_command_line() -> None:
     assert "fits from 4.763 MiB (4,994,048 B)" in out.stdout
     data = json.loads(run_main("fit", "--hw", "2W_npu", "--net", "squeezenet", "--sram", "--json").stdout)
     assert data["weights_fit_sram_bytes"] == 1_249_280 and data["field"] == "memory.sram.capacity"
+
+
+def test_readme_fit_sram_area_is_current() -> None:
+    """The README quotes what the fitting SRAM costs in area for MobileNet v2 on the 2 W NPU."""
+    answer = smallest_sram("mobilenet_v2", "2W_npu")
+    assert answer.weights_fit_area_mm2 is not None and answer.working_set_fits_area_mm2 is not None
+    readme = " ".join((ROOT / "README.md").read_text().split())
+    weights, working = answer.weights_fit_area_mm2, answer.working_set_fits_area_mm2
+    assert f"(a {weights[0]:.3g} mm² buffer, a {weights[1]:.3g} mm² chip)" in readme
+    assert f"({working[0]:.3g} mm², {working[1]:.3g} mm²) for MobileNet v2" in readme
+    assert weights[0] < working[0] and weights[1] < working[1]  # a bigger buffer costs more area
