@@ -193,19 +193,22 @@ def run_figures(result: Result) -> list[go.Figure]:
 
 
 def run_header(result: Result) -> str:
+    def size(nbytes: float) -> str:
+        return units.format_si(nbytes, units.BYTES)
+
     fit = "yes" if result.weights_fit_on_chip else "no"
     budget = "within" if result.within_budget else "over"
     return (
         f"<h1>{html.escape(result.network)} on {html.escape(result.hardware)}</h1>"
         f"<p>{result.mode} state, batch {result.batch}"
         f"{', compressed (' + html.escape(result.compression) + ')' if result.compression else ''}. "
-        f"Weights fit on chip: <b>{fit}</b> ({result.weight_bytes / 1e6:.3g} MB of weights + "
-        f"{result.peak_activation_bytes / 1e6:.3g} MB peak activations, "
-        f"{result.onchip_bytes / 1e6:.3g} MB on chip). "
+        f"Weights fit on chip: <b>{fit}</b> ({size(result.weight_bytes)} of weights + "
+        f"{size(result.peak_activation_bytes)} peak activations, {size(result.onchip_bytes)} on chip). "
         f"Latency {result.latency_s * 1e3:.3g} ms ({result.throughput_fps:,.1f} fps); energy "
         f"{result.energy_j * 1e6:,.1f} uJ per inference; power {result.power_w:.3g} W, {budget} the "
         f"{result.power_budget_w:.3g} W budget. Memory share {result.memory_share:.1%}, DRAM share "
-        f"{result.dram_share:.1%}.</p>"
+        f"{result.dram_share:.1%}. Chip area {result.area_mm2:.3g} mm² "
+        f"({result.inferences_per_s_per_mm2:,.1f} inferences/s per mm²).</p>"
     )
 
 

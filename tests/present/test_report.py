@@ -382,3 +382,11 @@ def test_a_log_capacity_axis_is_labelled_at_the_swept_values(tmp_path: Path) -> 
     axis = sweep_figures(frame, pareto_front(frame, ["energy_j", "latency_s"]))[0]
     assert axis.layout.xaxis.type == "log"
     assert list(axis.layout.xaxis.ticktext) == ["256 KiB", "1 MiB", "4 MiB", "16 MiB"]
+
+
+def test_the_run_report_states_area_in_binary_units() -> None:
+    from accelsim.present.report import run_header
+
+    r = simulate("squeezenet", "2W_npu")
+    header = run_header(r)
+    assert f"Chip area {r.area_mm2:.3g} mm²" in header and "1.191 MiB of weights" in header
