@@ -335,24 +335,8 @@ def sweep_figures(frame: Any, front: Any) -> list[go.Figure]:
     ok = frame[frame["status"] == "ok"]
     time_scale, time_unit = units.si_unit(ok["latency_s"].max() if len(ok) else 0.0, units.TIME)
     energy_scale, energy_unit = units.si_unit(ok["energy_j"].max() if len(ok) else 0.0, units.ENERGY)
-    pareto = go.Figure()
-    for net, group in ok.groupby("network"):
-        best = front[front["network"] == net]
-        for rows, mode, name, opacity in (
-            (group, "markers", "points", 0.4),
-            (best, "lines+markers", "Pareto front", 1),
-        ):
-            pareto.add_scatter(
-                x=rows["latency_s"] / time_scale,
-                y=rows["energy_j"] / energy_scale,
-                mode=mode,
-                name=f"{net}: {name}",
-                opacity=opacity,
-            )
-    pareto.update_layout(
-        title="Energy per inference vs latency",
-        xaxis={"title": f"latency ({time_unit})", "type": "log"},
-        yaxis={"title": f"energy per inference ({energy_unit})", "type": "log"},
+    pareto = _front_figure(
+        ok, front, "latency_s", time_scale, f"latency ({time_unit})", "latency", energy_scale, energy_unit
     )
     # the metrics against each axis first: a static export (--report fig.png) shows the first
     figures = [*(axis_figure(ok, axis, [a for a in axes if a != axis]) for axis in axes), pareto]
@@ -389,11 +373,27 @@ AXIS_METRICS: tuple[tuple[str, str, units.Kind | None], ...] = (
 
 
 def _energy_vs_area(ok: Any, energy_scale: float, energy_unit: str) -> go.Figure:
-    """Energy per inference against chip area, every point and the Pareto front of the two
-    (least energy for the area), per network: what a bigger SRAM buys and costs."""
+    """Energy per inference against chip area, with the Pareto front of the two (least energy
+    for the area), per network: what a bigger SRAM buys and costs."""
     from accelsim.apps.sweep import pareto_front
 
     front = pareto_front(ok, ["energy_j", "area_mm2"])
+    return _front_figure(
+        ok, front, "area_mm2", 1.0, "chip area (mm²)", "chip area", energy_scale, energy_unit
+    )
+
+
+def _front_figure(
+    ok: Any,
+    front: Any,
+    x: str,
+    x_scale: float,
+    x_title: str,
+    x_name: str,
+    energy_scale: float,
+    energy_unit: str,
+) -> go.Figure:
+    """Energy per inference against `x`, every point and the Pareto front, per network."""
     figure = go.Figure()
     for net, group in ok.groupby("network"):
         best = front[front["network"] == net]
@@ -402,15 +402,15 @@ def _energy_vs_area(ok: Any, energy_scale: float, energy_unit: str) -> go.Figure
             (best, "lines+markers", "Pareto front", 1),
         ):
             figure.add_scatter(
-                x=rows["area_mm2"],
+                x=rows[x] / x_scale,
                 y=rows["energy_j"] / energy_scale,
                 mode=mode,
                 name=f"{net}: {name}",
                 opacity=opacity,
             )
     figure.update_layout(
-        title="Energy per inference vs chip area",
-        xaxis={"title": "chip area (mm²)", "type": "log"},
+        title=f"Energy per inference vs {x_name}",
+        xaxis={"title": x_title, "type": "log"},
         yaxis={"title": f"energy per inference ({energy_unit})", "type": "log"},
     )
     return figure
