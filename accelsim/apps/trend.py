@@ -118,6 +118,10 @@ def load_trends(trends: str | Path | TrendSpec = "default") -> TrendSpec:
     return TrendSpec.validated(data, str(path))
 
 
+SRAM_AREA_PROBE_BYTES = 32 * 1024  # an SRAM's area scales with its bitcells: any size tells
+LOGIC_AREAS = ("pe_array", "vector")  # the rest of a chip's area is SRAM
+
+
 @dataclass(frozen=True)
 class Factors:
     """Energy multipliers from the given chip to the chip `years` on."""
@@ -150,10 +154,6 @@ def factors(chip: Accelerator, spec: TrendSpec, years: float) -> Factors:
         (node / start) ** 2,
         bank[0] / bank[1],
     )
-
-
-SRAM_AREA_PROBE_BYTES = 32 * 1024  # an SRAM's area scales with its bitcells: any size tells
-LOGIC_AREAS = ("pe_array", "vector")  # the rest of a chip's area is SRAM
 
 
 def projected(chip: Accelerator, f: Factors) -> Accelerator:

@@ -132,3 +132,12 @@ def test_readme_trend_table_is_current() -> None:
             (dram, off.dram_share),
         ):
             assert float(text.rstrip("%")) == pytest.approx(value * 100, abs=0.05)
+
+
+def test_area_follows_the_node() -> None:
+    """Year 0 is the chip's own area; a smaller node shrinks the PEs by the pitch squared and the
+    SRAMs by their bitcells, never growing it."""
+    result = trend(["squeezenet"], "2W_npu", [0, 5, 10])
+    areas = [result.point("squeezenet", y, "on_chip").area_mm2 for y in (0.0, 5.0, 10.0)]
+    assert areas[0] == pytest.approx(load_hw("2W_npu").area_m2 * 1e6)
+    assert areas[0] > areas[1] >= areas[2] > 0
