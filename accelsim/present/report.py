@@ -20,7 +20,7 @@ from typing import Any
 import plotly.graph_objects as go
 
 from accelsim import units
-from accelsim.account.result import COMPONENT_LABELS, Result
+from accelsim.account.result import AREA_LABELS, COMPONENT_LABELS, Result
 from accelsim.errors import AccelsimError, closest
 from accelsim.present.files import write_output
 
@@ -292,7 +292,42 @@ def compare_figures(results: Sequence[Result]) -> list[go.Figure]:
         xaxis={"title": "network"},
         yaxis={"title": "share of energy per inference (%)", "range": [0, 100]},
     )
-    return [*figures, scatter, matrix, shares, *component_figures(results, chips, nets)]
+    return [
+        *figures,
+        scatter,
+        matrix,
+        shares,
+        _area_figure(results, chips, nets),
+        *component_figures(results, chips, nets),
+    ]
+
+
+def _area_figure(results: Sequence[Result], chips: Sequence[str], nets: Sequence[str]) -> go.Figure:
+    """Each chip's area by component, and on a second axis its throughput per mm² on each
+    network: the cost side of a bigger SRAM beside what it buys."""
+    first = {r.hardware: r for r in results}
+    by = {(r.hardware, r.network): r for r in results}
+    figure = go.Figure()
+    for component, label in AREA_LABELS.items():
+        figure.add_bar(
+            x=chips, y=[first[c].area_breakdown_mm2.get(component, 0.0) for c in chips], name=label
+        )
+    for net in nets:
+        figure.add_scatter(
+            x=chips,
+            y=[by[c, net].inferences_per_s_per_mm2 for c in chips],
+            mode="markers",
+            name=f"{net}: inferences/s per mm²",
+            yaxis="y2",
+        )
+    figure.update_layout(
+        barmode="stack",
+        title="Chip area by component, and throughput per mm²",
+        xaxis={"title": "chip"},
+        yaxis={"title": "area (mm²)"},
+        yaxis2={"title": "inferences/s per mm²", "overlaying": "y", "side": "right", "type": "log"},
+    )
+    return figure
 
 
 def component_figures(

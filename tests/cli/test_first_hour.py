@@ -298,7 +298,7 @@ def test_figures_of_any_answer(tmp_path: Path) -> None:
     tiny = str(ROOT / "tests" / "fixtures" / "tiny_net.yaml")
     result = accelsim.simulate(tiny, "2W_npu")
     assert len(accelsim.figures(result)) == 5
-    assert len(accelsim.figures([result, accelsim.simulate(tiny, "eyeriss")])) == 7
+    assert len(accelsim.figures([result, accelsim.simulate(tiny, "eyeriss")])) == 8
     assert accelsim.figures(accelsim.trend([tiny], "2W_npu", years=[0, 5]))
     assert accelsim.figures(accelsim.train_scale(tiny, "titan", [1, 2], batch=8))
     with pytest.raises(TypeError, match="figures: expected a Result"):

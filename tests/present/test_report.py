@@ -100,7 +100,12 @@ def joules_of(fig: Any, trace: Any, i: int) -> float:
 
 def test_compare_and_sweep_figures(tmp_path: Path) -> None:
     results = [simulate(n, hw) for hw in ("2W_npu", "big_sram") for n in ("squeezenet", "alexnet")]
-    bars, dynamic, static, scatter, matrix, shares, *components = compare_figures(results)
+    bars, dynamic, static, scatter, matrix, shares, area, *components = compare_figures(results)
+    # area by component, stacked per chip, beside the throughput per mm^2 on each network
+    stacked_area = [sum(trace.y[i] for trace in area.data if trace.type == "bar") for i in range(2)]
+    assert stacked_area == pytest.approx([results[0].area_mm2, results[2].area_mm2])
+    per_mm2 = [trace for trace in area.data if trace.type == "scatter"]
+    assert per_mm2[0].y[0] == pytest.approx(results[0].inferences_per_s_per_mm2)
     assert [t.name for t in bars.data] == ["2W_npu", "big_sram"]
     # energies in the unit the largest reads best in, named on the axis
     assert bars.layout.yaxis.title.text == "energy per inference (mJ)"
