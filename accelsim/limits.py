@@ -10,4 +10,5 @@ MAX_SWEEP_WORKERS = 256  # worker processes of one sweep: more only queue on the
 MAX_TREND_YEARS = 100  # how far ahead a trend projects
 MAX_TREND_POINTS = 1_001  # years in one trend (0..100 in steps of 0.1)
 MAX_TOKENS = 1_000_000  # prompt or generated tokens of one generation (--context, --tokens)
+MAX_LEVELS = 16  # memory levels of one chip (the deepest real hierarchies have 5 or 6)
 MAX_ERRORS_LISTED = 20  # problems named in one error line; the rest are counted

@@ -15,6 +15,7 @@ from pydantic import BaseModel, BeforeValidator, Field, WithJsonSchema, model_va
 
 from accelsim import units
 from accelsim.errors import AccelsimError, closest
+from accelsim.limits import MAX_LEVELS
 from accelsim.strict import StrictModel
 
 DataflowName = Literal["weight_stationary", "output_stationary", "input_stationary", "row_stationary"]
@@ -80,6 +81,7 @@ def _quantity(
 # (an MCU's 1 KiB scratchpad to HBM's terabytes, a 100 kHz sensor core to a 10 GHz array).
 if TYPE_CHECKING:  # to a type checker these are floats; at run time, validated quantities
     Bytes: TypeAlias = float
+    AccessWidth: TypeAlias = float
     Bandwidth: TypeAlias = float
     Frequency: TypeAlias = float
     Power: TypeAlias = float
@@ -89,6 +91,7 @@ if TYPE_CHECKING:  # to a type checker these are floats; at run time, validated 
     Duration: TypeAlias = float
 else:
     Bytes = _quantity(units.BYTES, bare=(1024, math.inf))
+    AccessWidth = _quantity(units.BYTES, bare=(1, 4096))  # an SRAM port: 2 to 512 bytes in practice
     Bandwidth = _quantity(units.BANDWIDTH, bare=(1e6, math.inf))
     Frequency = _quantity(units.FREQUENCY, bare=(1e5, 1e11))
     Power = _quantity(units.POWER, positive=False)
@@ -144,7 +147,7 @@ class LevelConfig(StrictModel):
     leakage: Power | None = Field(
         None, description="static power of this level, W; default: an SRAM's from its bits (model), else 0"
     )
-    width: Bytes | None = Field(
+    width: AccessWidth | None = Field(
         None,
         description="an SRAM's bytes per access; default: a row of the array's activations "
         "(its widest side x activation bytes)",
@@ -165,6 +168,9 @@ class LevelConfig(StrictModel):
             raise ValueError(f"'type' names a DRAM standard; a {self.kind} level has none")
         if self.width is not None and self.kind != "sram":
             raise ValueError(f"'width' is an SRAM's access width; a {self.kind} level has none")
+        if self.width is not None and self.capacity is not None and self.width > self.capacity:
+            width, capacity = (units.format_si(v, units.BYTES) for v in (self.width, self.capacity))
+            raise ValueError(f"'width' ({width}) is more than the capacity ({capacity}); expected at most it")
         if self.kind == "flash" and (self.held != ("weights",) or self.write_energy is not None):
             raise ValueError("flash is read-only at inference: it holds weights only, with no write_energy")
         return self
@@ -213,6 +219,7 @@ def legacy_levels(memory: Mapping[str, Any]) -> list[dict[str, Any]]:
 class MemoryConfig(StrictModel):
     levels: tuple[LevelConfig, ...] = Field(
         strict=False,  # a YAML list
+        max_length=MAX_LEVELS,
         description="the memory levels beyond the PE stores, nearest the array first: on-chip buffers, "
         "then off-chip levels. A tensor kind lives in the last on-chip level holding it (a buffer "
         "before it that holds the same kind stages tiles for the array), and comes from the first "

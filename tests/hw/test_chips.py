@@ -100,6 +100,18 @@ def test_scaling_follows_stillmaker_baas(published: dict) -> None:
         table.energy_factor(3, 0.7)
 
 
+def test_a_bare_access_width_is_bytes(tmp_path: Path) -> None:
+    text = config_text().replace(
+        "capacity: 4 MiB, bandwidth", "capacity: 4 MiB, width: 16, cell: hp, bandwidth"
+    )
+    chip = load_hw(write(tmp_path, text))
+    sram = chip.level("sram")
+    assert sram.width_bytes == 16 and chip.sources["memory.sram.width"] == "config"
+    assert sram.leakage_w > 100 * load_hw("2W_npu").level("sram").leakage_w  # hp cells leak ~1000x more
+    wide = load_hw(write(tmp_path, text.replace("width: 16,", "width: 64,"))).level("sram")
+    assert sram.read_j_per_byte > wide.read_j_per_byte  # narrower accesses: dearer per byte
+
+
 def test_given_energies_override_defaults(tmp_path: Path) -> None:
     text = (
         config_text()
@@ -184,6 +196,32 @@ def test_given_energies_override_defaults(tmp_path: Path) -> None:
             "  levels:",
             "  sram: {capacity: 1 MiB}\n  levels:",
             r"give the memory as 'levels' or as the older sram",
+        ),
+        (
+            "capacity: 4 MiB, bandwidth",
+            "capacity: 4 MiB, width: 8 MiB, bandwidth",
+            r"field 'memory.sram': 'width' \(8 MiB\) is more than the capacity \(4 MiB\)",
+        ),
+        (
+            "capacity: 4 MiB, bandwidth",
+            "capacity: 4 MiB, width: 5000, bandwidth",
+            r"a bare 5000 is .*implausibly large",
+        ),
+        (
+            "capacity: 4 MiB, bandwidth",
+            "capacity: 4 MiB, cell: ulp, bandwidth",
+            r"'memory.sram.cell': got 'ulp'",
+        ),
+        (
+            "kind: dram, type: lpddr4x, bandwidth: 17 GB/s}",
+            "kind: dram, type: lpddr4x, bandwidth: 17 GB/s, width: 64}",
+            r"'width' is an SRAM's access width; a dram level has none",
+        ),
+        (
+            "  levels:  # nearest the array first\n",
+            "  levels:  # nearest the array first\n"
+            + "".join(f"    - {{name: l{i}, kind: sram, capacity: 64 KiB}}\n" for i in range(16)),
+            r"'memory.levels': .*at most 16",
         ),
         ("technology_nm: 16", "technology_nm: 3", r"technology_nm 3 is outside the scaling table"),
     ],
