@@ -257,7 +257,7 @@ def _report(kind: str, folder: Path) -> tuple[Path, int]:
         figures = 5
     elif kind == "compare":
         args = ("compare", "--hw", "2W_npu,eyeriss", "--net", "squeezenet,alexnet", "--report", str(path))
-        figures = 8  # energy, dynamic, static, latency vs energy, fit, shares, a stack per network
+        figures = 9  # energy, dynamic, static, latency vs energy, fit, shares, area, a stack per network
     else:
         spec = folder / "s.yaml"
         spec.write_text(
