@@ -6,6 +6,7 @@ any tile changes nothing)."""
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import replace
 from typing import Any
 
@@ -18,6 +19,7 @@ from accelsim.hw.chip import Accelerator, MemoryLevel
 from accelsim.hw.enums import TENSOR_KINDS, Level
 from accelsim.hw.resolve import resolve_accelerator
 from accelsim.hw.schema import HwConfig
+from tests.cli_runner import run_main
 from tests.conftest import ROOT
 
 BASE = load_hw("2W_npu").config.model_dump()
@@ -112,6 +114,13 @@ def test_the_yaml_form_and_the_older_form_are_the_same_chip(tmp_path: Any) -> No
     with pytest.warns(UserWarning, match="read as 'memory.levels'"):
         migrated = load_hw(tmp_path / "old.yaml")
     assert migrated.levels == load_hw("2W_npu").levels
+    # `hw show --yaml` prints the file in the list form: it loads, without a warning, as the same chip
+    shown = run_main("hw", "show", str(tmp_path / "old.yaml"), "--yaml")
+    assert shown.returncode == 0 and "levels:" in shown.stdout and "4 MiB" in shown.stdout
+    (tmp_path / "new.yaml").write_text(shown.stdout)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert load_hw(tmp_path / "new.yaml").levels == migrated.levels
 
 
 def _with_level(hw: Accelerator, level: MemoryLevel, at: int) -> Accelerator:
