@@ -292,3 +292,20 @@ def test_readme_story_prose_is_current() -> None:
     )
     for text in quoted:
         assert text in readme, text
+
+
+def test_readme_fusion_figures_are_current() -> None:
+    """What fusion saves SqueezeNet on Eyeriss, as the README's "Fusion" paragraph says."""
+    from accelsim import variant
+
+    readme = " ".join((ROOT / "README.md").read_text().split())
+    runs = [simulate("squeezenet", variant("eyeriss", {"compute.fuse": f})) for f in FUSE_MODES]
+    moved = [f"{r.dram_bytes['activations'] / 2**20:.1f} MiB" for r in runs]
+    shares = ", ".join(f"{r.dram_share:.0%}" for r in runs)
+    assert f"moves {moved[0]} of activations to and from DRAM per inference with no fusion" in readme
+    assert (
+        f"{moved[1]} with `activation` and {moved[2]} with `activation+pool` (DRAM share {shares})" in readme
+    )
+
+
+FUSE_MODES = ("none", "activation", "activation+pool")
