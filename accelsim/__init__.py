@@ -35,6 +35,7 @@ _HOME = {
     "DefaultTable": "accelsim.energy.default",
     "EnergyTable": "accelsim.energy.table",
     "Estimate": "accelsim.energy.table",
+    "SramEstimate": "accelsim.energy.table",
     "HwConfig": "accelsim.hw.schema",
     "Layer": "accelsim.ir.network",
     "LayerResult": "accelsim.account.result",
