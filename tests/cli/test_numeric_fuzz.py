@@ -98,7 +98,7 @@ CHIP = _yaml(ROOT / "hw_configs" / "2W_npu.yaml")
 # every kind of level, each field of each: activations, a weight buffer, DRAM and flash
 _SRAM, _DRAM = CHIP["memory"]["levels"]
 CHIP["memory"]["levels"] = [
-    {**_SRAM, "holds": ["activations", "kv_cache"]},
+    {**_SRAM, "holds": ["activations", "kv_cache"], "width": 64, "leakage": "1 mW"},
     {"name": "weight_sram", "kind": "sram", "capacity": "1 MiB", "holds": ["weights"]},
     {**_DRAM, "holds": ["activations", "kv_cache"], "capacity": "1 GiB", "read_energy": "70 pJ/B"},
     {"name": "flash", "kind": "flash", "capacity": "16 MiB", "bandwidth": "1 GB/s"},
