@@ -22,7 +22,7 @@ from accelsim.ir.network import Layer
 from accelsim.map.array import ArrayMapping
 from accelsim.map.traffic import Traffic
 from accelsim.schedule.context import Run
-from accelsim.schedule.tiling import Tiling, fitting, tile_options
+from accelsim.schedule.tiling import Tiling, tile_options
 
 
 def placed(run: Run, layer: Layer, mapping: ArrayMapping) -> Traffic:
@@ -38,7 +38,7 @@ def placed(run: Run, layer: Layer, mapping: ArrayMapping) -> Traffic:
     moves: list[tuple[str, TensorKind, float, float]] = []
     if mapping.engine == Engine.ARRAY and chip.staged:
         for level in _staging_levels(chip):
-            tiling = _tiling(run, layer, level)
+            tiling = _tiling(run, layer, level, reads, writes)
             for kind in level.holds:
                 if kind not in reads and kind not in writes:
                     continue
@@ -61,9 +61,17 @@ def _staging_levels(chip: Accelerator) -> list[MemoryLevel]:
     return [level for level in chip.buffers if level.name in staging]
 
 
-def _tiling(run: Run, layer: Layer, level: MemoryLevel) -> Tiling | None:
-    """The least-traffic tiling of the layer's tensors of the kinds `level` holds that fits it
-    (None: none does), with every such tensor in the level above."""
+def _tiling(
+    run: Run,
+    layer: Layer,
+    level: MemoryLevel,
+    reads: Mapping[TensorKind, float],
+    writes: Mapping[TensorKind, float],
+) -> Tiling | None:
+    """The tiling of the layer's tensors of the kinds `level` holds (each in the level above)
+    that fits it and leaves the least traffic above it, serving `reads` and `writes` (None: no
+    tile fits). Every fitting option is weighed, so a bigger level, with more options, never
+    leaves more traffic above it."""
     holds = level.holds
     sizes = run.element_bytes
     weights = (
@@ -73,7 +81,12 @@ def _tiling(run: Run, layer: Layer, level: MemoryLevel) -> Tiling | None:
     inputs = sum(sizes[src] for src in layer.inputs) if acts else 0.0
     outputs = dram_outputs(layer, sizes[run.fusion.written(layer.name)]) if acts else 0.0
     options = tile_options(layer, run.batch, run.chip, weights, inputs, outputs)
-    return fitting(options, level.capacity_bytes)
+    fits = [tiling for working, _, tiling in options if working <= level.capacity_bytes]
+
+    def above(tiling: Tiling) -> float:
+        return sum(sum(_from_above(tiling, k, reads.get(k, 0.0), writes.get(k, 0.0))) for k in holds)
+
+    return min(fits, key=above, default=None)
 
 
 def _from_above(

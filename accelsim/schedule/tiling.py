@@ -192,19 +192,14 @@ def _search(
     return tuple(frontier)
 
 
-def fitting(options: TileOptions, space: float) -> Tiling | None:
-    """The least-traffic option whose working set fits `space`, or None if none does."""
-    best = None
+def pick_tiling(options: TileOptions, space: float) -> Tiling:
+    """The least-traffic option whose working set fits `space`; else the smallest one."""
+    best = options[0][2]
     for working, _, tiling in options:  # sorted by working set, traffic falling
         if working > space:
             break
         best = tiling
     return best
-
-
-def pick_tiling(options: TileOptions, space: float) -> Tiling:
-    """The least-traffic option whose working set fits `space`; else the smallest one."""
-    return fitting(options, space) or options[0][2]
 
 
 def recurrent_options(

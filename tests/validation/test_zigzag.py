@@ -89,3 +89,4 @@ def test_readme_zigzag_table_is_current() -> None:
             ours, peer = (float(x) for x in cell.split(" MiB")[0].split(" / "))
             assert ours == pytest.approx(mine[boundary] / 2**20, abs=0.005)
             assert peer == pytest.approx(theirs[boundary] / 2**20, abs=0.005)
+            assert cell.endswith(f"({mine[boundary] / theirs[boundary]:.2f}x)")
