@@ -34,9 +34,53 @@ def run(
 ) -> Result:
     """Simulate `batch` inferences of `network` on `chip` with its weights `stored` as given
     (activations too run at the stored precision, when compression sets one); energies per
-    inference."""
+    inference. In steady state a batch runs as groups of images, the whole network per group,
+    of the size that is best (`groups`); the result says which (`group_size`)."""
     if stored.activation_bits and stored.activation_bits != chip.activation_bits:
         chip = at_activation_bits(chip, stored.activation_bits)
+    sizes = group_sizes(network, mode, batch)
+    if len(sizes) == 1:
+        return _group(network, chip, stored, mode, batch, fps)
+    tried = {size: _group(network, chip, stored, mode, size, None) for size in sizes}
+    size = best_group(tried)
+    chosen = tried[size] if fps is None else _group(network, chip, stored, mode, size, fps)
+    groups = batch // size
+    busy = {engine: seconds * groups for engine, seconds in chosen.engine_busy_s.items()}
+    return replace(chosen, batch=batch, latency_s=chosen.latency_s * groups, engine_busy_s=busy)
+
+
+def group_sizes(network: Network, mode: str, batch: int) -> list[int]:
+    """The group sizes a batch may run in: the whole batch and every power of two that divides
+    it, one image included, so a batch never does worse than its images one by one. In cold
+    mode (the first group alone loads the weights) and for networks with KV caches (every
+    sequence's cache lives through the whole batch) the batch runs whole."""
+    if mode != "steady" or batch == 1 or any(layer.op == "kv_cache" for layer in network.layers):
+        return [batch]
+    return [*(2**k for k in range(batch.bit_length()) if batch % 2**k == 0 and 2**k < batch), batch]
+
+
+def best_group(tried: dict[int, Result]) -> int:
+    """The group size with the highest throughput among those that move no more off-chip bytes
+    and spend no more energy per image than one image at a time (ties: less energy, then the
+    larger group)."""
+    one = tried[1]
+    slack = 1 + 1e-9
+
+    def off_chip(r: Result) -> float:
+        return sum(r.dram_bytes.values()) + r.flash_bytes
+
+    fair = [
+        size
+        for size, r in tried.items()
+        if off_chip(r) <= off_chip(one) * slack and r.energy_j <= one.energy_j * slack
+    ]
+    return min(fair, key=lambda size: (tried[size].latency_s / size, tried[size].energy_j, -size))
+
+
+def _group(
+    network: Network, chip: Accelerator, stored: Stored, mode: str, batch: int, fps: float | None
+) -> Result:
+    """One group of `batch` images through the pipeline's stages."""
     mappings, macs = [], []
     sparse = chip.sparse
     fusion = fuse(network, chip.fuse)
@@ -57,7 +101,8 @@ def run(
         macs.append(layer.macs * batch * kept)
     plan = schedule(Run(network, chip, batch, stored.bytes, fusion, mode == "cold"), mappings, macs)
     timeline = engine.run(plan.jobs(chip), chip.tile_buffers)
-    return account(network, chip, mode, batch, fps, plan, timeline, stored.compression)
+    result = account(network, chip, mode, batch, fps, plan, timeline, stored.compression)
+    return replace(result, group_size=batch)
 
 
 def _skip_zeros(mapping: ArrayMapping, density: float) -> ArrayMapping:

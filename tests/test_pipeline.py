@@ -309,3 +309,42 @@ def test_readme_fusion_figures_are_current() -> None:
 
 
 FUSE_MODES = ("none", "activation", "activation+pool")
+
+
+@pytest.mark.parametrize("batch", [2, 4, 8])
+def test_resnet50_batches_on_the_2w_npu_cost_no_more_per_image(batch: int) -> None:
+    """The outside review's case (issue 31): batch 2 moved 48.2 MB from DRAM and spent 5.67 mJ
+    per image, against 25.0 MB and 3.94 mJ at batch 1. Batches of ResNet-50 gain nothing on this
+    chip, so the images run one at a time."""
+    one, many = simulate("resnet50", "2W_npu"), simulate("resnet50", "2W_npu", batch=batch)
+    assert many.group_size == 1 and many.latency_s == pytest.approx(batch * one.latency_s)
+    assert many.dram_bytes == pytest.approx(one.dram_bytes) and many.energy_j == pytest.approx(one.energy_j)
+
+
+def test_a_batch_runs_in_the_group_size_that_is_best() -> None:
+    """MobileNet v1 on the 2 W NPU: groups of 2 beat the whole batch of 4 and one at a time;
+    AlexNet's FC weights are streamed once per group, so the whole batch is best there."""
+    mobilenet = simulate("mobilenet_v1", "2W_npu", batch=4)
+    assert mobilenet.group_size == 2
+    assert mobilenet.energy_j < simulate("mobilenet_v1", "2W_npu").energy_j
+    alexnet = simulate("alexnet", "2W_npu", batch=4)
+    assert (
+        alexnet.group_size == 4
+        and alexnet.dram_bytes["weights"] < 0.3 * simulate("alexnet", "2W_npu").dram_bytes["weights"]
+    )
+    # cold mode and language models run their batch whole
+    assert simulate("mobilenet_v1", "2W_npu", batch=4, mode="cold").group_size == 4
+
+
+def test_readme_batches_prose_is_current() -> None:
+    from accelsim import load_hw
+    from accelsim.api import load_net
+    from accelsim.pipeline import _group
+    from accelsim.transform.compress import store
+
+    net, chip = load_net("resnet50"), load_hw("2W_npu")
+    whole = _group(net, chip, store(net, chip.weight_bits), "steady", 2, None)  # batch 2 as one group
+    one = simulate(net, chip)
+    readme = " ".join((ROOT / "README.md").read_text().split())
+    moved = [f"{sum(r.dram_bytes.values()) / 1e6:.0f} MB" for r in (whole, one)]
+    assert f"{moved[0]} per image at batch 2 against {moved[1]}" in readme

@@ -132,6 +132,8 @@ class Result:
         layers: each layer's LayerResult, in order.
         timeline: (engine, layer, start_s, end_s) for every busy span of the batch.
         area_mm2: the chip's area, mm^2 (README "Area"); area_breakdown_mm2 by component.
+        group_size: images per group the batch ran in (README "Batches"): the per-layer figures
+            (cycles, start and end), the timeline and the peak live activations are one group's.
         level_traffic: each memory level of the chip's list, by name, nearest the array first:
             bytes read and written there per inference (read_bytes, write_bytes) and their
             dynamic energy (energy_j), J.
@@ -176,6 +178,7 @@ class Result:
     level_traffic: dict[str, dict[str, float]] = field(default_factory=dict)
     area_mm2: float = 0.0
     area_breakdown_mm2: dict[str, float] = field(default_factory=dict)
+    group_size: int = 1
 
     def __repr__(self) -> str:
         from accelsim.units import BYTES, ENERGY, TIME, format_si

@@ -215,9 +215,10 @@ def chip_compute(net: Network, work: Sequence[LayerWork], chip: str, images: flo
     batch = max(1, math.ceil(images))
     hw = load_hw(chip)
     result = simulate(net, hw, batch=batch)
+    groups = result.batch // result.group_size  # the layers' spans are one group's (README "Batches")
     forward, backward = 0.0, []
     for w, layer in zip(work, result.layers, strict=True):  # spans: each layer's DMA and compute
-        span = layer.end_s - layer.start_s
+        span = (layer.end_s - layer.start_s) * groups
         forward += span
         if w.forward_macs:
             backward.append(span * w.backward_macs / w.forward_macs)

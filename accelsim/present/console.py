@@ -529,7 +529,8 @@ def result(r: Result, show_layers: bool) -> None:
     fit = "[bold green]yes[/]" if r.weights_fit_on_chip else "[bold red]no[/]"
     compressed = f", compressed ({r.compression})" if r.compression else ""
     console.print(
-        f"[bold]{r.network}[/] on [bold]{r.hardware}[/]: {r.mode} state, batch {r.batch}{compressed}"
+        f"[bold]{r.network}[/] on [bold]{r.hardware}[/]: {r.mode} state, "
+        f"batch {r.batch}{_groups(r)}{compressed}"
     )
     working = "[bold green]yes[/]" if r.working_set_fits_on_chip else "[bold red]no[/]"
     console.print(
@@ -600,6 +601,13 @@ def result(r: Result, show_layers: bool) -> None:
     )
     if show_layers:
         layers_table(r)
+
+
+def _groups(r: Result) -> str:
+    """How the batch ran, when not whole (README "Batches")."""
+    if r.group_size == r.batch:
+        return ""
+    return f" (run as {r.batch // r.group_size} groups of {r.group_size}: cheaper per image than whole)"
 
 
 def level_table(r: Result) -> None:

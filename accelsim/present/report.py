@@ -126,7 +126,8 @@ def roofline(result: Result) -> go.Figure:
     finite = [2 * layer.macs / layer.dram_bytes for layer in layers if layer.dram_bytes]
     low, high = min([*finite, ridge]) / 10, max([*finite, ridge]) * 10
     xs = [2 * layer.macs / layer.dram_bytes if layer.dram_bytes else high for layer in layers]
-    ys = [2 * layer.macs * result.batch / max(layer.end_s - layer.start_s, 1e-12) for layer in layers]
+    # a layer's span is one group's (README "Batches")
+    ys = [2 * layer.macs * result.group_size / max(layer.end_s - layer.start_s, 1e-12) for layer in layers]
     labels = [layer.name + ("" if layer.dram_bytes else " (no DRAM traffic)") for layer in layers]
     fig = go.Figure()
     edges = [low, ridge, high]
@@ -201,6 +202,7 @@ def run_header(result: Result) -> str:
     return (
         f"<h1>{html.escape(result.network)} on {html.escape(result.hardware)}</h1>"
         f"<p>{result.mode} state, batch {result.batch}"
+        f"{f' in groups of {result.group_size}' if result.group_size != result.batch else ''}"
         f"{', compressed (' + html.escape(result.compression) + ')' if result.compression else ''}. "
         f"Weights fit on chip: <b>{fit}</b> ({size(result.weight_bytes)} of weights + "
         f"{size(result.peak_activation_bytes)} peak activations, {size(result.onchip_bytes)} on chip). "

@@ -201,3 +201,20 @@ def test_more_macs_never_increase_compute_cycles(
     for a, b in zip(base.layers, bigger.layers, strict=True):
         if a.engine == "array":
             assert b.cycles <= a.cycles, (a.name, a.cycles, b.cycles)
+
+
+@SETTINGS
+@given(st.one_of(networks(), recurrents()), chips, st.sampled_from([2, 3, 4, 6, 8]))
+def test_a_batch_never_costs_more_per_image_than_one_image_at_a_time(
+    net: Any, params: dict, batch: int
+) -> None:
+    """Steady state: the chip could always run the images one by one (issue 31). Language
+    models with KV caches are not drawn: their batch runs whole, every sequence's cache alive
+    through it (README "Batches"), and at batch B a decoder can cost more per sequence."""
+    hw = chip(**params)
+    one, many = simulate(net, hw), simulate(net, hw, batch=batch)
+    off_chip = [sum(r.dram_bytes.values()) + r.flash_bytes for r in (one, many)]
+    assert off_chip[1] <= off_chip[0] * (1 + 1e-9) + 1e-9
+    assert many.energy_j <= one.energy_j * (1 + 1e-9)
+    assert batch % many.group_size == 0 and many.batch == batch
+    assert many.latency_s / batch <= one.latency_s * (1 + 1e-9)  # never slower per image either
