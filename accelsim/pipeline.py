@@ -19,7 +19,7 @@ from accelsim.map.array import ArrayMapping
 from accelsim.map.traffic import Traffic
 from accelsim.schedule.context import Run
 from accelsim.schedule.fusion import fuse
-from accelsim.schedule.plan import schedule
+from accelsim.schedule.plan import Schedule, schedule
 from accelsim.sim import engine
 from accelsim.transform.compress import Stored
 
@@ -81,6 +81,15 @@ def _group(
     network: Network, chip: Accelerator, stored: Stored, mode: str, batch: int, fps: float | None
 ) -> Result:
     """One group of `batch` images through the pipeline's stages."""
+    plan = planned(network, chip, stored, mode, batch)
+    timeline = engine.run(plan.jobs(chip), chip.tile_buffers)
+    result = account(network, chip, mode, batch, fps, plan, timeline, stored.compression)
+    return replace(result, group_size=batch)
+
+
+def planned(network: Network, chip: Accelerator, stored: Stored, mode: str, batch: int) -> Schedule:
+    """The mappings and the schedule of one group of `batch` images (what the plans hold:
+    residency, each layer's tiling and traffic)."""
     mappings, macs = [], []
     sparse = chip.sparse
     fusion = fuse(network, chip.fuse)
@@ -99,10 +108,7 @@ def _group(
         kept = stored.density.get(layer.name, 1.0) if sparse and layer.engine == Engine.ARRAY else 1.0
         mappings.append(_skip_zeros(mapping, kept) if kept < 1 else mapping)
         macs.append(layer.macs * batch * kept)
-    plan = schedule(Run(network, chip, batch, stored.bytes, fusion, mode == "cold"), mappings, macs)
-    timeline = engine.run(plan.jobs(chip), chip.tile_buffers)
-    result = account(network, chip, mode, batch, fps, plan, timeline, stored.compression)
-    return replace(result, group_size=batch)
+    return schedule(Run(network, chip, batch, stored.bytes, fusion, mode == "cold"), mappings, macs)
 
 
 def _skip_zeros(mapping: ArrayMapping, density: float) -> ArrayMapping:

@@ -14,7 +14,7 @@ from accelsim.ir.network import INPUT, Layer
 from accelsim.map.array import ArrayMapping
 from accelsim.map.traffic import Traffic
 from accelsim.schedule.context import Run
-from accelsim.schedule.residency import Residency, plan_residency
+from accelsim.schedule.residency import Reserve, Residency, plan_residency
 from accelsim.schedule.staging import placed
 from accelsim.schedule.tiling import Tiling, pick_tiling, tile_options
 from accelsim.sim.engine import Chunk, Job
@@ -65,13 +65,14 @@ def schedule(run: Run, mappings: Sequence[ArrayMapping], macs: Sequence[float]) 
     return Schedule(residency, tuple(plans))
 
 
-def tile_reserve(run: Run, activations: bool = True) -> float:
+def tile_reserve(run: Run, activations: bool = True) -> Reserve:
     """The tile space the network streams well through: for each array layer with every
     operand in DRAM, the smallest working set within RESERVE_SLACK of its least traffic; the
-    largest of these. It depends on the network and the chip's precisions, not on the buffer's
-    size. With `activations` False only the weights stream (a chip with flash whose activations
-    all stay on chip)."""
-    reserve = 0.0
+    largest of these (and, for split buffers, the largest weights' part and rest of them). It
+    depends on the network and the chip's precisions, not on the buffer's size. With
+    `activations` False only the weights stream (a chip with flash whose activations all stay
+    on chip)."""
+    reserve = weights_part = rest = 0.0
     element_bytes, fusion = run.element_bytes, run.fusion
     for layer in run.network.layers:
         if layer.engine != Engine.ARRAY or layer.name in fusion.layers:
@@ -81,8 +82,11 @@ def tile_reserve(run: Run, activations: bool = True) -> float:
         weights = weights_read(layer, run.layer_weights[layer.name], run.batch)
         options = tile_options(layer, run.batch, run.chip, weights, inputs, outputs)
         good_enough = options[-1][1] * (1 + RESERVE_SLACK)
-        reserve = max(reserve, next(working for working, dram, _ in options if dram <= good_enough))
-    return reserve
+        working, tiling = next((working, t) for working, dram, t in options if dram <= good_enough)
+        reserve = max(reserve, working)
+        weights_part = max(weights_part, tiling.weight_working)
+        rest = max(rest, working - tiling.weight_working)
+    return Reserve(reserve, weights_part, rest)
 
 
 def _choose_residency(run: Run, mappings: Sequence[ArrayMapping]) -> tuple[Residency, list[Tiling]]:
@@ -118,7 +122,7 @@ def _choose_residency(run: Run, mappings: Sequence[ArrayMapping]) -> tuple[Resid
         )
         outputs = dram_outputs(layer, element_bytes[written]) if out else 0.0
         options = tile_options(layer, batch, chip, weights, inputs, outputs)
-        tilings.append(pick_tiling(options, residency.tile_bytes))
+        tilings.append(pick_tiling(options, residency.tile_bytes, residency.weight_tile_bytes))
     return residency, tilings
 
 

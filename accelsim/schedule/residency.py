@@ -52,6 +52,9 @@ class Residency:
     tile_bytes: float  # on-chip bytes for streaming tiles
     caches: frozenset[str] = frozenset()  # KV-cache roots (kv_cache layers)
     kv_cache_bytes: float = 0.0  # all KV caches after this step (batch included)
+    # split buffers: the weight buffer's room for tiles (its capacity less the pinned weights),
+    # `tile_bytes` then being the activation buffer's; None: one buffer holds every tile
+    weight_tile_bytes: float | None = None
 
     @property
     def activations_on_chip(self) -> bool:
@@ -128,20 +131,29 @@ def fits_on_chip(
     return weight_bytes + peak_activations + kv_cache <= hw.capacity_for(TensorKind.WEIGHTS)
 
 
-def _regions(hw: Accelerator, reserve: float, persistent: float, peak: float) -> tuple[float, float, float]:
-    """Bytes for streaming tiles, persistent tensors (pinned weights and KV caches) and kept
-    activations (module doc, rule 2). With split buffers the caches compete with the
-    activations in theirs; see plan_residency."""
+@dataclass(frozen=True)
+class Reserve:
+    """The tile space a network streams well through (plan.tile_reserve): in all, and the
+    largest weights' part and rest of any layer's tiles (what each of split buffers needs)."""
+
+    total: float
+    weights: float = 0.0
+    rest: float = 0.0
+
+
+def _regions(hw: Accelerator, reserve: Reserve, persistent: float, peak: float) -> tuple[float, float, float]:
+    """Bytes for streaming tiles (with split buffers: in the activations' buffer), persistent
+    tensors (pinned weights and KV caches) and kept activations (module doc, rule 2). With split
+    buffers the caches compete with the activations in theirs; see plan_residency."""
     cap_w, cap_a = hw.capacity_for(TensorKind.WEIGHTS), hw.capacity_for(TensorKind.ACTIVATIONS)
-    if hw.split_buffers:  # each buffer keeps half the reserve for its own tiles
-        tiles = min(cap_w, reserve / 2) + min(cap_a, reserve / 2)
-        return tiles, max(0.0, cap_w - reserve / 2), max(0.0, cap_a - reserve / 2)
-    rest = max(0.0, cap_w - reserve)
+    if hw.split_buffers:  # each buffer keeps the tile space its own kind needs
+        return min(cap_a, reserve.rest), max(0.0, cap_w - reserve.weights), max(0.0, cap_a - reserve.rest)
+    rest = max(0.0, cap_w - reserve.total)
     if hw.priority == "weights":
         persistent_region = min(rest, persistent)
-        return min(cap_w, reserve), persistent_region, rest - persistent_region
+        return min(cap_w, reserve.total), persistent_region, rest - persistent_region
     activation_region = min(rest, peak)  # a kept activation byte saves its write and every read
-    return min(cap_w, reserve), rest - activation_region, activation_region
+    return min(cap_w, reserve.total), rest - activation_region, activation_region
 
 
 def _prefix(order: Sequence[tuple[float, int, str, float]], room: float) -> tuple[frozenset[str], float]:
@@ -163,8 +175,8 @@ def plan_residency(
     batch: int,
     stored: Mapping[str, float],
     fusion: Fusion,
-    tile_reserve: float,
-    weight_reserve: float | None = None,
+    tile_reserve: Reserve,
+    weight_reserve: Reserve | None = None,
 ) -> Residency:
     """What lives on chip (see module doc). `stored`: each layer's weights as stored, in bytes;
     `fusion`: the layers fused into their producers; `tile_reserve`: the tile space the
@@ -240,4 +252,5 @@ def plan_residency(
         tiles,
         caches,
         kv_bytes,
+        hw.capacity_for(TensorKind.WEIGHTS) - pinned_bytes if hw.split_buffers else None,
     )

@@ -22,6 +22,7 @@ class Tiling:
     input_bytes: float
     output_bytes: float
     tiles: int  # DRAM transfers come in this many pieces
+    weight_working: float = 0.0  # the weights' part of the working set (a weight buffer's share)
 
 
 # (working set with its tile buffers, DRAM bytes, tiling), by working set, traffic falling
@@ -136,6 +137,7 @@ def _search(
         + input_pass / n[:, H] / (n[:, C] * n[:, B] * (n[:, K] if grouped else 1))
         + outputs * psum / (n[:, K] * n[:, H] * n[:, B])
     )
+    weight_working = buffers * (weights / (n[:, K] * n[:, C]))  # a weight buffer's share of it
     active = (n > 1).T  # (4, combos)
     counts = n.T
     depth = _POSITION.T[:, :, None]  # (4, orders, 1): how deep each loop sits in each order
@@ -185,20 +187,24 @@ def _search(
         (
             float(working[k]),
             float(best_dram[k]),
-            Tiling(float(best_w[k]), float(best_i[k]), outputs, int(tiles[k])),
+            Tiling(float(best_w[k]), float(best_i[k]), outputs, int(tiles[k]), float(weight_working[k])),
         )
         for k in kept
     ]
     return tuple(frontier)
 
 
-def pick_tiling(options: TileOptions, space: float) -> Tiling:
-    """The least-traffic option whose working set fits `space`; else the smallest one."""
+def pick_tiling(options: TileOptions, space: float, weight_space: float | None = None) -> Tiling:
+    """The least-traffic option whose working set fits `space`; else the smallest one. With
+    `weight_space` (split buffers), the weights' part must fit it and the rest `space`."""
     best = options[0][2]
     for working, _, tiling in options:  # sorted by working set, traffic falling
-        if working > space:
-            break
-        best = tiling
+        if weight_space is None:
+            if working > space:
+                break
+            best = tiling
+        elif tiling.weight_working <= weight_space and working - tiling.weight_working <= space:
+            best = tiling  # later options move less: keep the last that fits both
     return best
 
 
@@ -218,9 +224,9 @@ def recurrent_options(
     if not weights:
         return ((0.0, read_inputs + outputs, Tiling(0.0, read_inputs, outputs, steps)),)
     row_block = weights / directions / (a["gates"] * a["hidden"])
-    streamed = Tiling(weights * steps, read_inputs, outputs, steps)
+    streamed = Tiling(weights * steps, read_inputs, outputs, steps, buffers * row_block)
     options = [(buffers * row_block, weights * steps + read_inputs + outputs, streamed)]
     if steps > 1:
-        kept = Tiling(weights, read_inputs, outputs, steps)
+        kept = Tiling(weights, read_inputs, outputs, steps, weights / directions)
         options.append((weights / directions, weights + read_inputs + outputs, kept))
     return tuple(options)

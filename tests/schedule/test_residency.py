@@ -7,7 +7,7 @@ from typing import Any
 from accelsim import LayerSpec, build_network, simulate, variant
 from accelsim.hw.enums import TensorKind
 from accelsim.schedule.fusion import Fusion
-from accelsim.schedule.residency import fits_on_chip, peak_activation_bytes, plan_residency
+from accelsim.schedule.residency import Reserve, fits_on_chip, peak_activation_bytes, plan_residency
 
 S = LayerSpec
 NO_FUSION = Fusion()
@@ -38,7 +38,7 @@ def test_peak_activations_follow_liveness_and_views_alias() -> None:
 
 def test_everything_resident_when_it_fits() -> None:
     net, chip = chain(), variant("2W_npu", {})
-    plan = plan_residency(net, chip, 1, stored(net), NO_FUSION, 0.0)
+    plan = plan_residency(net, chip, 1, stored(net), NO_FUSION, Reserve(0.0))
     assert plan.all_resident and plan.pinned == {"c1", "fc"} and plan.spilled == {"input"}
     assert plan.pinned_bytes == sum(stored(net).values())
     assert plan.roots["f"] == ("c1",)  # the flatten is c1's storage
@@ -50,14 +50,14 @@ def test_regions_in_priority_order() -> None:
     peak = peak_activation_bytes(net, variant("2W_npu", {}))
     chip = variant("2W_npu", {"memory.sram.capacity": "256 KiB"})
     assert not fits_on_chip(chip, sum(weights.values()), peak)
-    plan = plan_residency(net, chip, 1, weights, NO_FUSION, 64 * 1024)
+    plan = plan_residency(net, chip, 1, weights, NO_FUSION, Reserve(64 * 1024))
     assert plan.tile_bytes == 64 * 1024  # the reserve first
     assert plan.spilled == {"input"}  # then every activation (the peak is 19 KiB)
     assert plan.pinned == {"c1"}  # then weights by reuse: the conv's, not the 1.6 MB linear's
     weights_first = variant("2W_npu", {"memory.sram.capacity": "256 KiB", "memory.priority": "weights"})
-    assert plan_residency(net, weights_first, 1, weights, NO_FUSION, 250 * 1024).spilled >= {"c1"}
+    assert plan_residency(net, weights_first, 1, weights, NO_FUSION, Reserve(250 * 1024)).spilled >= {"c1"}
     tiny = variant("2W_npu", {"memory.sram.capacity": "192 KiB"})  # all reserve
-    assert plan_residency(net, tiny, 1, weights, NO_FUSION, 10**9).tile_bytes == tiny.onchip_bytes
+    assert plan_residency(net, tiny, 1, weights, NO_FUSION, Reserve(10**9)).tile_bytes == tiny.onchip_bytes
     assert plan.pinned_bytes <= chip.capacity_for(TensorKind.WEIGHTS) - plan.tile_bytes
 
 
