@@ -70,15 +70,18 @@ def tile_reserve(run: Run, activations: bool = True) -> Reserve:
     operand in DRAM, the smallest working set within RESERVE_SLACK of its least traffic; the
     largest of these (and, for split buffers, the largest weights' part and rest of them). It
     depends on the network and the chip's precisions, not on the buffer's size. With
-    `activations` False only the weights stream (a chip with flash whose activations all stay
-    on chip)."""
+    `activations` False only the weights stream, with the network's input and results, which
+    always come from and go to DRAM (a chip with flash whose activations all stay on chip)."""
     reserve = weights_part = rest = 0.0
     element_bytes, fusion = run.element_bytes, run.fusion
+    consumed = {src for layer in run.network.layers for src in layer.inputs}
     for layer in run.network.layers:
         if layer.engine != Engine.ARRAY or layer.name in fusion.layers:
             continue
-        inputs = sum(element_bytes[src] for src in layer.inputs) if activations else 0.0
-        outputs = element_bytes[fusion.written(layer.name)] if activations else 0.0
+        streamed = layer.inputs if activations else [src for src in layer.inputs if src == INPUT]
+        inputs = sum(element_bytes[src] for src in streamed)
+        sink = activations or layer.name not in consumed
+        outputs = element_bytes[fusion.written(layer.name)] if sink else 0.0
         weights = weights_read(layer, run.layer_weights[layer.name], run.batch)
         options = tile_options(layer, run.batch, run.chip, weights, inputs, outputs)
         good_enough = options[-1][1] * (1 + RESERVE_SLACK)
