@@ -348,3 +348,24 @@ def test_readme_batches_prose_is_current() -> None:
     readme = " ".join((ROOT / "README.md").read_text().split())
     moved = [f"{sum(r.dram_bytes.values()) / 1e6:.0f} MB" for r in (whole, one)]
     assert f"{moved[0]} per image at batch 2 against {moved[1]}" in readme
+
+
+def test_fused_layers_run_beside_their_producer() -> None:
+    """A ReLU fused into its conv adds no time while the vector unit keeps up; a vector unit too
+    slow for the output path stalls the conv, and the conv's span shows it (issue 31)."""
+    from accelsim import variant
+    from accelsim.ir import LayerSpec, build_network
+
+    conv = LayerSpec("conv", "conv", ("input",), {"out": 64, "k": 3, "pad": 1})
+    relu = LayerSpec("relu", "relu", ("conv",), {})
+    alone = build_network("alone", (32, 28, 28), [conv])
+    fused = build_network("fused", (32, 28, 28), [conv, relu])
+    fast = load_hw("2W_npu")
+    assert simulate(fused, fast).latency_s == pytest.approx(simulate(alone, fast).latency_s)
+    slow = variant("2W_npu", {"compute.vector.lanes": 1})  # 50,176 ReLUs at one a cycle
+    r = simulate(fused, slow)
+    conv_span = r.layers[0].end_s - r.layers[0].start_s
+    assert conv_span >= 64 * 28 * 28 / slow.clock_hz and r.latency_s > simulate(alone, slow).latency_s
+    # the fused layer keeps its vector energy and cycles, and runs over its producer's span
+    assert r.layers[1].energy_j > 0 and r.layers[1].cycles > 0
+    assert (r.layers[1].start_s, r.layers[1].end_s) == (r.layers[0].start_s, r.layers[0].end_s)

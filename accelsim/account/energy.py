@@ -104,7 +104,8 @@ def account(
             moved = sum(traffic.bytes(name, kind) for name in dram_levels)
             dram_bytes[kind] += moved
             layer_dram += moved
-        span = timeline.layers.get(layer.name)
+        # a fused layer runs beside its producer, over the producer's span
+        span = timeline.layers.get(plan.fused_into.get(layer.name, layer.name))
         start, end = (span.start, span.end) if span else (previous_end, previous_end)
         previous_end = end
         layers.append(

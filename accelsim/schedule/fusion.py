@@ -59,6 +59,7 @@ class Fusion:
 
     layers: frozenset[str] = frozenset()  # fused: they store and move nothing of their own
     pooled: Mapping[str, str] = field(default_factory=dict)  # producer -> fused pool storing instead
+    into: Mapping[str, str] = field(default_factory=dict)  # fused layer -> the producer it runs beside
 
     def written(self, layer: str) -> str:
         """The tensor a layer writes: its own output, or the pool fused into it."""
@@ -77,6 +78,7 @@ def fuse(net: Network, mode: str) -> Fusion:
     fused: set[str] = set()
     root: dict[str, str] = {}  # a fused element-wise layer -> the layer whose storage it is
     pooled: dict[str, str] = {}
+    into: dict[str, str] = {}
     for layer in net.layers:
         if len(layer.inputs) != 1 or layer.inputs[0] == INPUT or consumers[layer.inputs[0]] != 1:
             continue
@@ -87,7 +89,9 @@ def fuse(net: Network, mode: str) -> Fusion:
         if _element_wise(layer):
             fused.add(layer.name)
             root[layer.name] = producer.name
+            into[layer.name] = producer.name
         elif mode == "activation+pool" and layer.op in POOLS and producer.name not in fused | pooled.keys():
             fused.add(layer.name)  # (not into a pool already fused: one output path, one pool)
             pooled[producer.name] = layer.name
-    return Fusion(frozenset(fused), FrozenMap(pooled))
+            into[layer.name] = producer.name
+    return Fusion(frozenset(fused), FrozenMap(pooled), FrozenMap(into))

@@ -3,8 +3,8 @@ DRAM tiling under it, the layer plans (all traffic, compute time), and the engin
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 from accelsim.hw.chip import Accelerator
 from accelsim.hw.enums import Operand, TensorKind
@@ -41,10 +41,22 @@ class LayerPlan:
 class Schedule:
     residency: Residency
     plans: tuple[LayerPlan, ...]
+    fused_into: Mapping[str, str] = field(default_factory=dict)  # fused layer -> its producer
 
     def jobs(self, chip: Accelerator) -> list[Job]:
-        """The engine's work: every layer that runs, in order."""
-        return [_job(p, chip) for p in self.plans if p.mapping.engine != Engine.NONE]
+        """The engine's work: every layer that runs, in order. A fused layer's vector work runs
+        on its producer's output path, beside it: the producer takes the longer of its own
+        compute and its fused layers' (the vector unit stalls it only when slower)."""
+        on_path: dict[str, float] = {}
+        for plan in self.plans:
+            if plan.layer.name in self.fused_into:
+                producer = self.fused_into[plan.layer.name]
+                on_path[producer] = on_path.get(producer, 0.0) + plan.compute_s
+        return [
+            _job(p, chip, max(p.compute_s, on_path.get(p.layer.name, 0.0)))
+            for p in self.plans
+            if p.mapping.engine != Engine.NONE and p.layer.name not in self.fused_into
+        ]
 
 
 def schedule(run: Run, mappings: Sequence[ArrayMapping], macs: Sequence[float]) -> Schedule:
@@ -56,13 +68,14 @@ def schedule(run: Run, mappings: Sequence[ArrayMapping], macs: Sequence[float]) 
     plans = []
     for layer, mapping, tiling, layer_macs in zip(run.network.layers, mappings, tilings, macs, strict=True):
         spilled = residency.spilled_roots(layer.inputs)
-        waits = tuple(dict.fromkeys(r for r in spilled if r != INPUT))
+        # a fused pool's storage is written by the producer it runs beside
+        waits = tuple(dict.fromkeys(run.fusion.into.get(r, r) for r in spilled if r != INPUT))
         from_cache = (
             sum(element_bytes[r] for r in spilled if r in residency.caches) if residency.caches else 0
         )
         cache_share = from_cache / sum(element_bytes[r] for r in spilled) if from_cache else 0.0
         plans.append(_plan_layer(run, layer, mapping, tiling, residency, layer_macs, waits, cache_share))
-    return Schedule(residency, tuple(plans))
+    return Schedule(residency, tuple(plans), run.fusion.into)
 
 
 def tile_reserve(run: Run, activations: bool = True) -> Reserve:
@@ -191,7 +204,7 @@ def _bypassed(mapping: ArrayMapping, tiling: Tiling, chip: Accelerator) -> dict[
     }
 
 
-def _job(plan: LayerPlan, chip: Accelerator) -> Job:
+def _job(plan: LayerPlan, chip: Accelerator, compute_s: float) -> Job:
     """A layer's chunks: each loads its share of the bytes read from each off-chip level (one
     DMA engine moves them all, each at its level's bandwidth), computes, and stores its share
     of the bytes written off chip."""
@@ -205,5 +218,5 @@ def _job(plan: LayerPlan, chip: Accelerator) -> Job:
     n = max(1, min(MAX_CHUNKS, plan.tiling.tiles)) if any(stores.values()) or any(loads.values()) else 1
     load_s = sum(nbytes / n / bandwidth[level] for level, nbytes in loads.items())
     store_s = sum(nbytes / n / bandwidth[level] for level, nbytes in stores.items() if nbytes)
-    chunk = Chunk(load_s, plan.compute_s / n, store_s)
+    chunk = Chunk(load_s, compute_s / n, store_s)
     return Job(plan.layer.name, (chunk,) * n, plan.waits_for)

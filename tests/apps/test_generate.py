@@ -145,4 +145,9 @@ def test_readme_transformer_table_is_current() -> None:
         assert float(memory.rstrip("%")) == pytest.approx(100 * shown[2], abs=0.05)
         assert float(dram.rstrip("%")) == pytest.approx(100 * shown[3], abs=0.05)
     assert "207 tokens on the 2 W\nNPU, 417 on `edge_llm_npu`" in readme
+    edge, npu = (
+        generate("gpt2", chip, context=512, tokens=128).tokens_per_s for chip in ("edge_llm_npu", "2W_npu")
+    )
+    flat = " ".join(readme.split())
+    assert f"`edge_llm_npu` generates {edge:.0f} tokens/s" in flat and f"DRAM is ({npu:.0f} tokens/s)" in flat
     assert (longest_context("gpt2", "2W_npu"), longest_context("gpt2", "edge_llm_npu")) == (207, 417)
