@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -218,3 +219,43 @@ def test_a_batch_never_costs_more_per_image_than_one_image_at_a_time(
     assert many.energy_j <= one.energy_j * (1 + 1e-9)
     assert batch % many.group_size == 0 and many.batch == batch
     assert many.latency_s / batch <= one.latency_s * (1 + 1e-9)  # never slower per image either
+
+
+@SETTINGS
+@given(networks(), chips, st.sampled_from(["none", "activation"]))
+def test_fusing_never_slows_a_network(net: Any, params: dict, fuse: str) -> None:
+    """Fused layers run beside their producers and move nothing: more fusion is never slower."""
+    less = simulate(net, chip(**{**params, "fuse": fuse}))
+    more = simulate(net, chip(**{**params, "fuse": "activation+pool"}))
+    assert more.latency_s <= less.latency_s * (1 + 1e-9)
+
+
+@SETTINGS
+@given(networks(), chips, st.integers(2, 10))
+def test_no_buffer_holds_more_than_its_capacity(net: Any, params: dict, weight_log2_kib: int) -> None:
+    """A weight buffer beside the activation buffer: every layer's weight tiles fit the room the
+    pinned weights leave, and the pinned weights and kept tiles fit each buffer (issue 31)."""
+    from accelsim.hw.enums import TensorKind
+    from accelsim.pipeline import planned
+    from accelsim.transform.compress import store
+
+    hw = chip(**params)
+    data = hw.config.model_dump()
+    sram, *rest = data["memory"]["levels"]
+    weight_buffer = {
+        "name": "weight_sram",
+        "kind": "sram",
+        "capacity": 2**weight_log2_kib * 1024,
+        "holds": ["weights"],
+    }
+    data["memory"]["levels"] = [{**sram, "holds": ["activations", "kv_cache"]}, weight_buffer, *rest]
+    split = resolve_accelerator(HwConfig.model_validate(data))
+    plan = planned(net, split, store(net, split.weight_bits), "steady", 1)
+    residency = plan.residency
+    if residency.all_resident:
+        return
+    room = split.capacity_for(TensorKind.WEIGHTS) - residency.pinned_bytes
+    assert room >= 0 and residency.weight_tile_bytes == pytest.approx(room)
+    assert residency.tile_bytes <= split.capacity_for(TensorKind.ACTIVATIONS)
+    for p in plan.plans:
+        assert p.tiling.weight_working <= room * (1 + 1e-9), (p.layer.name, p.tiling.weight_working, room)
