@@ -5,10 +5,10 @@ the outermost one (the same loop-nest search, within the nearer buffer's capacit
 level, nearest the array first, as nn_dataflow tiles its register file inside its global buffer.
 
 For each tensor kind, what the array reads of it (or writes) is served by the nearest buffer
-holding it; that buffer then moves, from the one above it, what its best fitting tiling needs,
-when that is less than it serves. Else it gains nothing and the kind passes it by: a buffer too
-small for any tile (zero capacity included) changes nothing, and a bigger one never moves more
-from the level above."""
+holding it; that buffer then moves, from the one above it, what its tiling needs (of the
+tilings that fit it, the one leaving the least traffic above), when that is less than it
+serves. Else it gains nothing and the kind passes it by: a buffer too small for any tile (zero
+capacity included) changes nothing, and a bigger one never moves more from the level above."""
 
 from __future__ import annotations
 
