@@ -216,6 +216,15 @@ def legacy_levels(memory: Mapping[str, Any]) -> list[dict[str, Any]]:
     return levels
 
 
+def in_list_form(memory: Mapping[str, Any]) -> dict[str, Any]:
+    """Memory config data with the older named fields read as the level list they meant (data
+    already in list form, or with neither, as it is)."""
+    if "levels" in memory or not any(key in memory for key in LEGACY_MEMORY_KEYS):
+        return dict(memory)
+    rest = {key: value for key, value in memory.items() if key not in LEGACY_MEMORY_KEYS}
+    return {"levels": legacy_levels(memory), **rest}
+
+
 class MemoryConfig(StrictModel):
     levels: tuple[LevelConfig, ...] = Field(
         strict=False,  # a YAML list
@@ -241,8 +250,7 @@ class MemoryConfig(StrictModel):
             MigrationWarning,
             stacklevel=2,
         )
-        rest = {key: value for key, value in data.items() if key not in LEGACY_MEMORY_KEYS}
-        return {"levels": legacy_levels(data), **rest}
+        return in_list_form(data)
 
     @model_validator(mode="after")
     def _ordered(self) -> MemoryConfig:
@@ -340,7 +348,7 @@ class HwConfig(StrictModel):
         memory = data.get("memory") if isinstance(data, Mapping) else None
         if not isinstance(memory, Mapping):
             return loc
-        levels = memory.get("levels") if "levels" in memory else legacy_levels(memory)
+        levels = in_list_form(memory).get("levels")
         if not isinstance(levels, list | tuple) or loc[2] >= len(levels):
             return loc
         name = levels[loc[2]].get("name") if isinstance(levels[loc[2]], Mapping) else None
@@ -433,11 +441,11 @@ def field_kind(path: str) -> units.Kind | None:
 def _level_named(memory: dict[str, Any], name: str, path: str) -> dict[str, Any]:
     """A copy of the level called `name` in config data, put back in its list (older named
     fields are first read as the list)."""
-    if any(key in memory for key in LEGACY_MEMORY_KEYS) and "levels" not in memory:
-        memory["levels"] = legacy_levels(memory)
-        for key in LEGACY_MEMORY_KEYS:
-            memory.pop(key, None)
-    levels = list(memory.get("levels") or ())
+    listed = in_list_form(memory)
+    memory.clear()
+    memory.update(listed)
+    raw = memory.get("levels")
+    levels = list(raw) if isinstance(raw, list | tuple) else []
     names = [str(level.get("name")) if isinstance(level, Mapping) else "" for level in levels]
     if name not in names:
         raise AccelsimError(

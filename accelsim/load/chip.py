@@ -14,7 +14,7 @@ from accelsim.energy.table import EnergyTable
 from accelsim.errors import AccelsimError
 from accelsim.hw.chip import Accelerator
 from accelsim.hw.resolve import resolve_accelerator
-from accelsim.hw.schema import LEGACY_MEMORY_KEYS, HwConfig, legacy_levels
+from accelsim.hw.schema import HwConfig, in_list_form
 from accelsim.load.resources import resolve
 from accelsim.load.yamlio import load_yaml_mapping
 
@@ -103,10 +103,8 @@ def in_levels_form(hw: str | Path) -> dict[str, Any]:
     `sram`, `weight_sram`, `dram`, `flash` rewritten in place): what `hw show --yaml` prints."""
     path = resolve(hw, "hw_configs", "hardware config")
     data: dict[str, Any] = _plain(load_yaml_mapping(path))
-    memory = data.get("memory")
-    if isinstance(memory, dict) and "levels" not in memory:
-        rest = {key: value for key, value in memory.items() if key not in LEGACY_MEMORY_KEYS}
-        data["memory"] = {"levels": legacy_levels(memory), **rest}
+    if isinstance(data.get("memory"), dict):
+        data["memory"] = in_list_form(data["memory"])
     HwConfig.validated(data, str(path))  # what is printed loads
     return data
 
