@@ -83,8 +83,7 @@ def _group(
     """One group of `batch` images through the pipeline's stages."""
     plan = planned(network, chip, stored, mode, batch)
     timeline = engine.run(plan.jobs(chip), chip.tile_buffers)
-    result = account(network, chip, mode, batch, fps, plan, timeline, stored.compression)
-    return replace(result, group_size=batch)
+    return account(network, chip, mode, batch, fps, plan, timeline, stored.compression)
 
 
 def planned(network: Network, chip: Accelerator, stored: Stored, mode: str, batch: int) -> Schedule:

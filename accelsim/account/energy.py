@@ -27,16 +27,25 @@ def prices(chip: Accelerator) -> dict[str, tuple[Level, float, float]]:
 
 
 def memory_energy(
-    traffic: Traffic, price: Mapping[str, tuple[Level, float, float]]
+    traffic: Traffic, price: Mapping[str, tuple[Level, float, float]], at_level: Mapping[str, list[float]]
 ) -> dict[tuple[Level, TensorKind], float]:
-    """Memory energy of a layer's traffic (J), by (kind of level, tensor kind)."""
+    """Memory energy of a layer's traffic (J), by (kind of level, tensor kind); each access is
+    also added to `at_level` (level name -> [bytes read, bytes written, J]), in the same pass."""
     energy = dict.fromkeys(MEMORY_PAIRS, 0.0)
     for (name, kind), nbytes in traffic.read.items():
         level, read, _ = price[name]
-        energy[level, kind] += nbytes * read
+        joules = nbytes * read
+        energy[level, kind] += joules
+        moved = at_level[name]
+        moved[0] += nbytes
+        moved[2] += joules
     for (name, kind), nbytes in traffic.write.items():
         level, _, write = price[name]
-        energy[level, kind] += nbytes * write
+        joules = nbytes * write
+        energy[level, kind] += joules
+        moved = at_level[name]
+        moved[1] += nbytes
+        moved[2] += joules
     return energy
 
 
@@ -75,14 +84,8 @@ def account(
     at_level = {level.name: [0.0, 0.0, 0.0] for level in chip.levels}  # read, written, energy
     for layer_plan in plan.plans:
         layer, mapping, traffic = layer_plan.layer, layer_plan.mapping, layer_plan.traffic
-        for (name, _), nbytes in traffic.read.items():
-            at_level[name][0] += nbytes
-            at_level[name][2] += nbytes * price[name][1]
-        for (name, _), nbytes in traffic.write.items():
-            at_level[name][1] += nbytes
-            at_level[name][2] += nbytes * price[name][2]
         pe = mapping.pe
-        memory = memory_energy(traffic, price)
+        memory = memory_energy(traffic, price, at_level)
         stores, wires = pe.energy(chip.pe)
         memory[rf, pe.weights_kind] += stores[Operand.WEIGHTS]
         memory[rf, acts] += stores[Operand.INPUTS]
@@ -132,7 +135,7 @@ def account(
         )
     breakdown = {k: v / batch for k, v in totals.items()}
     # static power splits into the memory levels' leakage and the rest of the chip's
-    breakdown["memory_leakage"] = sum(level.leakage_w for level in chip.levels) / operating_fps
+    breakdown["memory_leakage"] = chip.memory_leakage_w / operating_fps
     breakdown["static"] = chip.static_w / operating_fps
     energy = sum(breakdown.values())
     memory_dynamic = sum(breakdown[name] for name in MEMORY_DYNAMIC)
@@ -182,6 +185,7 @@ def account(
         flash_capacity_bytes=chip.flash.capacity_bytes if chip.flash else 0.0,
         timeline=tuple(timeline.intervals),
         layers=tuple(layers),
+        group_size=batch,
         area_mm2=chip.area_m2 * 1e6,
         area_breakdown_mm2={name: area * 1e6 for name, area in chip.area_breakdown_m2.items()},
         level_traffic={

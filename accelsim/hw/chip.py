@@ -239,5 +239,11 @@ class Accelerator:
         return self.peak_macs_per_s / (self.main_memory.bandwidth_bytes_per_s or math.inf)
 
     @property
+    def memory_leakage_w(self) -> float:
+        """The memory levels' leakage (an SRAM's from its bits, README "SRAM macros")."""
+        return sum(level.leakage_w for level in self.levels)
+
+    @property
     def leakage_w(self) -> float:
-        return self.static_w + sum(level.leakage_w for level in self.levels)
+        """All static power: `static_power` and the memory levels' leakage."""
+        return self.static_w + self.memory_leakage_w

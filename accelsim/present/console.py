@@ -281,7 +281,7 @@ def chip(chip: Accelerator) -> None:
             'README "Area"',
         ),
         ("static power", format_si(chip.static_w, POWER), "config (static_power: logic, clocking, I/O)"),
-        ("  + memory leakage", format_si(chip.leakage_w - chip.static_w, POWER), "the levels' (above)"),
+        ("  + memory leakage", format_si(chip.memory_leakage_w, POWER), "the levels' (above)"),
         ("power budget", format_si(chip.power_budget_w, POWER), "config"),
         ("peak", f"{chip.peak_tops:.3g} TOPS; MACs alone {chip.mac_tops_per_w:.3g} TOPS/W", "derived"),
         ("on-chip for weights", _bytes(chip.capacity_for(TensorKind.WEIGHTS)), "derived"),
