@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 import typer
@@ -92,6 +93,30 @@ FigureScaleOption = Annotated[
     float,
     typer.Option("--figure-scale", help="Static --report images: resolution scale (2 = twice the pixels)."),
 ]
+
+
+@dataclass(frozen=True)
+class ReportRequest:
+    """A command's --report and its options, checked before the command does any work."""
+
+    path: str | None
+    plotlyjs: str
+    figure: Any  # present.report.FigureSize
+
+    def write(self, make: Callable[..., None]) -> None:
+        """Write the report, if one was asked for: `make(reports, path, plotlyjs, figure)` with
+        `reports` the accelsim.present.report module (imported only then: plotly is slow to load)."""
+        if self.path is None:
+            return
+        from accelsim.present import report as reports
+
+        make(reports, self.path, self.plotlyjs, self.figure)
+        show.note(f"report written to {self.path}")
+
+
+def report_request(report: str | None, plotlyjs: str | None, size: str | None, scale: float) -> ReportRequest:
+    """--report with --plotlyjs, --figure-size and --figure-scale, each checked against it."""
+    return ReportRequest(report, plotlyjs_of(plotlyjs, report), image_size(size, scale, report))
 
 
 def image_size(size: str | None, scale: float, report: str | None) -> Any:

@@ -28,8 +28,7 @@ from accelsim.cli.options import (
     StrictFlag,
     WbitsOption,
     WidthOption,
-    image_size,
-    plotlyjs_of,
+    report_request,
     respond,
     workload_params_of,
 )
@@ -76,8 +75,7 @@ def run(
 ) -> None:
     """Simulate a network on an accelerator: fit on chip, latency, energy, power, memory share.
     A decoder (gpt2) with --context C --tokens N: prefill C tokens, then generate N."""
-    plotlyjs = plotlyjs_of(plotlyjs, report)
-    figure = image_size(figure_size, figure_scale, report)
+    request = report_request(report, plotlyjs, figure_size, figure_scale)
     from accelsim.api import load_net, onnx_weights, simulate
     from accelsim.load import resolve_spec
 
@@ -92,11 +90,7 @@ def run(
     weights = onnx_weights(net, input_shape, width, resolution) if spec and spec.huffman else None
     result = simulate(network, hw, mode=mode, batch=batch, fps=fps, compression=spec, weights=weights)
     text = json_text(result.to_dict())  # checked finite before any report is written
-    if report is not None:
-        from accelsim.present.report import run_report
-
-        run_report(result, report, plotlyjs, figure)
-        show.note(f"report written to {report}")
+    request.write(lambda reports, *to: reports.run_report(result, *to))
     respond(json_target, text, lambda: show.result(result, layers))
 
 

@@ -19,9 +19,8 @@ from accelsim.cli.options import (
     ModeOption,
     PlotlyJsOption,
     ReportOption,
-    image_size,
     listed,
-    plotlyjs_of,
+    report_request,
     respond,
     workers_of,
     years_of,
@@ -51,17 +50,12 @@ def trend_command(
     """Will memory dominate? Each network's energy and memory share, year by year, on this chip
     with its compute, SRAM and DRAM energies projected by a trends file; weights on chip vs in
     DRAM."""
-    plotlyjs = plotlyjs_of(plotlyjs, report)
-    figure = image_size(figure_size, figure_scale, report)
+    request = report_request(report, plotlyjs, figure_size, figure_scale)
     from accelsim.apps.trend import trend
 
     result = trend(net, hw, years_of(years), trends)
     text = json_text(result.to_dict())  # checked finite before any report is written
-    if report:
-        from accelsim.present.report import trend_report
-
-        trend_report(result, report, plotlyjs, figure)
-        show.note(f"report written to {report}")
+    request.write(lambda reports, *to: reports.trend_report(result, *to))
     respond(json_target, text, lambda: show.trend(result))
 
 
@@ -90,18 +84,13 @@ def train_scale_command(
 ) -> None:
     """Do small DNNs train faster on clusters? Data-parallel training time per iteration, split
     into compute and gradient communication, speedup and efficiency from 1 to N workers."""
-    plotlyjs = plotlyjs_of(plotlyjs, report)
-    figure = image_size(figure_size, figure_scale, report)
+    request = report_request(report, plotlyjs, figure_size, figure_scale)
     from accelsim.apps.train_scale import train_scale
 
     counts = workers_of(workers)
     results = [train_scale(n, cluster, counts, batch, a, overlap) for n in net for a in algorithm]
     text = json_text([r.to_dict() for r in results])
-    if report:
-        from accelsim.present.report import train_scale_report
-
-        train_scale_report(results, report, plotlyjs, figure)
-        show.note(f"report written to {report}")
+    request.write(lambda reports, *to: reports.train_scale_report(results, *to))
     respond(json_target, text, lambda: show.train_scale(results))
 
 
@@ -131,8 +120,7 @@ def compare(
     """Every chip on every network: one table per metric (fits on chip, latency, energy, its
     dynamic and static parts, power, memory share, DRAM share), networks down, chips across,
     the best chip of each row marked; notes when the chips are not like for like."""
-    plotlyjs = plotlyjs_of(plotlyjs, report)
-    figure = image_size(figure_size, figure_scale, report)
+    request = report_request(report, plotlyjs, figure_size, figure_scale)
     from accelsim.account.result import summary
     from accelsim.apps.compare import compare_chips, compare_results, fairness_notes
 
@@ -146,11 +134,7 @@ def compare(
     notes = fairness_notes(chips)
     rows = [summary(r) for r in results]
     text = json_text({"rows": rows, "notes": notes})
-    if report:
-        from accelsim.present.report import compare_report
-
-        compare_report(results, report, notes, plotlyjs, figure)
-        show.note(f"report written to {report}")
+    request.write(lambda reports, path, *how: reports.compare_report(results, path, notes, *how))
     respond(json_target, text, lambda: show.comparison(rows, notes))
 
 
@@ -213,8 +197,7 @@ def sweep_show(
     json_target: JsonOption = None,
 ) -> None:
     """A sweep's results: the Pareto front of energy and latency; exports and a report."""
-    plotlyjs = plotlyjs_of(plotlyjs, report)
-    figure = image_size(figure_size, figure_scale, report)
+    request = report_request(report, plotlyjs, figure_size, figure_scale)
     from accelsim.apps.sweep import pareto_front, read_results
     from accelsim.present.files import write_output
 
@@ -227,13 +210,10 @@ def sweep_show(
             write_output(parquet, frame.to_parquet(index=False), "--parquet")
         except ImportError:
             raise AccelsimError("--parquet needs pyarrow: pip install 'accelsim[parquet]'") from None
-    if report:
-        from accelsim.present.report import sweep_report
-
-        sweep_report(frame, front, report, plotlyjs, figure)
-    for kind, written in (("CSV", csv), ("Parquet", parquet), ("report", report)):
+    for kind, written in (("CSV", csv), ("Parquet", parquet)):
         if written:
             show.note(f"{kind} written to {written}")
+    request.write(lambda reports, *to: reports.sweep_report(frame, front, *to))
     pareto = json.loads(front.to_json(orient="records"))
     document = {"rows": len(frame), "axes": frame.attrs["axes"], "pareto": pareto}
     respond(json_target, json_text(document), lambda: show.sweep_front(db, frame, front, onchip))
