@@ -121,16 +121,15 @@ def _port(name: str, kind: str, bits: int, allocation: list[str]) -> dict[str, A
 def _memory(
     bits: float, pj: tuple[float, float], operands: list[str], port_bits: int, shared: bool
 ) -> dict[str, Any]:
-    ops = [op for op in operands]
-    reads = [f"{op}, tl" for op in ops] + (["O, th"] if "O" in ops else [])
-    writes = [f"{op}, fh" for op in ops] + (["O, fl"] if "O" in ops else [])
+    reads = [f"{op}, tl" for op in operands] + (["O, th"] if "O" in operands else [])
+    writes = [f"{op}, fh" for op in operands] + (["O, fl"] if "O" in operands else [])
     return {
         "size": int(bits),
         "r_cost": pj[0],
         "w_cost": pj[1],
         "area": 0,
         "latency": 1,
-        "operands": ops,
+        "operands": operands,
         "ports": [_port("r_port_1", "read", port_bits, reads), _port("w_port_1", "write", port_bits, writes)],
         "served_dimensions": ["D1", "D2"] if shared else [],
     }

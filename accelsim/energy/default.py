@@ -228,6 +228,8 @@ class DefaultTable:
         return Estimate(WIRE_FJ_PER_BIT_MM * 1e-15 / 1e-3 * scale, f"{KECKLER}; x{scale:.3g} for the supply")
 
     def sram(self, tech: Technology, capacity_bytes: float, width_bytes: float, cell: str) -> SramEstimate:
+        if cell not in sram.CELLS:
+            raise AccelsimError(f"SRAM cell type: expected one of {', '.join(sram.CELLS)}, got {cell!r}")
         model = sram.CELLS[cell]
         # the constants were fitted with the table's high-performance scaling row (energy/sram.py)
         scale = self.node_scale(Technology(tech.node_nm, tech.vdd, "hp")).value

@@ -30,7 +30,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-BANK_BYTES = 32 * 1024
+BANK_BYTES = 32 * 1024  # the bank the constants below are fitted for (CACTI grid's smallest macro)
 ARRAY_EFFICIENCY = 0.40  # cells / macro area, fitted to CACTI 7 (module doc)
 TEMPERATURE_K = 360
 CACTI = "CACTI 7 (Balasubramonian et al., TACO 2017)"

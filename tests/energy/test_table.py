@@ -144,3 +144,8 @@ def test_a_table_is_kept_by_variants_configs_sweeps_and_trends(
     plain = accelsim.trend(["alexnet"], "2W_npu", years=[0])
     in_dram = [p.energy_j for r in (projected, plain) for p in r.points if p.placement == "in_dram"]
     assert in_dram[0] > in_dram[1]
+
+
+def test_an_unknown_sram_cell_type_is_one_line() -> None:
+    with pytest.raises(AccelsimError, match="expected one of hp, lp, got 'ulp'"):
+        DefaultTable().sram(Technology(16, 0.8, "hp"), 4096, 8, "ulp")
