@@ -188,7 +188,12 @@ class Accelerator:
     def buffer_for(self, kind: TensorKind) -> MemoryLevel:
         """Where a tensor kind lives on chip: the outermost buffer that holds it (residency pins
         and keeps tensors there, and DRAM tiles land there)."""
-        return [level for level in self.buffers if kind in level.holds][-1]
+        return self._homes[kind]
+
+    @cached_property
+    def _homes(self) -> dict[TensorKind, MemoryLevel]:
+        """Each tensor kind's buffer, found once (residency and placement ask per layer)."""
+        return {kind: [lvl for lvl in self.buffers if kind in lvl.holds][-1] for kind in TENSOR_KINDS}
 
     def staging_for(self, kind: TensorKind) -> tuple[MemoryLevel, ...]:
         """The buffers between the array and `buffer_for(kind)` that hold the kind too (a local
@@ -209,7 +214,7 @@ class Accelerator:
         """The off-chip levels that hold a tensor kind, nearest first."""
         return tuple(level for level in self.off_chip if kind in level.holds)
 
-    @property
+    @cached_property
     def split_buffers(self) -> bool:
         """Weights and activations live in separate on-chip buffers."""
         return self.buffer_for(TensorKind.WEIGHTS) is not self.buffer_for(TensorKind.ACTIVATIONS)
