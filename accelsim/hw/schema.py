@@ -438,23 +438,46 @@ def field_kind(path: str) -> units.Kind | None:
     return next((kind for kind in units.KINDS if kind.name in names), None)
 
 
+def _levels(memory: Mapping[str, Any]) -> tuple[list[Any], list[str]]:
+    """Config data's memory levels in list form, and their names ("" for one that is not a
+    mapping)."""
+    raw = in_list_form(memory).get("levels")
+    levels = list(raw) if isinstance(raw, list | tuple) else []
+    return levels, [str(level.get("name")) if isinstance(level, Mapping) else "" for level in levels]
+
+
+def level_path_problem(path: str, config: Mapping[str, Any]) -> str | None:
+    """Why a dotted path naming a memory level (`memory.sram.capacity`) names none of the levels
+    `config` (chip data, either form) has, or None (also for a path naming no level)."""
+    keys = path.split(".")
+    memory = config.get("memory")
+    if (
+        len(keys) < 2
+        or keys[0] != "memory"
+        or keys[1] in MemoryConfig.model_fields
+        or not isinstance(memory, Mapping)
+    ):
+        return None
+    _, names = _levels(memory)
+    if keys[1] in names:
+        return None
+    hint = closest(keys[1], names)
+    return f"'{path}': the chip has no memory level '{keys[1]}'{hint}; its levels: {', '.join(names)}"
+
+
 def _level_named(memory: dict[str, Any], name: str, path: str) -> dict[str, Any]:
     """A copy of the level called `name` in config data, put back in its list (older named
     fields are first read as the list)."""
+    problem = level_path_problem(path, {"memory": memory})
+    if problem:
+        raise AccelsimError(f"field {problem}")
     listed = in_list_form(memory)
-    memory.clear()
-    memory.update(listed)
-    raw = memory.get("levels")
-    levels = list(raw) if isinstance(raw, list | tuple) else []
-    names = [str(level.get("name")) if isinstance(level, Mapping) else "" for level in levels]
-    if name not in names:
-        raise AccelsimError(
-            f"field '{path}': the chip has no memory level '{name}'{closest(name, names)}; "
-            f"its levels: {', '.join(map(str, names))}"
-        )
+    levels, names = _levels(listed)
     at = names.index(name)
     level: dict[str, Any] = dict(levels[at])
     levels[at] = level
+    memory.clear()
+    memory.update(listed)
     memory["levels"] = levels
     return level
 

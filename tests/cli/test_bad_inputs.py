@@ -430,6 +430,12 @@ CASES = [
         r"spec.yaml:\d+: field 'axes': 'memory.sram.capacty' is not a chip field.*did you mean 'capacity'",
     ),
     sweep_case(
+        SWEEP.replace("memory.sram.capacity", "memory.sramm.capacity"),
+        "axis-unknown-level",
+        r"spec.yaml: field 'axes': 'memory.sramm.capacity': the chip has no memory level 'sramm' "
+        r"\(did you mean 'sram'\?\); its levels: sram, dram",
+    ),
+    sweep_case(
         SWEEP.replace("memory.sram.capacity", "memory.sram"),
         "axis-section",
         r"'memory.sram' is a section of the chip config",

@@ -17,7 +17,7 @@ from pydantic import Field, ValidationInfo, field_validator
 from accelsim import units
 from accelsim.api import load_net
 from accelsim.errors import AccelsimError, listing
-from accelsim.hw.schema import field_kind, field_path_problem
+from accelsim.hw.schema import field_kind, field_path_problem, level_path_problem
 from accelsim.limits import MAX_BATCH, MAX_POINTS
 from accelsim.load import anchored, beside, load_yaml_mapping, resolve
 from accelsim.strict import StrictModel
@@ -229,6 +229,9 @@ def load_sweep(path: str | Path, max_points: int | None = None) -> tuple[SweepSp
     base = dict(load_yaml_mapping(base_file))
     if isinstance(base.get("energy_table"), str):  # workers run elsewhere: the table by full path
         base["energy_table"] = anchored(base["energy_table"], base_file.parent)
+    problems = [problem for axis in spec.axes if (problem := level_path_problem(str(axis), base))]
+    if problems:  # a level the base chip lacks: every point would be invalid
+        raise AccelsimError(f"{path}: field 'axes': {problems[0]}")
     for net in spec.networks:  # fail early on a misspelled network
         load_net(net)
     return spec, base
