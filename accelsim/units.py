@@ -52,8 +52,15 @@ FREQUENCY = Kind("frequency", "Hz", "800 MHz", _prefixed({"Hz": 1.0}, _DECIMAL))
 POWER = Kind("power", "W", "1.5 W", _prefixed({"W": 1.0}, {**_SMALL, **_DECIMAL}))
 TIME = Kind("time", "s", "10 ms", _prefixed({"s": 1.0}, _SMALL))
 LENGTH = Kind("length", "m", "250 um", _prefixed({"m": 1.0}, _SMALL))
+# a length prefix squares with its unit: 1 mm^2 is 1e-6 m^2
+AREA = Kind(
+    "area",
+    "m2",
+    "2 mm^2",
+    {f"{p}m{sq}": v * v for p, v in _SMALL.items() if p in ("", "m", "u", "µ") for sq in ("2", "^2", "²")},
+)
 
-KINDS = (BYTES, BANDWIDTH, ENERGY, ENERGY_PER_BYTE, FREQUENCY, POWER, TIME, LENGTH)
+KINDS = (BYTES, BANDWIDTH, ENERGY, ENERGY_PER_BYTE, FREQUENCY, POWER, TIME, LENGTH, AREA)
 _NUMBER = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([^\d\s].*?)?\s*$")
 
 
@@ -131,6 +138,11 @@ def si_unit(value: float, kind: Kind) -> tuple[float, str]:
             if abs(value) >= scale:
                 return scale, prefix + base
         return 1e-15, "f" + base
+    if kind is AREA:
+        for unit, scale in (("m2", 1.0), ("mm2", 1e-6)):
+            if abs(value) >= scale:
+                return scale, unit
+        return 1e-12, "um2"
     unit = kind.unit
     prefixes = {
         (p, v) for p, v in (*_DECIMAL.items(), *_SMALL.items()) if p + unit in kind.units and p != "µ"

@@ -66,7 +66,10 @@ def test_components_sum_to_total(net: str, hw: str) -> None:
         assert math.isclose(dynamic, r.dynamic_energy_j, rel_tol=1e-9)
         memory = sum(r.energy_breakdown_j[k] for k in ("register_file", "sram", "dram", "flash"))
         leakage = r.energy_breakdown_j["memory_leakage"]
-        assert leakage == pytest.approx(sum(lvl.leakage_w for lvl in load_hw(hw).levels) / r.fps)
+        chip = load_hw(hw)
+        levels = sum(lvl.leakage_w for lvl in chip.levels)
+        assert leakage == pytest.approx((levels + chip.pe_memory_leakage_w) / r.fps)
+        assert r.energy_breakdown_j["static"] == pytest.approx(sum(chip.static_parts_w.values()) / r.fps)
         assert math.isclose(r.memory_share, (memory + leakage) / r.energy_j)
         assert math.isclose(r.dynamic_memory_share, memory / r.dynamic_energy_j)
         assert math.isclose(sum(r.energy_by_tensor_j.values()), memory, rel_tol=1e-9)

@@ -28,7 +28,10 @@ AREA_LABELS = {
     "vector": "vector unit",
     "accumulators": "accumulators",
     "buffers": "buffers",
+    "other": "other (config)",
 }
+STATIC_PARTS = ("logic_leakage", "clock")  # what the model derives static power from
+STATIC_LABELS = {"logic_leakage": "logic leakage", "clock": "clock", "static_power": "static_power (config)"}
 
 
 @dataclass(frozen=True, slots=True)

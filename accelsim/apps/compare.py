@@ -105,8 +105,8 @@ def fairness_notes(chips: Sequence[Accelerator]) -> list[str]:
     for chip in chips:
         if chip.static_w == 0:
             notes.append(
-                f"{chip.name} has no static power configured (static_power is 0 W; only its memories' "
-                "leakage is counted), which flatters it against chips that count clocking and control"
+                f"{chip.name}'s config sets static_power to 0 W (only its memories' leakage is counted), "
+                "which flatters it against chips whose logic leakage and clock are counted"
             )
     return notes
 

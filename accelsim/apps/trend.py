@@ -119,7 +119,7 @@ def load_trends(trends: str | Path | TrendSpec = "default") -> TrendSpec:
 
 
 SRAM_AREA_PROBE_BYTES = 32 * 1024  # an SRAM's area scales with its bitcells: any size tells
-LOGIC_AREAS = ("pe_array", "vector")  # the rest of a chip's area is SRAM
+LOGIC_AREAS = ("pe_array", "vector", "other")  # the rest of a chip's area is SRAM
 
 
 @dataclass(frozen=True)
@@ -173,6 +173,8 @@ def projected(chip: Accelerator, f: Factors) -> Accelerator:
         ),
         accumulator_j_per_byte=chip.accumulator_j_per_byte * f.on_chip,
         static_w=chip.static_w * f.on_chip,
+        static_parts_w={name: watts * f.on_chip for name, watts in chip.static_parts_w.items()},
+        pe_memory_leakage_w=chip.pe_memory_leakage_w * f.on_chip,
         levels=tuple(_level_at(level, f) for level in chip.levels),
         area_breakdown_m2={
             name: area * (f.logic_area if name in LOGIC_AREAS else f.sram_area)

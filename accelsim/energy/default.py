@@ -30,6 +30,17 @@ SRAM_READ_64BIT_PJ = {8 * 1024: 10.0, 32 * 1024: 20.0, 1024 * 1024: 100.0}
 # Aladdin plug-in). Taken at 0.9 V and converted to the 45 nm reference with Stillmaker-Baas.
 ALADDIN = "Shao et al. (Aladdin) ISCA 2014: 0.009 pJ per register bit at 40 nm"
 FLIP_FLOP_PJ_PER_BIT_40NM = 0.009
+# The same characterization (Aladdin's power_func.h, TSMC 40 nm G, 0.9 V) clocks a register bit
+# at 10 ns with its data still: 5.54 fJ of internal power a cycle and no switching. That is what
+# a flip-flop draws every cycle it is clocked, whatever its data (README "Static power").
+ALADDIN_CLOCK = (
+    "Shao et al. (Aladdin) ISCA 2014: a 40 nm register bit clocked with still data, 5.54 fJ a cycle"
+)
+FLOP_CLOCK_PJ_PER_BIT_40NM = 0.00554
+# Its leakage: a 32-bit multiplier leaks 77.9 uW in 6351 um^2 and a register bit 74.0 nW in
+# 5.98 um^2 (12.3 and 12.4 nW per um^2), TSMC 40 nm G at its typical corner.
+ALADDIN_LEAKAGE = "Shao et al. (Aladdin) ISCA 2014: 40 nm G logic leaks 12.3 nW per um^2"
+LOGIC_LEAKAGE_W_PER_UM2_40NM = 12.3e-9
 # On-chip wire: 310 pJ for 256 bits over 10 mm = 121 fJ per bit per mm on random data, 40 nm,
 # 0.9 V; wire capacitance per mm stays about constant across nodes, so only the supply scales it
 # (Keckler, Dally et al., "GPUs and the future of parallel computing", IEEE Micro 2011, Table 1).
@@ -170,9 +181,22 @@ def sram_energy_per_byte_45nm(capacity_bytes: float) -> float:
 
 def flip_flop_energy_per_bit_45nm() -> float:
     """One register bit clocked with new data, at the 45 nm / 0.9 V reference."""
+    return at_40nm_to_45nm(FLIP_FLOP_PJ_PER_BIT_40NM)
+
+
+def at_40nm_to_45nm(pj_at_40nm: float) -> float:
+    """A figure of Aladdin's 40 nm library in joules at the 45 nm / 0.9 V reference (Stillmaker-Baas)."""
     at_40nm, _ = energy_factor(40, REFERENCE_VDD)
     reference = _factor_at_table_node(REFERENCE_NODE_NM, REFERENCE_VDD, "hp")
-    return FLIP_FLOP_PJ_PER_BIT_40NM * PJ * reference / at_40nm
+    return pj_at_40nm * PJ * reference / at_40nm
+
+
+def logic_leakage_w_per_m2(node_nm: float, vdd: float, flavor: str) -> float:
+    """Logic leakage per area: Aladdin's 40 nm G figure carried to the node and flavor by CACTI 7's
+    devices (the leakage per area of its SRAM cells: itrs-hp for hp, itrs-lstp for lp, README
+    "Static power"), and with the supply as the SRAM's is."""
+    trend = sram.leakage_w_per_m2(flavor, node_nm) / sram.leakage_w_per_m2("hp", 40)
+    return LOGIC_LEAKAGE_W_PER_UM2_40NM * 1e12 * trend * vdd / nominal_vdd(node_nm)
 
 
 def scratchpad_energy_per_byte_45nm(capacity_bytes: float) -> float:
@@ -222,6 +246,15 @@ class DefaultTable:
 
     def flip_flop(self, tech: Technology) -> Estimate:
         return self._scaled(tech, flip_flop_energy_per_bit_45nm(), ALADDIN)
+
+    def flop_clock(self, tech: Technology) -> Estimate:
+        return self._scaled(tech, at_40nm_to_45nm(FLOP_CLOCK_PJ_PER_BIT_40NM), ALADDIN_CLOCK)
+
+    def logic_leakage(self, tech: Technology) -> Estimate:
+        value = logic_leakage_w_per_m2(tech.node_nm, tech.vdd, tech.flavor)
+        return Estimate(
+            value, f"{ALADDIN_LEAKAGE}; to {tech.node_nm:g} nm {tech.flavor} by {sram.CACTI}'s devices"
+        )
 
     def wire(self, tech: Technology) -> Estimate:
         scale = (tech.vdd / WIRE_VDD) ** 2

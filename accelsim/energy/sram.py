@@ -107,6 +107,12 @@ def bitcell_m2(node_nm: float) -> float:
     return _between(BITCELL_UM2, node_nm) * 1e-12
 
 
+def leakage_w_per_m2(cell: str, node_nm: float) -> float:
+    """A cell type's leakage per area of bitcells at a node (nominal supply, 360 K): how leaky its
+    devices are, which the logic leakage follows (README "Static power")."""
+    return _between(CELLS[cell].leakage_w_per_bit, node_nm) / bitcell_m2(node_nm)
+
+
 def area_m2(capacity_bytes: float, node_nm: float) -> float:
     """A macro's area: its bits at the node's bitcell area over the array efficiency."""
     return capacity_bytes * 8 * bitcell_m2(node_nm) / ARRAY_EFFICIENCY

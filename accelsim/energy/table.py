@@ -77,6 +77,14 @@ class EnergyTable(Protocol):
         """A pipeline or stationary register, J per bit clocked with new data."""
         ...
 
+    def flop_clock(self, tech: Technology) -> Estimate:
+        """What a flip-flop draws each cycle it is clocked, data changing or not, J per bit."""
+        ...
+
+    def logic_leakage(self, tech: Technology) -> Estimate:
+        """Logic's leakage, W per m^2 of its area."""
+        ...
+
     def wire(self, tech: Technology) -> Estimate:
         """An on-chip wire, J per bit per metre travelled."""
         ...

@@ -108,7 +108,7 @@ class Accelerator:
     accumulator_j_per_byte: float  # the partial-sum SRAM beside the array
     # beyond the PE stores, nearest the array first: the on-chip buffers, then off-chip levels
     levels: tuple[MemoryLevel, ...]
-    static_w: float
+    static_w: float  # the logic's leakage and clock power (or the config's static_power)
     power_budget_w: float
     energy_scale: float  # from 45 nm / 0.9 V to this node and supply
     technology: Technology  # node, supply and transistor flavor
@@ -123,6 +123,8 @@ class Accelerator:
     bypass: tuple[Operand, ...] = ()  # operands that may stream past the buffer
     tile_buffers: int = 2  # copies of each streamed DRAM tile
     area_breakdown_m2: Mapping[str, float] = field(default_factory=dict)  # by component
+    static_parts_w: Mapping[str, float] = field(default_factory=dict)  # what static_w is made of
+    pe_memory_leakage_w: float = 0.0  # the PE scratchpads' and the accumulators' SRAM
 
     @cached_property
     def datapath(self) -> Datapath:
@@ -245,10 +247,11 @@ class Accelerator:
 
     @property
     def memory_leakage_w(self) -> float:
-        """The memory levels' leakage (an SRAM's from its bits, README "SRAM macros")."""
-        return sum(level.leakage_w for level in self.levels)
+        """The memories' leakage: the levels', the PE scratchpads' and the accumulators' (an
+        SRAM's from its bits, README "SRAM macros")."""
+        return sum(level.leakage_w for level in self.levels) + self.pe_memory_leakage_w
 
     @property
     def leakage_w(self) -> float:
-        """All static power: `static_power` and the memory levels' leakage."""
+        """All static power: the logic's leakage and clock (`static_w`) and the memories' leakage."""
         return self.static_w + self.memory_leakage_w

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from accelsim.energy.default import DefaultTable, nominal_vdd
-from accelsim.energy.table import EnergyTable, Estimate, Precision, Technology
+from accelsim.energy.table import EnergyTable, Estimate, Precision, SramEstimate, Technology
 from accelsim.errors import AccelsimError
 from accelsim.hw.chip import REGISTER_WORDS, Accelerator, MemoryLevel, PeArray, PeStore
 from accelsim.hw.enums import OPERANDS, Dataflow, Level, Operand, TensorKind
@@ -47,7 +47,12 @@ def _pe_array(
     pe, prec = compute.pe, compute.precision
     defaults = DEFAULT_PE_WORDS[Dataflow(compute.dataflow)]
     bits = {Operand.WEIGHTS: prec.weights, Operand.INPUTS: prec.activations, Operand.PSUMS: prec.accumulators}
-    flip_flop = table.flip_flop(tech)
+    flip_flop, clock = table.flip_flop(tech), table.flop_clock(tech)
+    # a register is clocked every cycle (clock power, README "Static power"): a write adds the rest
+    written = Estimate(
+        max(flip_flop.value - clock.value, 0.0) * 8,
+        f"{flip_flop.source}, less what it draws every cycle it is clocked ({clock.source}: clock power)",
+    )
     stores = {}
     for operand in OPERANDS:
         given = getattr(pe, operand.value)
@@ -55,7 +60,7 @@ def _pe_array(
         sources[f"compute.pe.{operand}"] = "config" if given else f"default for {compute.dataflow}"
         word_bytes = bits[operand] / 8
         if words <= REGISTER_WORDS:
-            default = Estimate(flip_flop.value * 8, flip_flop.source)
+            default = written
         else:
             default = table.register(tech, words * word_bytes)
         energy = pick(f"compute.pe.{operand}.energy", pe.energy, default)
@@ -80,11 +85,16 @@ def _pe_array(
 ACCUMULATORS_PER_COLUMN = 4096
 
 
-def _accumulators(config: HwConfig, table: EnergyTable, tech: Technology, sources: dict[str, str]) -> float:
-    """J per byte of a column's partial-sum SRAM bank beside a systolic array, read and written
-    one partial sum at a time (an access as often read as written: their mean)."""
+def _accumulator_bank(config: HwConfig, table: EnergyTable, tech: Technology) -> SramEstimate:
+    """A column's partial-sum SRAM bank beside a systolic array, read and written one partial
+    sum at a time."""
     word = config.compute.precision.accumulators / 8
-    macro = table.sram(tech, ACCUMULATORS_PER_COLUMN * word, word, "lp")
+    return table.sram(tech, ACCUMULATORS_PER_COLUMN * word, word, "lp")
+
+
+def _accumulators(config: HwConfig, table: EnergyTable, tech: Technology, sources: dict[str, str]) -> float:
+    """J per byte of an accumulator bank (an access as often read as written: their mean)."""
+    macro = _accumulator_bank(config, table, tech)
     sources["accumulators"] = (
         f"{macro.source}; a bank of 4096 per column as TPU v1's (Jouppi et al. ISCA 2017)"
     )
@@ -183,7 +193,9 @@ def resolve_accelerator(config: HwConfig, energy_table: EnergyTable | None = Non
             f"hardware '{config.name}': field 'compute.pe': the PEs' stores (per PE x PEs) hold more "
             "than the SRAM; expected PE storage smaller than the SRAM"
         )
-    area = _area(config, table, tech, precision, pe, levels, sources)
+    macros = _array_macros(config, table, tech, pe)
+    area = _area(config, pe, levels, macros, sources)
+    static = _static(config, table, tech, pe, area, sources)
     return Accelerator(
         name=config.name,
         config=config,
@@ -200,7 +212,7 @@ def resolve_accelerator(config: HwConfig, energy_table: EnergyTable | None = Non
         pe=pe,
         accumulator_j_per_byte=_accumulators(config, table, tech, sources),
         levels=levels,
-        static_w=config.static_power,
+        static_w=sum(static.values()),
         power_budget_w=config.power_budget,
         energy_scale=scale.value,
         sources=sources,
@@ -212,6 +224,8 @@ def resolve_accelerator(config: HwConfig, energy_table: EnergyTable | None = Non
         bypass=tuple(Operand(name) for name in memory.bypass),
         tile_buffers=memory.tile_buffers,
         area_breakdown_m2=area,
+        static_parts_w=static,
+        pe_memory_leakage_w=sum(count * macro.leakage_w for count, macro in macros.values()),
     )
 
 
@@ -220,43 +234,92 @@ def resolve_accelerator(config: HwConfig, energy_table: EnergyTable | None = Non
 WITH_ACCUMULATORS = (Dataflow.WEIGHT_STATIONARY, Dataflow.OUTPUT_STATIONARY, Dataflow.INPUT_STATIONARY)
 
 
+def _array_macros(
+    config: HwConfig, table: EnergyTable, tech: Technology, pe: PeArray
+) -> dict[str, tuple[int, SramEstimate]]:
+    """The SRAM macros beside the MACs, as (how many, the macro): each PE's scratchpads (its
+    registers are flip-flops, in the PE's own area) and a systolic array's accumulator banks."""
+    compute = config.compute
+    pes = compute.rows * compute.cols
+    macros = {
+        f"{store.operand}_scratchpad": (pes, table.sram(tech, store.capacity_bytes, store.word_bytes, "lp"))
+        for store in pe.stores.values()
+        if not store.registers
+    }
+    if Dataflow(compute.dataflow) in WITH_ACCUMULATORS:
+        macros["accumulators"] = (compute.cols, _accumulator_bank(config, table, tech))
+    return macros
+
+
 def _area(
     config: HwConfig,
-    table: EnergyTable,
-    tech: Technology,
-    precision: Precision,
     pe: PeArray,
     levels: tuple[MemoryLevel, ...],
+    macros: dict[str, tuple[int, SramEstimate]],
     sources: dict[str, str],
 ) -> dict[str, float]:
     """The chip's area by component, m^2 (README "Area"): the PEs (each a pitch squared, as the
     TPU v1's array: the pitch model of the array's wires), their scratchpads, the vector unit,
-    the accumulators beside a systolic array, the buffers."""
+    the accumulators beside a systolic array, the buffers, and the config's other area."""
     compute = config.compute
-    pes = compute.rows * compute.cols
-    scratchpads = sum(
-        table.sram(tech, store.capacity_bytes, store.word_bytes, "lp").area_m2
-        for store in pe.stores.values()
-        if not store.registers
-    )
     area = {
-        "pe_array": pes * pe.pitch_m**2,
-        "pe_scratchpads": pes * scratchpads,
+        "pe_array": compute.rows * compute.cols * pe.pitch_m**2,
+        "pe_scratchpads": sum(n * m.area_m2 for name, (n, m) in macros.items() if name != "accumulators"),
         "vector": compute.vector.lanes * pe.pitch_m**2,
-        "accumulators": 0.0,
+        "accumulators": sum(n * m.area_m2 for name, (n, m) in macros.items() if name == "accumulators"),
         "buffers": sum(level.area_m2 for level in levels),
+        "other": config.other_area,
     }
-    if Dataflow(compute.dataflow) in WITH_ACCUMULATORS:
-        word = precision.accumulators / 8
-        bank = table.sram(tech, ACCUMULATORS_PER_COLUMN * word, word, "lp")
-        area["accumulators"] = compute.cols * bank.area_m2
     pitch = sources["compute.pe.pitch"]
     sources["area.pe_array"] = f"a PE (MAC, its registers and wiring) is a pitch squared; pitch: {pitch}"
     sources["area.vector"] = "a lane (an ALU and its registers) the size of a PE"
     sources["area.pe_scratchpads"] = sources["area.buffers"] = sources["area.accumulators"] = (
         'the SRAM macro model (README "SRAM macros")'
     )
+    sources["area.other"] = "config (other_area)"
     return area
+
+
+# An H-tree with n leaves over a square of side L is 1.5 L sqrt(n) long (each level halves the
+# span and doubles the branches); a clock makes one rising edge a cycle where random data makes
+# one every four bits, so a clock wire costs 4x a data wire's energy per bit.
+H_TREE_LENGTH = 1.5
+CLOCK_EDGES_PER_DATA_BIT = 4
+
+
+def _static(
+    config: HwConfig,
+    table: EnergyTable,
+    tech: Technology,
+    pe: PeArray,
+    area: dict[str, float],
+    sources: dict[str, str],
+) -> dict[str, float]:
+    """The chip's static power besides its memories', W (README "Static power"): the logic's
+    leakage by its area, and the clock: every flip-flop clocked every cycle (PE registers, a
+    register per vector lane; a scratchpad's words are clock-gated and pay with their writes)
+    and the H-tree that reaches each PE and lane. The config's `static_power` overrides both."""
+    if config.static_power is not None:
+        sources["static_power"] = "config"
+        return {"static_power": config.static_power}
+    compute = config.compute
+    leaves = compute.rows * compute.cols + compute.vector.lanes
+    register_bits = sum(8 * store.capacity_bytes for store in pe.stores.values() if store.registers)
+    flops = compute.rows * compute.cols * register_bits + compute.vector.lanes * compute.precision.activations
+    flop, wire, leak = table.flop_clock(tech), table.wire(tech), table.logic_leakage(tech)
+    tree_m = H_TREE_LENGTH * math.sqrt(sum(area.values()) * leaves)
+    clock = compute.clock * (flops * flop.value + CLOCK_EDGES_PER_DATA_BIT * wire.value * tree_m)
+    logic_m2 = area["pe_array"] + area["vector"] + area["other"]
+    sources["static.clock"] = (
+        f"{flops:,.0f} flip-flop bits clocked every cycle ({flop.source}) and a {tree_m * 1e3:.3g} mm "
+        f"clock H-tree to {leaves:,} PEs and lanes (a rising edge a cycle: "
+        f"{CLOCK_EDGES_PER_DATA_BIT}x {wire.source})"
+    )
+    sources["static.logic_leakage"] = (
+        f"{logic_m2 * 1e6:.3g} mm² of logic (PEs, vector unit, other) at "
+        f"{leak.value * 1e-6 * 1e3:.3g} mW/mm² ({leak.source})"
+    )
+    return {"logic_leakage": logic_m2 * leak.value, "clock": clock}
 
 
 def at_activation_bits(chip: Accelerator, bits: int) -> Accelerator:

@@ -89,6 +89,7 @@ if TYPE_CHECKING:  # to a type checker these are floats; at run time, validated 
     EnergyPerByte: TypeAlias = float
     Length: TypeAlias = float
     Duration: TypeAlias = float
+    Area: TypeAlias = float
 else:
     Bytes = _quantity(units.BYTES, bare=(1024, math.inf))
     AccessWidth = _quantity(units.BYTES, bare=(1, 4096))  # an SRAM port: 2 to 512 bytes in practice
@@ -98,6 +99,7 @@ else:
     Energy = _quantity(units.ENERGY, plausible_max=MAX_PLAUSIBLE_ENERGY_J)
     EnergyPerByte = _quantity(units.ENERGY_PER_BYTE, plausible_max=MAX_PLAUSIBLE_ENERGY_J)
     Length = _quantity(units.LENGTH, bare=(0.0, 1e-2))
+    Area = _quantity(units.AREA, positive=False, bare=(0.0, 1e-3))
     Duration = _quantity(units.TIME, positive=False, bare=(0.0, 1.0))
 Bits = Annotated[int, Field(ge=1, le=64)]
 Words = Annotated[int, Field(ge=1, le=1 << 20)]
@@ -369,7 +371,15 @@ class HwConfig(StrictModel):
     vdd: float | None = Field(None, gt=0, le=2.0, description="supply voltage, V; default nominal for node")
     flavor: Literal["hp", "lp"] = Field("hp", description="high-performance or low-power process")
     power_budget: Power = Field(description="the power the chip may draw: runs are judged against it")
-    static_power: Power = Field(0.0, description="chip-wide static/idle power beyond buffer leakage, W")
+    static_power: Power | None = Field(
+        None,
+        description="the logic's leakage and clock power together, overriding what the model derives "
+        '(README "Static power"); memory leakage is the levels\' own',
+    )
+    other_area: Area = Field(
+        0.0,
+        description="a fixed block the model does not draw (I/O pads, PLL, control, DMA); it leaks as logic",
+    )
     compute: ComputeConfig
     memory: MemoryConfig
     energy_table: str | None = Field(

@@ -16,7 +16,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from accelsim import units
-from accelsim.account.result import AREA_LABELS, COMPONENT_LABELS
+from accelsim.account.result import AREA_LABELS, COMPONENT_LABELS, STATIC_LABELS, STATIC_PARTS
 from accelsim.hw.enums import Level, TensorKind
 from accelsim.units import (
     BANDWIDTH,
@@ -280,8 +280,20 @@ def chip(chip: Accelerator) -> None:
             f"{chip.area_m2 * 1e6:.3g} mm² ({parts}); {chip.tops_per_mm2:.3g} TOPS/mm²",
             'README "Area"',
         ),
-        ("static power", format_si(chip.static_w, POWER), "config (static_power: logic, clocking, I/O)"),
-        ("  + memory leakage", format_si(chip.memory_leakage_w, POWER), "the levels' (above)"),
+        ("static power", format_si(chip.static_w, POWER), 'logic leakage and clock (README "Static power")'),
+        *(
+            (
+                f"  {STATIC_LABELS[name]}",
+                format_si(watts, POWER),
+                src[f"static.{name}" if name in STATIC_PARTS else name],
+            )
+            for name, watts in chip.static_parts_w.items()
+        ),
+        (
+            "  + memory leakage",
+            format_si(chip.memory_leakage_w, POWER),
+            f"the levels' (above), the PE scratchpads' and accumulators' {format_si(chip.pe_memory_leakage_w, POWER)}",
+        ),
         ("power budget", format_si(chip.power_budget_w, POWER), "config"),
         ("peak", f"{chip.peak_tops:.3g} TOPS; MACs alone {chip.mac_tops_per_w:.3g} TOPS/W", "derived"),
         ("on-chip for weights", _bytes(chip.capacity_for(TensorKind.WEIGHTS)), "derived"),

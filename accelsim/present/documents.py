@@ -80,6 +80,7 @@ def hw_document(chip: Accelerator) -> dict[str, Any]:
         ],
         "static_power_w": chip.leakage_w,
         "memory_leakage_w": chip.memory_leakage_w,
+        "static_parts_w": dict(chip.static_parts_w),
         "area_mm2": chip.area_m2 * 1e6,
         "area_breakdown_mm2": {name: area * 1e6 for name, area in chip.area_breakdown_m2.items()},
         "derived": {

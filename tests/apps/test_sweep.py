@@ -16,6 +16,7 @@ import pytest
 
 from accelsim import AccelsimError
 from accelsim.account.result import SUMMARY_FIELDS
+from accelsim.api import variant
 from accelsim.apps.compare import compare, compare_chips, fairness_notes
 from accelsim.apps.sweep import SweepSpec, load_sweep, pareto_front, points, read_results, run_sweep
 from tests.cli_runner import run_main
@@ -82,7 +83,12 @@ def test_compare_every_bundled_chip_or_a_folder_with_fairness_notes(tmp_path: Pa
     notes = fairness_notes(compare_chips(["2W_npu", "eyeriss"]))
     assert any("precision differs" in n and "eyeriss int16/int16" in n for n in notes)
     assert any("technology node differs" in n and "eyeriss 65 nm" in n for n in notes)
-    assert any(n.startswith("eyeriss has no static power configured") for n in notes)
+    assert not any("static_power" in n for n in notes)  # both chips' static power is derived
+    unpowered = variant("2W_npu", {"static_power": 0, "name": "no_static"})
+    assert any(
+        n.startswith("no_static's config sets static_power to 0 W")
+        for n in fairness_notes(compare_chips([unpowered, "eyeriss"]))
+    )
     assert fairness_notes(compare_chips(["2W_npu", "2W_npu"])) == []  # the same chip once
     frame = compare(["2W_npu", "eyeriss"], ["squeezenet"])
     assert frame.attrs["notes"] == notes

@@ -154,7 +154,7 @@ CASES = [
     run_chip(
         chip("rows: 32", "rows: 32\n  rows: 1"),
         "duplicate-key",
-        r"chip.yaml:\d+: .*key 'rows' is given twice \(lines 22 and 23\)",
+        r"chip.yaml:\d+: .*key 'rows' is given twice \(lines 21 and 22\)",
     ),
     run_chip(
         chip("weight_stationary", "weight_stationery"), "dataflow-typo", r"did you mean 'weight_stationary'"
