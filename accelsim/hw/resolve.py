@@ -59,10 +59,7 @@ def _pe_array(
         words = given or defaults[operand]
         sources[f"compute.pe.{operand}"] = "config" if given else f"default for {compute.dataflow}"
         word_bytes = bits[operand] / 8
-        if words <= REGISTER_WORDS:
-            default = written
-        else:
-            default = table.register(tech, words * word_bytes)
+        default = written if words <= REGISTER_WORDS else table.register(tech, words * word_bytes)
         energy = pick(f"compute.pe.{operand}.energy", pe.energy, default)
         stores[operand] = PeStore(operand, words, word_bytes, energy)
     if pe.pitch is None:

@@ -280,7 +280,11 @@ def chip(chip: Accelerator) -> None:
             f"{chip.area_m2 * 1e6:.3g} mm² ({parts}); {chip.tops_per_mm2:.3g} TOPS/mm²",
             'README "Area"',
         ),
-        ("static power", format_si(chip.static_w, POWER), 'logic leakage and clock (README "Static power")'),
+        (
+            "static power",
+            format_si(chip.static_w, POWER),
+            chip.sources.get("static_power", 'logic leakage and clock (README "Static power")'),
+        ),
         *(
             (
                 f"  {STATIC_LABELS[name]}",
@@ -292,7 +296,8 @@ def chip(chip: Accelerator) -> None:
         (
             "  + memory leakage",
             format_si(chip.memory_leakage_w, POWER),
-            f"the levels' (above), the PE scratchpads' and accumulators' {format_si(chip.pe_memory_leakage_w, POWER)}",
+            "the levels' (above), and the PE scratchpads' and accumulators' "
+            + format_si(chip.pe_memory_leakage_w, POWER),
         ),
         ("power budget", format_si(chip.power_budget_w, POWER), "config"),
         ("peak", f"{chip.peak_tops:.3g} TOPS; MACs alone {chip.mac_tops_per_w:.3g} TOPS/W", "derived"),
