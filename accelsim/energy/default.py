@@ -41,6 +41,21 @@ FLOP_CLOCK_PJ_PER_BIT_40NM = 0.00554
 # 5.98 um^2 (12.3 and 12.4 nW per um^2), TSMC 40 nm G at its typical corner.
 ALADDIN_LEAKAGE = "Shao et al. (Aladdin) ISCA 2014: 40 nm G logic leaks 12.3 nW per um^2"
 LOGIC_LEAKAGE_W_PER_UM2_40NM = 12.3e-9
+# Areas of the same characterization (Aladdin's power_func.h, TSMC 40 nm G), um^2, by the clock
+# period it was synthesized for (ns): faster clocks take bigger cells. 32-bit integer and
+# single-precision (DesignWare, 3-stage) multipliers and adders; a register bit is 5.98 um^2
+# at every period.
+ALADDIN_AREA = "Shao et al. (Aladdin) ISCA 2014: TSMC 40 nm G cell areas by clock period"
+MULTIPLIER_UM2_40NM: dict[bool, dict[float, float]] = {
+    False: {1: 6351.3, 2: 5137.7, 3: 4974.3, 4: 4619.6, 5: 4595.0},
+    True: {1: 8967.1, 2: 6153.3, 3: 5696.5, 4: 5219.9, 5: 4905.7, 6: 4889.4},
+}
+ADDER_UM2_40NM: dict[bool, dict[float, float]] = {
+    False: {0.5: 379.3, 1: 278.0, 2: 179.4},
+    True: {1: 4361.1, 2: 3007.1, 3: 2963.3, 4: 2117.7, 5: 2063.6},
+}
+REGISTER_BIT_UM2_40NM = 5.98
+ALADDIN_BITS = 32  # the units' width; a multiplier's area goes with the width squared, an adder's with it
 # On-chip wire: 310 pJ for 256 bits over 10 mm = 121 fJ per bit per mm on random data, 40 nm,
 # 0.9 V; wire capacitance per mm stays about constant across nodes, so only the supply scales it
 # (Keckler, Dally et al., "GPUs and the future of parallel computing", IEEE Micro 2011, Table 1).
@@ -199,6 +214,24 @@ def logic_leakage_w_per_m2(node_nm: float, vdd: float, flavor: str) -> float:
     return LOGIC_LEAKAGE_W_PER_UM2_40NM * 1e12 * trend * vdd / nominal_vdd(node_nm)
 
 
+def _at_period(table: dict[float, float], period_ns: float) -> float:
+    """A unit's area synthesized for the clock: the table's entry for the longest period that is
+    still no longer than the chip's (its fastest, for a faster clock)."""
+    meeting = [ns for ns in table if ns <= period_ns]
+    return table[max(meeting) if meeting else min(table)]
+
+
+def pe_cells_um2_40nm(precision: Precision, register_bits: float, clock_hz: float) -> float:
+    """A PE's cells at 40 nm, um^2: a multiplier of the wider operand, an adder of the
+    accumulator's width, and its register bits (Aladdin's areas, module doc)."""
+    period = 1e9 / clock_hz
+    fp = precision.floating_point
+    operand = max(precision.weights, precision.activations)
+    multiplier = _at_period(MULTIPLIER_UM2_40NM[fp], period) * (operand / ALADDIN_BITS) ** 2
+    adder = _at_period(ADDER_UM2_40NM[fp], period) * precision.accumulators / ALADDIN_BITS
+    return multiplier + adder + register_bits * REGISTER_BIT_UM2_40NM
+
+
 def scratchpad_energy_per_byte_45nm(capacity_bytes: float) -> float:
     """A PE scratchpad access: Horowitz's SRAM size fit at its capacity, never below the
     flip-flops that would hold the same word (the fit drops under them below ~24 B). At 512 B
@@ -246,6 +279,15 @@ class DefaultTable:
 
     def flip_flop(self, tech: Technology) -> Estimate:
         return self._scaled(tech, flip_flop_energy_per_bit_45nm(), ALADDIN)
+
+    def pe_cells(
+        self, tech: Technology, precision: Precision, register_bits: float, clock_hz: float
+    ) -> Estimate:
+        shrink = sram.bitcell_m2(tech.node_nm) / sram.bitcell_m2(40)
+        value = pe_cells_um2_40nm(precision, register_bits, clock_hz) * 1e-12 * shrink
+        return Estimate(
+            value, f"{ALADDIN_AREA}; x{shrink:.3g} to {tech.node_nm:g} nm as the published 6T bitcells shrink"
+        )
 
     def flop_clock(self, tech: Technology) -> Estimate:
         return self._scaled(tech, at_40nm_to_45nm(FLOP_CLOCK_PJ_PER_BIT_40NM), ALADDIN_CLOCK)

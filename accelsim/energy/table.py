@@ -77,6 +77,13 @@ class EnergyTable(Protocol):
         """A pipeline or stationary register, J per bit clocked with new data."""
         ...
 
+    def pe_cells(
+        self, tech: Technology, precision: Precision, register_bits: float, clock_hz: float
+    ) -> Estimate:
+        """A PE's standard cells (a multiplier, an adder, `register_bits` of registers) sized for
+        the clock, m^2, before placement."""
+        ...
+
     def flop_clock(self, tech: Technology) -> Estimate:
         """What a flip-flop draws each cycle it is clocked, data changing or not, J per bit."""
         ...

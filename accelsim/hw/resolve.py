@@ -28,18 +28,17 @@ DEFAULT_PE_WORDS: dict[Dataflow, dict[Operand, int]] = {
     Dataflow.INPUT_STATIONARY: {Operand.WEIGHTS: 1, Operand.INPUTS: 2, Operand.PSUMS: 1},
     Dataflow.ROW_STATIONARY: {Operand.WEIGHTS: 224, Operand.INPUTS: 12, Operand.PSUMS: 24},
 }
-# TPU v1 (Jouppi et al., ISCA 2017): 65,536 8-bit MACs in 24% of a die of at most 331 mm^2 at
-# 28 nm, so about 35 um between PEs. Other chips scale it by node and by operand width (a
-# multiplier's area grows with the square of its width).
-TPU_PITCH_M = 34.8e-6
-TPU_NODE_NM = 28
-TPU_BITS = 8
+# Standard cells fill about 70% of the area they are placed in, the rest left to routing (a
+# typical placement utilization: an assumption). A PE's pitch is the side of its cells' area
+# over it, unless the config gives a floorplan's pitch.
+PLACEMENT_UTILIZATION = 0.7
 
 
 def _pe_array(
     config: HwConfig,
     table: EnergyTable,
     tech: Technology,
+    precision: Precision,
     pick: Callable[[str, float | None, Estimate], float],
     sources: dict[str, str],
 ) -> PeArray:
@@ -63,10 +62,12 @@ def _pe_array(
         energy = pick(f"compute.pe.{operand}.energy", pe.energy, default)
         stores[operand] = PeStore(operand, words, word_bytes, energy)
     if pe.pitch is None:
-        widest = max(prec.weights, prec.activations)
-        pitch = TPU_PITCH_M * config.technology_nm / TPU_NODE_NM * widest / TPU_BITS
+        register_bits = sum(8 * store.capacity_bytes for store in stores.values() if store.registers)
+        cells = table.pe_cells(tech, precision, register_bits, compute.clock)
+        pitch = math.sqrt(cells.value / PLACEMENT_UTILIZATION)
         sources["compute.pe.pitch"] = (
-            "TPU v1's ~35 um at 28 nm, 8 bits (Jouppi et al. ISCA 2017), scaled by node and operand width"
+            f"a multiplier, an adder and {register_bits:g} register bits ({cells.source}) over a "
+            f"{PLACEMENT_UTILIZATION:.0%} placement utilization"
         )
     else:
         pitch = pe.pitch
@@ -181,7 +182,7 @@ def resolve_accelerator(config: HwConfig, energy_table: EnergyTable | None = Non
     # a buffer reads a row of the array's activations at a time unless its config says otherwise
     row = max(compute.rows, compute.cols) * prec.activations / 8
     levels = tuple(_level(level, table, tech, pick, row) for level in memory.levels)
-    pe = _pe_array(config, table, tech, pick, sources)
+    pe = _pe_array(config, table, tech, precision, pick, sources)
     given = any(getattr(compute.pe, operand.value) for operand in OPERANDS)
     if given and pe.capacity_bytes * compute.rows * compute.cols > sum(
         level.capacity_bytes for level in levels if level.on_chip

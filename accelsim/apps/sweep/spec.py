@@ -175,6 +175,8 @@ def axis_label(path: str, value: Any) -> str:
 
 
 def _integral(value: float) -> float | int:
+    if not math.isfinite(value):  # a log axis at the float's limit overflows: its points are invalid
+        return value
     return int(round(value)) if abs(value - round(value)) < 1e-9 * max(1.0, abs(value)) else value
 
 
