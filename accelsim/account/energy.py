@@ -188,6 +188,12 @@ def account(
         group_size=batch,
         area_mm2=chip.area_m2 * 1e6,
         area_breakdown_mm2={name: area * 1e6 for name, area in chip.area_breakdown_m2.items()},
+        overfilled={
+            plan_.layer.name: (name, held, chip.level(name).capacity_bytes)
+            for plan_, occupied in zip(plan.plans, plan.occupancy(chip), strict=True)
+            for name, held in occupied.items()
+            if held > chip.level(name).capacity_bytes * (1 + 1e-9)
+        },
         level_traffic={
             name: {"read_bytes": read / batch, "write_bytes": written / batch, "energy_j": energy / batch}
             for name, (read, written, energy) in at_level.items()

@@ -140,6 +140,10 @@ class Result:
         level_traffic: each memory level of the chip's list, by name, nearest the array first:
             bytes read and written there per inference (read_bytes, write_bytes) and their
             dynamic energy (energy_j), J.
+        overfilled: the layers whose smallest DRAM tiling still overfills a buffer (rows are
+            the finest tiles searched: a conv stem on a few-KiB buffer), as layer -> (buffer,
+            bytes held, its capacity); the model runs them over capacity, so their traffic is
+            optimistic. Empty on a chip whose buffers every layer fits.
     """
 
     network: str
@@ -182,6 +186,7 @@ class Result:
     area_mm2: float = 0.0
     area_breakdown_mm2: dict[str, float] = field(default_factory=dict)
     group_size: int = 1
+    overfilled: dict[str, tuple[str, float, float]] = field(default_factory=dict)
 
     def __repr__(self) -> str:
         from accelsim.units import BYTES, ENERGY, TIME, format_si

@@ -583,6 +583,14 @@ def result(r: Result, show_layers: bool) -> None:
         f"power {format_si(r.power_w, POWER)} with DRAM ({format_si(r.chip_power_w, POWER)} the chip "
         f"alone) at {r.fps:,.1f} fps, {budget} the {format_si(r.power_budget_w, POWER)} budget"
     )
+    if r.overfilled:
+        (layer, (buffer, held, capacity)), *more = r.overfilled.items()
+        others = f" and {len(more)} more layer{'s' * (len(more) > 1)}" if more else ""
+        console.print(
+            f"  [bold yellow]note[/]: {layer}{others} overfill{'' if more else 's'} a buffer even at the finest tiling "
+            f"searched ({layer}: {_bytes(held)} in {buffer}'s {_bytes(capacity)}): the model runs "
+            "them over capacity, so their DRAM traffic is optimistic"
+        )
     levels = "PE registers + SRAM + DRAM" + (" + flash" if r.flash_capacity_bytes else "")
     console.print(
         f"  memory share {r.memory_share:.1%} ({levels}, and their leakage; "

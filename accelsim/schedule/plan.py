@@ -43,6 +43,29 @@ class Schedule:
     plans: tuple[LayerPlan, ...]
     fused_into: Mapping[str, str] = field(default_factory=dict)  # fused layer -> its producer
 
+    def occupancy(self, chip: Accelerator) -> tuple[dict[str, float], ...]:
+        """Bytes each home buffer holds while each layer runs, in layer order: the pinned
+        weights, the kept KV caches, the activations kept on chip that are live at that layer,
+        and the layer's DRAM tiles with their tile buffers (with split buffers, the weights' part
+        in the weight buffer and the rest beside the activations)."""
+        res = self.residency
+        weights, acts = chip.buffer_for(TensorKind.WEIGHTS).name, chip.buffer_for(TensorKind.ACTIVATIONS).name
+        held = []
+        for step, plan in enumerate(self.plans):
+            tiles = plan.tiling
+            if chip.split_buffers:
+                held.append(
+                    {
+                        weights: res.pinned_bytes + tiles.weight_working,
+                        acts: res.kept_cache_bytes + res.kept_at[step] + tiles.working - tiles.weight_working,
+                    }
+                )
+            else:
+                held.append(
+                    {weights: res.pinned_bytes + res.kept_cache_bytes + res.kept_at[step] + tiles.working}
+                )
+        return tuple(held)
+
     def jobs(self, chip: Accelerator) -> list[Job]:
         """The engine's work: every layer that runs, in order. A fused layer's vector work runs
         on its producer's output path, beside it: the producer takes the longer of its own

@@ -55,6 +55,8 @@ class Residency:
     # split buffers: the weight buffer's room for tiles (its capacity less the pinned weights),
     # `tile_bytes` then being the activation buffer's; None: one buffer holds every tile
     weight_tile_bytes: float | None = None
+    kept_at: tuple[float, ...] = ()  # activation bytes kept on chip at each layer's step
+    kept_cache_bytes: float = 0.0  # the KV caches kept on chip
 
     @property
     def activations_on_chip(self) -> bool:
@@ -76,8 +78,12 @@ class _Storage:
     roots: dict[str, tuple[str, ...]]
     nbytes: dict[str, float]
     live: dict[str, tuple[int, int]]  # root -> (first, last) step; KV caches are not in it
-    peak: float
+    live_at: tuple[float, ...]  # activation bytes live at each step
     caches: dict[str, float]  # KV-cache root -> MACs of the layers that read it
+
+    @property
+    def peak(self) -> float:
+        return max(self.live_at, default=0.0)
 
 
 def _storage(net: Network, act_bytes: float, fusion: Fusion) -> _Storage:
@@ -111,7 +117,7 @@ def _storage(net: Network, act_bytes: float, fusion: Fusion) -> _Storage:
     for root, (first, last) in live.items():
         for step in range(first, last + 1):
             live_at[step] += nbytes[root]
-    return _Storage(roots, nbytes, live, max(live_at, default=0.0), caches)
+    return _Storage(roots, nbytes, live, tuple(live_at), caches)
 
 
 def peak_activation_bytes(net: Network, hw: Accelerator, batch: int = 1) -> float:
@@ -202,6 +208,8 @@ def plan_residency(
             math.inf,
             caches,
             kv_bytes,
+            kept_at=store.live_at,
+            kept_cache_bytes=kv_bytes,
         )
     tiles, persistent_region, activation_region = _regions(
         hw, tile_reserve, weight_bytes + kv_bytes, store.peak
@@ -229,6 +237,7 @@ def plan_residency(
         persistent, _ = _prefix(sorted(weights + cache_order), persistent_region)
         pinned, kept_caches = persistent - caches, persistent & caches
         pinned_bytes = sum(stored[n] for n in pinned)
+        cache_bytes = sum(store.nbytes[c] for c in kept_caches)
     kept_at = [0.0] * len(net.layers)
     kept: set[str] = set()
     for root in sorted(
@@ -253,4 +262,6 @@ def plan_residency(
         caches,
         kv_bytes,
         hw.capacity_for(TensorKind.WEIGHTS) - pinned_bytes if hw.split_buffers else None,
+        tuple(kept_at),
+        cache_bytes,
     )

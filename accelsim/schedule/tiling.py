@@ -4,6 +4,7 @@ having, each as (working set with its tile buffers, DRAM bytes, tiling)."""
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -23,6 +24,7 @@ class Tiling:
     output_bytes: float
     tiles: int  # DRAM transfers come in this many pieces
     weight_working: float = 0.0  # the weights' part of the working set (a weight buffer's share)
+    working: float = 0.0  # the whole working set on chip, its tile buffers included
 
 
 # (working set with its tile buffers, DRAM bytes, tiling), by working set, traffic falling
@@ -79,26 +81,62 @@ def tile_options(
     if layer.engine != Engine.ARRAY or not (weights_from_dram or input_from_dram or outputs):
         total = weights_from_dram + input_from_dram + outputs
         return ((0.0, total, Tiling(weights_from_dram, input_from_dram, outputs, 1)),)
+    psum_scale = hw.accumulator_bits / hw.activation_bits
+    if layer.op == "matmul":
+        return _matmul_options(layer, batch, hw, input_from_dram, outputs)
     windowed = "kernel" in layer.attrs  # convolutions slide over rows; a linear layer reads it all
     channels = layer.output_shape[0] if windowed or not layer.weight_shape else layer.weight_shape[0]
     in_channels = (
         layer.input_shapes[0][0] if windowed else layer.weight_shape[-1] if layer.weight_shape else 1
     )
-    out_rows = layer.output_shape[1] if windowed else 1
-    in_rows = layer.input_shapes[0][1] if windowed else 1
     grouped = int(layer.attrs.get("groups", 1)) > 1  # each output channel reads its own inputs
     nest = Nest(
         channels,
         1 if grouped else in_channels,
-        out_rows,
-        in_rows,
+        layer.output_shape[1] if windowed else 1,
+        layer.input_shapes[0][1] if windowed else 1,
         layer.attrs.get("kernel", (1, 1))[0],
         layer.attrs.get("stride", (1, 1))[0],
         batch,
         grouped,
     )
-    psum_scale = hw.accumulator_bits / hw.activation_bits
     return _search(nest, weights_from_dram, input_from_dram, outputs, psum_scale, hw.tile_buffers)
+
+
+def _matmul_options(layer: Layer, batch: int, hw: Accelerator, inputs: float, outputs: float) -> TileOptions:
+    """An activation x activation product, (..., m, k) x (..., k, n): one product per head and
+    image, each reading its own two operands, run one after another. Each is searched as a
+    layer whose output channels are the n columns, its reduction the k, its rows the m: the
+    second operand in the weights' place (indexed by columns and reduction), the first in the
+    inputs'. Both are activations: their DRAM bytes are the tiling's input bytes."""
+    a, b = layer.input_shapes
+    products = math.prod(a[:-2]) * batch
+    element = hw.activation_bits / 8 * batch
+    a_bytes, b_bytes = math.prod(a) * element, math.prod(b) * element
+    # which operands live in DRAM: the ones whose bytes make up `inputs`
+    a_dram, b_dram = min(
+        ((x, y) for x in (0.0, a_bytes) for y in (0.0, b_bytes)), key=lambda pair: abs(sum(pair) - inputs)
+    )
+    nest = Nest(b[-1], a[-1], a[-2], a[-2], 1, 1, 1, False)
+    psum_scale = hw.accumulator_bits / hw.activation_bits
+    each = _search(
+        nest, b_dram / products, a_dram / products, outputs / products, psum_scale, hw.tile_buffers
+    )
+    return tuple(
+        (
+            working,
+            dram * products,
+            Tiling(
+                0.0,
+                (t.weight_bytes + t.input_bytes) * products,
+                t.output_bytes * products,
+                t.tiles * products,
+                0.0,
+                working,
+            ),
+        )
+        for working, dram, t in each
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,7 +225,14 @@ def _search(
         (
             float(working[k]),
             float(best_dram[k]),
-            Tiling(float(best_w[k]), float(best_i[k]), outputs, int(tiles[k]), float(weight_working[k])),
+            Tiling(
+                float(best_w[k]),
+                float(best_i[k]),
+                outputs,
+                int(tiles[k]),
+                float(weight_working[k]),
+                float(working[k]),
+            ),
         )
         for k in kept
     ]
@@ -224,9 +269,9 @@ def recurrent_options(
     if not weights:
         return ((0.0, read_inputs + outputs, Tiling(0.0, read_inputs, outputs, steps)),)
     row_block = weights / directions / (a["gates"] * a["hidden"])
-    streamed = Tiling(weights * steps, read_inputs, outputs, steps, buffers * row_block)
+    streamed = Tiling(weights * steps, read_inputs, outputs, steps, buffers * row_block, buffers * row_block)
     options = [(buffers * row_block, weights * steps + read_inputs + outputs, streamed)]
     if steps > 1:
-        kept = Tiling(weights, read_inputs, outputs, steps, weights / directions)
+        kept = Tiling(weights, read_inputs, outputs, steps, weights / directions, weights / directions)
         options.append((weights / directions, weights + read_inputs + outputs, kept))
     return tuple(options)

@@ -41,7 +41,7 @@ def test_decode_where_weights_do_not_fit_is_dram_bound_in_closed_form() -> None:
     kv = 2 * LAYERS * (past + 1) * D
     streamed = 124_439_808 - 1022 * D + kv
     assert r.dram_bytes["weights"] == 124_439_808 - 1022 * D
-    assert 0.8 * kv < r.dram_bytes["kv_cache"] <= kv  # a few layers' caches stay on chip
+    assert 0.75 * kv < r.dram_bytes["kv_cache"] <= kv  # a fifth of the caches stays on chip
     dram = chip.level("dram")
     sram = chip.buffer_for(TensorKind.WEIGHTS)
     latency = streamed / dram.bandwidth_bytes_per_s
@@ -56,7 +56,7 @@ def test_decode_where_weights_do_not_fit_is_dram_bound_in_closed_form() -> None:
 
 
 def test_sampled_steps_agree_with_every_step(monkeypatch: pytest.MonkeyPatch) -> None:
-    # 2W_npu keeps up to 207 tokens of cache: the span below crosses that point
+    # 2W_npu keeps up to 224 tokens of cache: the span below crosses that point
     exact = generate("gpt2", "2W_npu", context=170, tokens=60)
     assert len(exact.steps) == 60
     monkeypatch.setattr(generation, "MAX_STEPS", 8)
@@ -144,10 +144,10 @@ def test_readme_transformer_table_is_current() -> None:
         assert float(energy.split()[0]) == pytest.approx(joules * 1e3, abs=0.005)
         assert float(memory.rstrip("%")) == pytest.approx(100 * shown[2], abs=0.05)
         assert float(dram.rstrip("%")) == pytest.approx(100 * shown[3], abs=0.05)
-    assert "207 tokens on the 2 W\nNPU, 417 on `edge_llm_npu`" in readme
+    assert "224 tokens on the 2 W\nNPU, 452 on `edge_llm_npu`" in readme
     edge, npu = (
         generate("gpt2", chip, context=512, tokens=128).tokens_per_s for chip in ("edge_llm_npu", "2W_npu")
     )
     flat = " ".join(readme.split())
     assert f"`edge_llm_npu` generates {edge:.0f} tokens/s" in flat and f"DRAM is ({npu:.0f} tokens/s)" in flat
-    assert (longest_context("gpt2", "2W_npu"), longest_context("gpt2", "edge_llm_npu")) == (207, 417)
+    assert (longest_context("gpt2", "2W_npu"), longest_context("gpt2", "edge_llm_npu")) == (224, 452)

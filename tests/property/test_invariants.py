@@ -259,3 +259,26 @@ def test_no_buffer_holds_more_than_its_capacity(net: Any, params: dict, weight_l
     assert residency.tile_bytes <= split.capacity_for(TensorKind.ACTIVATIONS)
     for p in plan.plans:
         assert p.tiling.weight_working <= room * (1 + 1e-9), (p.layer.name, p.tiling.weight_working, room)
+    for p, held in zip(plan.plans, plan.occupancy(split), strict=True):  # each buffer, step by step
+        for name, nbytes in held.items():
+            assert nbytes <= split.level(name).capacity_bytes * (1 + 1e-9), (p.layer.name, name, nbytes)
+
+
+@SETTINGS
+@given(st.one_of(networks(), decoders(), recurrents()), chips, st.sampled_from([1, 2, 4]))
+def test_every_buffer_holds_no_more_than_its_capacity_at_every_layer(
+    net: Any, params: dict, batch: int
+) -> None:
+    """Step by step (issue 31): at each layer, what each home buffer holds (pinned weights, kept
+    caches, the kept activations live then, the layer's tiles) fits it. A few-KiB buffer may be
+    too small for a layer's finest tiling: the result then names the layer (`overfilled`); these
+    chips' 16 KiB or more always suffice."""
+    from accelsim.pipeline import planned
+    from accelsim.transform.compress import store
+
+    hw = chip(**params)
+    plan = planned(net, hw, store(net, hw.weight_bits), "steady", batch)
+    for step, held in zip(plan.plans, plan.occupancy(hw), strict=True):
+        for name, nbytes in held.items():
+            assert nbytes <= hw.level(name).capacity_bytes * (1 + 1e-9), (step.layer.name, name, nbytes)
+    assert simulate(net, hw, batch=batch).overfilled == {}
