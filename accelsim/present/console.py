@@ -586,10 +586,11 @@ def result(r: Result, show_layers: bool) -> None:
     if r.overfilled:
         (layer, (buffer, held, capacity)), *more = r.overfilled.items()
         others = f" and {len(more)} more layer{'s' * (len(more) > 1)}" if more else ""
+        verb = "overfill" if more else "overfills"
         console.print(
-            f"  [bold yellow]note[/]: {layer}{others} overfill{'' if more else 's'} a buffer even at the finest tiling "
-            f"searched ({layer}: {_bytes(held)} in {buffer}'s {_bytes(capacity)}): the model runs "
-            "them over capacity, so their DRAM traffic is optimistic"
+            f"  [bold yellow]note[/]: {layer}{others} {verb} a buffer even at the finest tiling searched "
+            f"({layer}: {_bytes(held)} in {buffer}'s {_bytes(capacity)}): the model runs them over "
+            "capacity, so their DRAM traffic is optimistic"
         )
     levels = "PE registers + SRAM + DRAM" + (" + flash" if r.flash_capacity_bytes else "")
     console.print(
