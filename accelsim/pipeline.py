@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 
-from accelsim.account.energy import account
+from accelsim.account.energy import account, first_then_rest
 from accelsim.account.result import Result
 from accelsim.hw.chip import Accelerator
 from accelsim.hw.enums import Level, TensorKind
@@ -38,9 +38,25 @@ def run(
     of the size that is best (`groups`); the result says which (`group_size`)."""
     if stored.activation_bits and stored.activation_bits != chip.activation_bits:
         chip = at_activation_bits(chip, stored.activation_bits)
-    sizes = group_sizes(network, mode, batch)
+    sizes = group_sizes(network, batch)
     if len(sizes) == 1:
         return _group(network, chip, stored, mode, batch, fps)
+    if mode == "cold":  # the first group loads the weights; the others find them as steady ones do
+        tried = {
+            size: first_then_rest(
+                _group(network, chip, stored, "cold", size, None),
+                _group(network, chip, stored, "steady", size, None),
+                batch // size,
+                batch,
+                None,
+            )
+            for size in sizes
+        }
+        size = best_group(tried)
+        if fps is None:
+            return replace(tried[size], group_size=size)
+        first, rest = (_group(network, chip, stored, m, size, None) for m in ("cold", "steady"))
+        return replace(first_then_rest(first, rest, batch // size, batch, fps), group_size=size)
     tried = {size: _group(network, chip, stored, mode, size, None) for size in sizes}
     size = best_group(tried)
     chosen = tried[size] if fps is None else _group(network, chip, stored, mode, size, fps)
@@ -49,12 +65,12 @@ def run(
     return replace(chosen, batch=batch, latency_s=chosen.latency_s * groups, engine_busy_s=busy)
 
 
-def group_sizes(network: Network, mode: str, batch: int) -> list[int]:
+def group_sizes(network: Network, batch: int) -> list[int]:
     """The group sizes a batch may run in: the whole batch and every power of two that divides
-    it, one image included, so a batch never does worse than its images one by one. In cold
-    mode (the first group alone loads the weights) and for networks with KV caches (every
-    sequence's cache lives through the whole batch) the batch runs whole."""
-    if mode != "steady" or batch == 1 or any(layer.op == "kv_cache" for layer in network.layers):
+    it, one image included, so a batch never does worse than its images one by one. For
+    networks with KV caches (every sequence's cache lives through the whole batch: a decode
+    step of part of the batch would leave the others' caches to be kept) the batch runs whole."""
+    if batch == 1 or any(layer.op == "kv_cache" for layer in network.layers):
         return [batch]
     return [*(2**k for k in range(batch.bit_length()) if batch % 2**k == 0 and 2**k < batch), batch]
 
@@ -74,7 +90,7 @@ def best_group(tried: dict[int, Result]) -> int:
         for size, r in tried.items()
         if off_chip(r) <= off_chip(one) * slack and r.energy_j <= one.energy_j * slack
     ]
-    return min(fair, key=lambda size: (tried[size].latency_s / size, tried[size].energy_j, -size))
+    return min(fair, key=lambda size: (-tried[size].throughput_fps, tried[size].energy_j, -size))
 
 
 def _group(

@@ -4,6 +4,7 @@ become the Result (energy by component and tensor kind, power, shares, per-layer
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
 from accelsim.account.result import DYNAMIC_COMPONENTS, MEMORY_DYNAMIC, LayerResult, Result
 from accelsim.errors import AccelsimError
@@ -138,11 +139,11 @@ def account(
     breakdown["memory_leakage"] = chip.memory_leakage_w / operating_fps
     breakdown["static"] = chip.static_w / operating_fps
     energy = sum(breakdown.values())
-    memory_dynamic = sum(breakdown[name] for name in MEMORY_DYNAMIC)
     off_chip_leakage = (
         sum(level.leakage_w for level in chip.levels if level.level == Level.DRAM) / operating_fps
     )
     residency = plan.residency
+    memory_share, dynamic_memory_share, dram_share = shares(breakdown)
     return Result(
         network=network.name,
         hardware=chip.name,
@@ -173,9 +174,9 @@ def account(
             lvl.value: {k.value: memory_by_kind[lvl, k] / batch for k in TENSOR_KINDS}
             for lvl in MEMORY_LEVELS
         },
-        memory_share=(memory_dynamic + breakdown["memory_leakage"]) / energy,
-        dynamic_memory_share=memory_dynamic / sum(breakdown[name] for name in DYNAMIC_COMPONENTS),
-        dram_share=breakdown["dram"] / energy,
+        memory_share=memory_share,
+        dynamic_memory_share=dynamic_memory_share,
+        dram_share=dram_share,
         dram_bytes={k.value: v / batch for k, v in dram_bytes.items()},
         flash_bytes=flash_bytes / batch,
         engine_busy_s={"dma": timeline.dma_busy_s, "compute": timeline.compute_busy_s},
@@ -198,4 +199,79 @@ def account(
             name: {"read_bytes": read / batch, "write_bytes": written / batch, "energy_j": energy / batch}
             for name, (read, written, energy) in at_level.items()
         },
+    )
+
+
+def shares(breakdown: Mapping[str, float]) -> tuple[float, float, float]:
+    """The memory share (the memories' dynamic energy and leakage over the total), its dynamic
+    part (over the dynamic energy) and the DRAM share, from a breakdown per inference."""
+    memory_dynamic = sum(breakdown[name] for name in MEMORY_DYNAMIC)
+    energy = sum(breakdown.values())
+    return (
+        (memory_dynamic + breakdown["memory_leakage"]) / energy,
+        memory_dynamic / sum(breakdown[name] for name in DYNAMIC_COMPONENTS),
+        breakdown["dram"] / energy,
+    )
+
+
+def first_then_rest(first: Result, rest: Result, groups: int, batch: int, fps: float | None) -> Result:
+    """A batch run as `groups` groups: `first` (cold: it loads the weights) and then `groups` - 1
+    like `rest` (steady). Figures per inference average the groups' (each holds as many
+    images); times add up; per-layer timing and the timeline are the first group's."""
+    w_first, w_rest = 1 / groups, (groups - 1) / groups
+
+    def mean(a: Mapping[str, float], b: Mapping[str, float]) -> dict[str, float]:
+        return {k: a[k] * w_first + b[k] * w_rest for k in a}
+
+    latency = first.latency_s + (groups - 1) * rest.latency_s
+    throughput = batch / latency
+    if fps is not None and fps > throughput * (1 + 1e-9):
+        raise AccelsimError(
+            f"--fps {fps:g} exceeds what {first.network} reaches on {first.hardware} ({throughput:.4g} fps)"
+        )
+    operating = fps if fps is not None else throughput
+    # the chip's static power, its memories' leakage and the DRAM's leakage, W (the groups share them)
+    static_w, leakage_w = (first.energy_breakdown_j[k] * first.fps for k in ("static", "memory_leakage"))
+    off_chip_w = first.power_w - first.chip_power_w - first.energy_breakdown_j["dram"] * first.fps
+    breakdown = mean(first.energy_breakdown_j, rest.energy_breakdown_j)
+    breakdown["static"], breakdown["memory_leakage"] = static_w / operating, leakage_w / operating
+    energy = sum(breakdown.values())
+    chip_energy = energy - breakdown["dram"] - off_chip_w / operating
+    layers = tuple(
+        replace(
+            one,
+            energy_j=one.energy_j * w_first + other.energy_j * w_rest,
+            energy_breakdown_j=mean(one.energy_breakdown_j, other.energy_breakdown_j),
+            dram_bytes=one.dram_bytes * w_first + other.dram_bytes * w_rest,
+            flash_bytes=one.flash_bytes * w_first + other.flash_bytes * w_rest,
+        )
+        for one, other in zip(first.layers, rest.layers, strict=True)
+    )
+    memory_share, dynamic_memory_share, dram_share = shares(breakdown)
+    return replace(
+        first,
+        batch=batch,
+        latency_s=latency,
+        throughput_fps=throughput,
+        fps=operating,
+        energy_j=energy,
+        power_w=energy * operating,
+        chip_power_w=chip_energy * operating,
+        energy_breakdown_j=breakdown,
+        energy_by_tensor_j=mean(first.energy_by_tensor_j, rest.energy_by_tensor_j),
+        memory_energy_j={
+            level: mean(by_kind, rest.memory_energy_j[level])
+            for level, by_kind in first.memory_energy_j.items()
+        },
+        memory_share=memory_share,
+        dynamic_memory_share=dynamic_memory_share,
+        dram_share=dram_share,
+        dram_bytes=mean(first.dram_bytes, rest.dram_bytes),
+        flash_bytes=first.flash_bytes * w_first + rest.flash_bytes * w_rest,
+        engine_busy_s={k: v + (groups - 1) * rest.engine_busy_s[k] for k, v in first.engine_busy_s.items()},
+        layers=layers,
+        level_traffic={
+            name: mean(moved, rest.level_traffic[name]) for name, moved in first.level_traffic.items()
+        },
+        overfilled={**rest.overfilled, **first.overfilled},
     )

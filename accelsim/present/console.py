@@ -633,7 +633,8 @@ def _groups(r: Result) -> str:
     """How the batch ran, when not whole (README "Batches")."""
     if r.group_size == r.batch:
         return ""
-    return f" (run as {r.batch // r.group_size} groups of {r.group_size}: cheaper per image than whole)"
+    why = "the first loads the weights" if r.mode == "cold" else "cheaper per image than whole"
+    return f" (run as {r.batch // r.group_size} groups of {r.group_size}: {why})"
 
 
 def level_table(r: Result) -> None:

@@ -250,6 +250,10 @@ def plan_residency(
         for s in range(first, last + 1):
             kept_at[s] += store.nbytes[root]
     spilled = frozenset({INPUT, *(r for r in store.live if r not in kept), *(caches - kept_caches)})
+    # what the kept tensors leave unused of their regions streams tiles too: a layer's tile
+    # space never depends on how much another layer needed (fusing one could shrink it)
+    held = cache_bytes + max(kept_at, default=0.0) + (0.0 if hw.split_buffers else pinned_bytes)
+    tiles = max(tiles, hw.capacity_for(TensorKind.ACTIVATIONS) - held)
     return Residency(
         weight_bytes,
         store.peak,

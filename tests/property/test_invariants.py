@@ -222,6 +222,25 @@ def test_a_batch_never_costs_more_per_image_than_one_image_at_a_time(
 
 
 @SETTINGS
+@given(st.one_of(networks(), recurrents()), chips, st.sampled_from([2, 3, 4, 6, 8]))
+def test_a_cold_batch_never_costs_more_than_one_cold_image_then_steady_ones(
+    net: Any, params: dict, batch: int
+) -> None:
+    """Cold: the first image loads the weights, the others find them; grouped or not, a cold
+    batch costs no more per image than that (issue 31), and its components still sum."""
+    hw = chip(**params)
+    cold, steady = simulate(net, hw, mode="cold"), simulate(net, hw)
+    many = simulate(net, hw, mode="cold", batch=batch)
+    alone = [(a + (batch - 1) * b) / batch for a, b in ((cold.energy_j, steady.energy_j),)]
+    assert many.energy_j <= alone[0] * (1 + 1e-9)
+    off = [sum(r.dram_bytes.values()) + r.flash_bytes for r in (cold, steady, many)]
+    assert off[2] <= (off[0] + (batch - 1) * off[1]) / batch * (1 + 1e-9) + 1e-9
+    assert many.latency_s <= (cold.latency_s + (batch - 1) * steady.latency_s) * (1 + 1e-9)
+    assert sum(many.energy_breakdown_j.values()) == pytest.approx(many.energy_j)
+    assert batch % many.group_size == 0 and many.batch == batch and many.mode == "cold"
+
+
+@SETTINGS
 @given(networks(), chips, st.sampled_from(["none", "activation"]))
 def test_fusing_never_slows_a_network(net: Any, params: dict, fuse: str) -> None:
     """Fused layers run beside their producers and move nothing: more fusion is never slower."""
