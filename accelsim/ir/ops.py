@@ -83,6 +83,7 @@ _ALL = (
     Op("kv_cache", rules.kv_cache, frozenset({"past"})),
     Op("prepend", rules.learned_tokens, frozenset({"tokens"})),
     Op("positional", rules.positional),
+    Op("rope", rules.rope),
     Op("upsample", rules.upsample, frozenset({"scale"})),
     Op("maxunpool", rules.upsample, frozenset({"scale"})),
     Op("pad", rules.pad, frozenset({"out", "pad", "shape"}), width_scalable=True),
@@ -94,8 +95,8 @@ _ALL = (
     Op("dropout", rules.passthrough, engine=Engine.NONE),
     Op("slice", rules.part, frozenset({"shape"}), Engine.NONE),
     Op("transpose", rules.transpose, frozenset({"perm"}), Engine.NONE),
-    Op("split_heads", rules.split_heads, frozenset({"heads", "transpose"}), Engine.NONE),
-    Op("merge_heads", rules.merge_heads, engine=Engine.NONE),
+    Op("split_heads", rules.split_heads, frozenset({"heads", "kv_heads", "transpose"}), Engine.NONE),
+    Op("merge_heads", rules.merge_heads, frozenset({"heads"}), Engine.NONE),
 )
 OPS: dict[str, Op] = {op.name: op for op in _ALL}
 
@@ -116,6 +117,7 @@ ALIASES = {
     "reshape": "flatten",
     "resize": "upsample",
     "max_unpool": "maxunpool",
+    "silu": "swish",
     "h_swish": "hswish",
     "hardswish": "hswish",
     "h_sigmoid": "hsigmoid",

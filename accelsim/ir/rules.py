@@ -439,26 +439,52 @@ def transpose(spec: LayerSpec, shapes: Sequence[Shape]) -> Shaped:
 
 def split_heads(spec: LayerSpec, shapes: Sequence[Shape]) -> Shaped:
     """(T, heads x dh) seen as (heads, T, dh), or with `transpose: true` as (heads, dh, T) (the
-    keys, ready to multiply): a view."""
+    keys, ready to multiply): a view. With `kv_heads` (grouped-query attention: fewer key and
+    value heads than query heads), the queries of each group of heads / kv_heads heads, which
+    share one key and value head, stack along the rows: (kv_heads, heads / kv_heads x T, dh),
+    so one product per key head reads that head once, as GQA kernels do."""
     shape = _single(spec, shapes)
     heads = _positive_int(spec.attrs.get("heads"), "heads", spec.name)
+    kv_heads = _positive_int(spec.attrs.get("kv_heads", heads), "kv_heads", spec.name)
+    if heads % kv_heads:
+        raise AccelsimError(
+            f"layer '{spec.name}' (split_heads): {heads} heads do not divide into {kv_heads} kv_heads; "
+            "expected kv_heads dividing heads"
+        )
     if len(shape) != 2 or shape[1] % heads:
         raise AccelsimError(
             f"layer '{spec.name}' (split_heads): expected (tokens, features) with features divisible by "
             f"{heads} heads, got {shape}"
         )
-    tokens, size = shape[0], shape[1] // heads
-    out = (heads, size, tokens) if spec.attrs.get("transpose") else (heads, tokens, size)
+    tokens, size = shape[0] * (heads // kv_heads), shape[1] // heads
+    out = (kv_heads, size, tokens) if spec.attrs.get("transpose") else (kv_heads, tokens, size)
     return Shaped(kind="split_heads", output_shape=out, attrs={})
 
 
 def merge_heads(spec: LayerSpec, shapes: Sequence[Shape]) -> Shaped:
-    """(heads, T, dh) seen as (T, heads x dh): a view."""
+    """(heads, T, dh) seen as (T, heads x dh): a view. With `heads` (grouped-query attention),
+    the input is (kv_heads, heads / kv_heads x T, dh), as split_heads stacked the queries."""
     shape = _single(spec, shapes)
     if len(shape) != 3:
         raise AccelsimError(f"layer '{spec.name}' (merge_heads): expected (heads, tokens, size), got {shape}")
-    heads, tokens, size = shape
-    return Shaped(kind="merge_heads", output_shape=(tokens, heads * size), attrs={})
+    kv_heads, rows, size = shape
+    heads = _positive_int(spec.attrs.get("heads", kv_heads), "heads", spec.name)
+    if heads % kv_heads or rows % (heads // kv_heads):
+        raise AccelsimError(
+            f"layer '{spec.name}' (merge_heads): {shape} does not hold {heads} heads' rows; expected "
+            "(kv_heads, heads / kv_heads x tokens, size) with kv_heads dividing heads"
+        )
+    return Shaped(kind="merge_heads", output_shape=(rows // (heads // kv_heads), heads * size), attrs={})
+
+
+def rope(spec: LayerSpec, shapes: Sequence[Shape]) -> Shaped:
+    """Rotary position embedding on queries or keys (T, features) (Su et al., RoFormer 2021,
+    its efficient form: x cos + rotate_half(x) sin): two multiplies and an add per element, on
+    the vector unit; no parameters (the angles are computed, not learned)."""
+    shape = _single(spec, shapes)
+    if len(shape) != 2:
+        raise AccelsimError(f"layer '{spec.name}' (rope): expected (tokens, features), got {shape}")
+    return Shaped(kind="rope", output_shape=shape, attrs={}, vector_ops=3 * math.prod(shape))
 
 
 def flatten(spec: LayerSpec, shapes: Sequence[Shape]) -> Shaped:

@@ -104,3 +104,57 @@ def test_norms_count_parameters_per_feature() -> None:
     )
     assert [layer.params for layer in net.layers] == [128, 64, 128, 0]
     assert [layer.vector_ops for layer in net.layers] == [5 * 512, 3 * 512, 512, 512]
+
+
+# Edge language models (issue 32): grouped-query attention, SwiGLU, RoPE, tied or untied heads.
+LLAMA_FAMILY = {  # name: (layers, d, heads, kv_heads, head_dim, ffn, vocab, tied, qkv_bias, params)
+    "llama3_2_1b": (16, 2048, 32, 8, 64, 8192, 128256, True, False, 1_235_814_400),
+    "qwen2_5_0_5b": (24, 896, 14, 2, 64, 4864, 151936, True, True, 494_032_768),
+    "tinyllama_1_1b": (22, 2048, 32, 4, 64, 5632, 32000, False, False, 1_100_048_384),
+    "smollm2_135m": (30, 576, 9, 3, 64, 1536, 49152, True, False, 134_515_008),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LLAMA_FAMILY))
+def test_llama_family_parameters_and_macs_in_closed_form(name: str) -> None:
+    layers, d, heads, kv, hd, ffn, vocab, tied, bias, params = LLAMA_FAMILY[name]
+    q, kv_width = heads * hd, kv * hd
+    per_layer = d * q + 2 * d * kv_width + q * d + 3 * d * ffn + 2 * d  # projections, MLP, 2 norms
+    per_layer += (q + 2 * kv_width) if bias else 0
+    counted = layers * per_layer + d + vocab * d * (1 if tied else 2)  # final norm, embedding (and head)
+    net = load_net(name)
+    assert net.params == counted == params
+    for seq, past in ((128, 0), (1, 511)):
+        step = load_net(name, params={"seq": seq, "past": past})
+        attended = past + seq
+        token_macs = d * q + 2 * d * kv_width + q * d + 3 * d * ffn + 2 * heads * hd * attended
+        assert step.macs == seq * (layers * token_macs + d * vocab)
+
+
+def test_grouped_query_heads_share_their_key_and_value_heads() -> None:
+    """Llama 3.2 1B: 32 query heads in 8 groups of 4, one key and value head each; the cache
+    holds 8 heads (a quarter of multi-head attention's), and RoPE costs 3 vector ops per
+    element of the queries and keys."""
+    step = load_net("llama3_2_1b", params={"seq": 1, "past": 99})
+    layer = "h_1/attn/"
+    assert step.layer(layer + "k_cache").output_shape == (100, 8 * 64)
+    assert step.layer(layer + "q_heads").output_shape == (8, 4, 64)  # 4 query heads per group
+    assert step.layer(layer + "k_heads").output_shape == (8, 64, 100)
+    assert step.layer(layer + "scores").output_shape == (8, 4, 100)
+    assert step.layer(layer + "merged").output_shape == (1, 2048)
+    assert step.layer(layer + "q_rope").vector_ops == 3 * 2048
+    assert step.layer(layer + "k_rope").vector_ops == 3 * 512
+    assert step.layer("lm_head").params == 0  # tied to the embedding
+    assert load_net("tinyllama_1_1b").layer("lm_head").params == 32000 * 2048  # its own
+
+
+@pytest.mark.parametrize(
+    ("attrs", "message"),
+    [
+        ({"heads": 6, "kv_heads": 4}, "6 heads do not divide into 4 kv_heads"),
+        ({"heads": 4, "kv_heads": 0}, "kv_heads"),
+    ],
+)
+def test_grouped_heads_that_do_not_divide_are_refused(attrs: dict, message: str) -> None:
+    with pytest.raises(AccelsimError, match=message):
+        build_network("bad", (4,), specs(LayerSpec("h", "split_heads", ("tok",), attrs)))

@@ -23,6 +23,10 @@ PUBLISHED_KEY = {
     "nin": "nin",
     "bert_base": "bert_base",
     "gpt2": "gpt2",
+    "llama3_2_1b": "llama3_2_1b",
+    "qwen2_5_0_5b": "qwen2_5_0_5b",
+    "tinyllama_1_1b": "tinyllama_1_1b",
+    "smollm2_135m": "smollm2_135m",
     "vit_b16": "vit_b16",
     "mobilebert": "mobilebert",
     "kws_lstm": "kws_lstm",
@@ -106,3 +110,24 @@ def test_the_talks_segmentation_claim() -> None:
     assert within(enet.weight_bytes(16) / 1e6, 0.7, 0.05)
     assert not within(enet.weight_bytes(32) / 1e6, 0.7, 0.5)
     assert segnet.output_shape == (11, 352, 480)  # a class score per pixel, like ENet's
+
+
+def test_readme_zoo_table_is_current() -> None:
+    """Every zoo network has its row in the README's table, its parameters and MACs (batch 1,
+    default input) as the table prints them."""
+    from tests.conftest import ROOT
+
+    scale = {"K": 1e3, "M": 1e6, "G": 1e9}
+    readme = (ROOT / "README.md").read_text()
+    table = readme[readme.index("| name | network | input | params | MACs |") :].split("\n\n")[0]
+    rows = {
+        cells[0].strip("`"): cells
+        for line in table.splitlines()[2:]
+        if (cells := [c.strip() for c in line.strip("|").split("|")])
+    }
+    assert set(rows) == set(zoo_names())
+    for name, cells in rows.items():
+        net = load_net(name)
+        for text, measured in ((cells[3], net.params), (cells[4], net.macs)):
+            number, unit = text.split()
+            assert within(measured / scale[unit], number, 0.0), (name, text, measured)
