@@ -9,6 +9,7 @@ What to call (each as the command of the same name does):
     accelsim.fit("mobilenet_v2", "2W_npu")                 # how small must it get to fit
     accelsim.smallest_sram("mobilenet_v2", "2W_npu")       # how big must the SRAM get
     accelsim.generate("gpt2", "edge_llm_npu", context=512, tokens=128)
+    accelsim.serve("qwen2_5_0_5b", "edge_llm_npu", contexts=[256], batches=[1, 4])
     accelsim.trend(["squeezenet"], "2W_npu"); accelsim.train_scale("squeezenet", "titan")
     accelsim.load_net(...), accelsim.load_hw(...), accelsim.variant("2W_npu", {...})
     accelsim.figures(result)                               # a report's plotly figures
@@ -52,6 +53,7 @@ _HOME = {
     "load_hw": "accelsim.load.chip",
     "longest_context": "accelsim.apps.generate",
     "load_net": "accelsim.api",
+    "serve": "accelsim.apps.serve",
     "simulate": "accelsim.api",
     "trend": "accelsim.apps.trend",
     "train_scale": "accelsim.apps.train_scale",

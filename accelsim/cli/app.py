@@ -10,7 +10,7 @@ from typer.core import TyperGroup
 
 from accelsim.present import console as show
 
-COMMAND_ORDER = ("run", "info", "nets", "hw", "compare", "sweep", "compress", "fit", "trend")
+COMMAND_ORDER = ("run", "info", "nets", "hw", "compare", "sweep", "compress", "fit", "serve", "trend")
 
 
 class _Commands(TyperGroup):

@@ -243,6 +243,9 @@ def fit_command(
             "--context", help="Instead, for a decoder (gpt2): the longest context whose KV cache fits."
         ),
     ] = False,
+    batch: Annotated[
+        int, typer.Option("--batch", min=1, help="With --context: sequences whose caches share the chip.")
+    ] = 1,
     json_target: JsonOption = None,
 ) -> None:
     """How small must a network get to fit the chip? Width, resolution, bits and pruning.
@@ -254,13 +257,17 @@ def fit_command(
 
     if context and sram:
         raise AccelsimError("fit: --context and --sram ask different questions; give one of them")
+    if batch != 1 and not context:
+        raise AccelsimError("fit: --batch goes with --context (the sequences whose caches share the chip)")
     if context:
         from accelsim.apps.generate import longest_context
 
-        most = longest_context(net, hw)
-        document = {"network": Path(net).stem, "hardware": hw, "longest_context_tokens": most}
+        most = longest_context(net, hw, batch)
+        document = {"network": Path(net).stem, "hardware": hw, "batch": batch, "longest_context_tokens": most}
         respond(
-            json_target, json_text(document), lambda: show.longest_context(Path(net).stem, load_hw(hw), most)
+            json_target,
+            json_text(document),
+            lambda: show.longest_context(Path(net).stem, load_hw(hw), most, batch),
         )
     elif sram:
         needed = smallest_sram(net, hw)

@@ -192,6 +192,17 @@ def years_of(text: str) -> list[float]:
     return check_years(parts, "--years")
 
 
+def counts_of(text: str, flag: str) -> list[int]:
+    """A list of positive counts: `256,1024`."""
+    try:
+        counts = [int(part) for part in text.split(",")]
+    except ValueError:
+        counts = []
+    if not counts or any(c < 1 for c in counts):
+        raise AccelsimError(f"{flag}: expected positive integers like 1,4,16, got '{text}'")
+    return counts
+
+
 def workers_of(text: str) -> list[int]:
     """`1,2,4,8` or `1..256` (powers of two from the first to the last)."""
     try:

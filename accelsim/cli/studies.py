@@ -19,6 +19,7 @@ from accelsim.cli.options import (
     ModeOption,
     PlotlyJsOption,
     ReportOption,
+    counts_of,
     listed,
     report_request,
     respond,
@@ -29,6 +30,37 @@ from accelsim.errors import AccelsimError
 from accelsim.limits import MAX_SWEEP_WORKERS
 from accelsim.present import console as show
 from accelsim.present.files import json_text
+
+
+@app.command("serve")
+def serve_command(
+    hw: HwOption,
+    net: Annotated[
+        str, typer.Option("--net", "-n", help="A decoder: zoo name or workload YAML (seq, past).")
+    ],
+    context: Annotated[
+        str, typer.Option("--context", help="Prompt tokens per sequence: one or a list, 256,1024.")
+    ] = "512",
+    batch: Annotated[
+        str, typer.Option("--batch", help="Sequences served together: a list, 1,4,16.")
+    ] = "1,4,16",
+    tokens: Annotated[int, typer.Option("--tokens", help="Tokens generated per sequence.")] = 32,
+    report: ReportOption = None,
+    plotlyjs: PlotlyJsOption = None,
+    figure_size: FigureSizeOption = None,
+    figure_scale: FigureScaleOption = 1.0,
+    json_target: JsonOption = None,
+) -> None:
+    """Serving a decoder: at each prompt length and batch, each sequence's time to first token
+    and time per output token against the total tokens/s, the energy per token, and whether the
+    KV caches stay on chip (the longest context that keeps them, per batch)."""
+    request = report_request(report, plotlyjs, figure_size, figure_scale)
+    from accelsim.apps.serve import serve
+
+    result = serve(net, hw, counts_of(context, "--context"), counts_of(batch, "--batch"), tokens)
+    text = json_text(result.to_dict())
+    request.write(lambda reports, *to: reports.serving_report(result, *to))
+    respond(json_target, text, lambda: show.serving(result))
 
 
 @app.command("trend")

@@ -727,13 +727,56 @@ def generation(g: Any) -> None:
         )
 
 
-def longest_context(network: str, chip: Accelerator, tokens: int) -> None:
-    """`fit --context`: the longest context whose KV cache stays on chip."""
-    console.print(
-        f"[bold]{network}[/] on [bold]{chip.name}[/] ({_bytes(chip.onchip_bytes)} on chip): the KV cache of "
-        f"up to [bold]{tokens:,}[/] tokens stays on chip while it generates"
-        + ("" if tokens else " (not even one token's: every step reads it from DRAM)")
+def longest_context(network: str, chip: Accelerator, tokens: int, batch: int = 1) -> None:
+    """`fit --context`: the longest context whose KV caches (one per sequence) stay on chip."""
+    what = (
+        f"the KV cache of up to [bold]{tokens:,}[/] tokens stays"
+        if batch == 1
+        else f"the KV caches of {batch:,} sequences of up to [bold]{tokens:,}[/] tokens each stay"
     )
+    console.print(
+        f"[bold]{network}[/] on [bold]{chip.name}[/] ({_bytes(chip.onchip_bytes)} on chip): {what} on chip "
+        "while generating" + ("" if tokens else " (not even one token's: every step reads it from DRAM)")
+    )
+
+
+def serving(result: Any) -> None:
+    """`serve`: each prompt length and batch, a row: latency per sequence, throughput over the
+    batch, energy per token, and whether the caches stay on chip."""
+    table = Table(
+        title=f"{result.network} on {result.hardware}: {result.tokens} tokens generated per sequence",
+        title_justify="left",
+    )
+    for column in (
+        "context",
+        "batch",
+        "time to first token",
+        "per output token",
+        "tokens/s per sequence",
+        "tokens/s, all",
+        "energy per token",
+        "memory share",
+        "KV caches",
+    ):
+        table.add_column(column, justify="right")
+    for p in result.points:
+        caches = f"{_bytes(p.kv_cache_bytes)} " + ("on chip" if p.kv_cache_fits_on_chip else "[red]spill[/]")
+        table.add_row(
+            f"{p.context:,}",
+            f"{p.batch:,}",
+            format_si(p.time_to_first_token_s, TIME),
+            format_si(p.time_per_output_token_s, TIME),
+            f"{p.tokens_per_s_per_sequence:,.1f}",
+            f"{p.tokens_per_s:,.1f}",
+            format_si(p.energy_per_token_j, ENERGY),
+            f"{p.memory_share:.1%}",
+            caches,
+        )
+    console.print(table)
+    longest = ", ".join(
+        f"{tokens:,} tokens at batch {batch}" for batch, tokens in result.longest_context.items()
+    )
+    console.print(f"  caches stay on chip up to: {longest}")
 
 
 @contextmanager

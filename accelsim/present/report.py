@@ -571,6 +571,42 @@ def trend_figures(result: Any) -> list[go.Figure]:
     return figures
 
 
+def serving_figures(result: Any) -> list[go.Figure]:
+    """Total tokens/s against each sequence's time per output token, a line per prompt length
+    through its batches, coloured by energy per token; open markers where the batch's KV caches
+    spill off chip (the cache-fit boundary)."""
+    fig = go.Figure()
+    energies = [p.energy_per_token_j * 1e3 for p in result.points]
+    for context in dict.fromkeys(p.context for p in result.points):
+        points = [p for p in result.points if p.context == context]
+        fig.add_scatter(
+            x=[p.time_per_output_token_s * 1e3 for p in points],
+            y=[p.tokens_per_s for p in points],
+            mode="lines+markers+text",
+            text=[f"b{p.batch}" for p in points],
+            textposition="top center",
+            name=f"context {context:,}",
+            line={"color": "#BBBBBB"},
+            marker={
+                "size": 12,
+                "color": [p.energy_per_token_j * 1e3 for p in points],
+                "cmin": min(energies),
+                "cmax": max(energies),
+                "colorscale": "Viridis",
+                "colorbar": {"title": "mJ per token"},
+                "symbol": ["circle" if p.kv_cache_fits_on_chip else "circle-open" for p in points],
+                "line": {"width": 2},
+            },
+        )
+    fig.update_layout(
+        title=f"Serving {result.network} on {result.hardware}: throughput vs latency per token "
+        "(open markers: the KV caches spill off chip)",
+        xaxis={"title": "time per output token (ms)"},
+        yaxis={"title": "tokens/s, all sequences"},
+    )
+    return [fig]
+
+
 def train_scale_figures(results: Sequence[Any]) -> list[go.Figure]:
     """Speedup vs workers, a line per network and algorithm, with linear scaling for reference;
     the iteration's exposed communication share too."""
@@ -608,11 +644,14 @@ def figures(answer: Any) -> list[go.Figure]:
     """The figures a report of `answer` holds, for a notebook or a script: a Result (`simulate`),
     a list of Results (`compare_results`, or any results side by side), a trend (`trend`), one or
     several train-scale answers (`train_scale`), or a sweep's DataFrame (`sweep`)."""
+    from accelsim.apps.serve import Serving
     from accelsim.apps.train_scale import TrainScaleResult
     from accelsim.apps.trend import TrendResult
 
     if isinstance(answer, Result):
         return run_figures(answer)
+    if isinstance(answer, Serving):
+        return serving_figures(answer)
     if isinstance(answer, TrendResult):
         return trend_figures(answer)
     if isinstance(answer, TrainScaleResult):
@@ -626,7 +665,8 @@ def figures(answer: Any) -> list[go.Figure]:
 
         return sweep_figures(answer, pareto_front(answer, ["energy_j", "latency_s"]))
     raise TypeError(
-        "figures: expected a Result, a list of Results, a trend, train-scale answers or a sweep's "
+        "figures: expected a Result, a list of Results, a trend, a serving study, train-scale answers or "
+        "a sweep's "
         f"DataFrame, got {type(answer).__name__}"
     )
 
@@ -777,6 +817,13 @@ def train_scale_report(
 ) -> None:
     header = f"<h1>accelsim train-scale: {html.escape(results[0].cluster)}</h1>"
     write_report(train_scale_figures(results), path, header, "accelsim train-scale", plotlyjs, size)
+
+
+def serving_report(
+    result: Any, path: str | Path, plotlyjs: str = "inline", size: FigureSize = FigureSize()
+) -> None:
+    header = f"<h1>accelsim serve: {html.escape(result.network)} on {html.escape(result.hardware)}</h1>"
+    write_report(serving_figures(result), path, header, "accelsim serve", plotlyjs, size)
 
 
 def trend_report(

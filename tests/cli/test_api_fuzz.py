@@ -42,6 +42,7 @@ CALLS: dict[str, dict[str, Any]] = {
     "train_scale": {"net": str(NET), "cluster": "titan", "workers": [1, 2], "batch": 8, "overlap": False},
     "generate": {"net": "gpt2", "hw": "edge_llm_npu", "context": 8, "tokens": 2, "batch": 1},
     "longest_context": {"net": "gpt2", "hw": "edge_llm_npu", "batch": 1},
+    "serve": {"net": "gpt2", "hw": "edge_llm_npu", "contexts": [8], "batches": [1], "tokens": 2},
     "fit": {"net": str(NET), "hw": "2W_npu"},
     "smallest_sram": {"net": str(NET), "hw": "2W_npu"},
 }

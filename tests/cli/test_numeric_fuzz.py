@@ -280,6 +280,20 @@ BASE_COMMANDS: dict[str, tuple[str, ...]] = {
     "sweep run": ("sweep", "run", "spec.yaml", "--out", "r.db", "--workers", "1"),
     "sweep show": ("sweep", "show", "r.db", "--json"),  # no database: only the flags are read
     "trend": ("trend", "--hw", "2W_npu", "--net", "tiny.yaml", "--years", "0,1", "--json"),
+    "serve": (
+        "serve",
+        "--hw",
+        "edge_llm_npu",
+        "--net",
+        "gpt2",
+        "--context",
+        "8",
+        "--batch",
+        "1",
+        "--tokens",
+        "2",
+        "--json",
+    ),
 }
 
 
