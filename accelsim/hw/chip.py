@@ -86,6 +86,7 @@ class Datapath:
     accumulator_bits: int
     vector_lanes: int
     pe_words: tuple[int, int, int]  # words per PE of weights, inputs, partial sums
+    gemv: str = "array"  # where matrix-vector products may run: "array" or also "vector"
 
 
 @dataclass(frozen=True)
@@ -138,6 +139,7 @@ class Accelerator:
             self.accumulator_bits,
             self.vector_lanes,
             (weights, inputs, psums),
+            self.config.compute.gemv,
         )
 
     @property

@@ -334,6 +334,11 @@ class ComputeConfig(StrictModel):
         description="layers run on their producer's output path: element-wise ones (activation), "
         "and pooling too (activation+pool), or none",
     )
+    gemv: Literal["array", "vector"] = Field(
+        "array",
+        description="where matrix-vector products (a decode step's linear layers) may run: the array "
+        "alone, or also the vector unit at a MAC per lane per cycle, whichever is faster per layer",
+    )
     vector: VectorConfig
     pe: PeConfig = PeConfig()
 

@@ -10,7 +10,7 @@ from accelsim.ir.engine import Engine
 from accelsim.ir.network import RECURRENT, Layer
 from accelsim.map.array import ArrayMapping, map_array
 from accelsim.map.recurrent import map_recurrent
-from accelsim.map.vector import map_vector
+from accelsim.map.vector import map_gemv, map_vector
 
 
 def map_layer(layer: Layer, hw: Accelerator, batch: int, stored_weights: float | None = None) -> ArrayMapping:
@@ -26,5 +26,10 @@ def _mapped(layer: Layer, datapath: Datapath, batch: int, stored_weights: float)
     """Cached: a sweep meets the same layer on the same datapath at many buffer sizes."""
     if layer.op in RECURRENT:
         return map_recurrent(layer, datapath, batch, stored_weights)
-    mapper = map_array if layer.engine == Engine.ARRAY else map_vector
-    return mapper(layer, datapath, batch, stored_weights)
+    if layer.engine != Engine.ARRAY:
+        return map_vector(layer, datapath, batch, stored_weights)
+    on_array = map_array(layer, datapath, batch, stored_weights)
+    if datapath.gemv == "vector" and layer.op == "linear":  # the faster of the two (README "GEMV")
+        on_lanes = map_gemv(layer, datapath, batch, stored_weights)
+        return on_lanes if on_lanes.cycles < on_array.cycles else on_array
+    return on_array
