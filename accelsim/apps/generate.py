@@ -5,11 +5,13 @@ token: it reads every weight again (batch 1 unless `batch`) and the keys and val
 earlier tokens, and appends its own. Works with any workload that declares the parameters
 `seq` (tokens in this pass) and `past` (tokens already in the cache), as the zoo's `gpt2`.
 
-Decode step i (0-based) runs with past = context + i. Up to MAX_STEPS steps are simulated one
-by one; a longer generation simulates MAX_STEPS of them evenly spread (the first and the last
-included) and takes each step in between as the straight line between its simulated
-neighbours: a step's cost grows linearly with the context, except where the residency plan
-changes (a cache stops fitting), which the sampled steps locate to within the spacing.
+Decode step i (0-based) runs with past = context + i. Up to EVERY_STEP steps are simulated one
+by one. A longer generation is sampled where it bends: a step's cost grows linearly with the
+context except where the residency plan changes (a cache stops fitting, pinned weights give
+way), so the first and the last step are simulated, then the middle of any span whose middle
+step is not on the straight line between its ends (within STRAIGHT) or whose ends differ in
+residency, down to neighbouring steps or MAX_STEPS simulated; every step in between is taken
+from the straight line between its simulated neighbours.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ from accelsim.load import is_onnx, load_hw, resolve, workload_params
 from accelsim.transform.compress import CompressionSpec
 
 MAX_STEPS = 64
+EVERY_STEP = 16  # generations this short simulate every step
+STRAIGHT = 0.001  # a span is straight when its middle step is within 0.1% of the line
 SEQUENCE_PARAMS = ("seq", "past")
 MAX_CONTEXT = 2**20  # `longest_context` searches up to here (a million tokens)
 
@@ -152,11 +156,43 @@ def sequence_pass(
     return path.stem, run_pass
 
 
-def _sampled(context: int, tokens: int) -> list[int]:
-    """The decode steps' `past` values that are simulated (all, or MAX_STEPS spread evenly)."""
-    if tokens <= MAX_STEPS:
-        return [context + i for i in range(tokens)]
-    return sorted({context + round(i * (tokens - 1) / (MAX_STEPS - 1)) for i in range(MAX_STEPS)})
+def _steps(run_pass: Pass, context: int, tokens: int) -> dict[int, Result]:
+    """The simulated decode steps by `past` (module doc): every one, or where the cost bends."""
+    if tokens <= EVERY_STEP:
+        return {past: run_pass(past, 1) for past in range(context, context + tokens)}
+    first, last = context, context + tokens - 1
+    steps = {first: run_pass(first, 1), last: run_pass(last, 1)}
+    spans = [(first, last)]
+    while spans and len(steps) < MAX_STEPS:
+        low, high = spans.pop(0)
+        if high - low < 2:
+            continue
+        middle = (low + high) // 2
+        steps[middle] = run_pass(middle, 1)
+        if not _straight(steps[low], steps[middle], steps[high], (middle - low) / (high - low)):
+            spans += [(low, middle), (middle, high)]
+    return dict(sorted(steps.items()))
+
+
+def _straight(low: Result, middle: Result, high: Result, t: float) -> bool:
+    """The three steps share a residency plan and the middle one lies on the line between the
+    others (time, energy and its parts) to within STRAIGHT."""
+
+    def plan(r: Result) -> tuple[object, ...]:
+        return (
+            r.pinned_weight_bytes,
+            r.kv_cache_fits_on_chip,
+            r.activations_fit_on_chip,
+            r.weights_fit_on_chip,
+        )
+
+    if not plan(low) == plan(middle) == plan(high):
+        return False
+    for figure in (lambda r: r.latency_s, lambda r: r.energy_j, lambda r: r.energy_breakdown_j["dram"]):
+        line = (1 - t) * figure(low) + t * figure(high)
+        if abs(figure(middle) - line) > STRAIGHT * max(abs(figure(middle)), 1e-30):
+            return False
+    return True
 
 
 def _total(pasts: list[int], values: list[float], context: int, tokens: int) -> float:
@@ -187,8 +223,8 @@ def decode(name: str, run_pass: Pass, context: int, tokens: int, batch: int = 1)
     whole(context, "context (prompt tokens)", 1, MAX_TOKENS)
     whole(tokens, "tokens (to generate)", 1, MAX_TOKENS)
     prefill = run_pass(0, context)
-    pasts = _sampled(context, tokens)
-    steps = [run_pass(past, 1) for past in pasts]
+    sampled = _steps(run_pass, context, tokens)
+    pasts, steps = list(sampled), list(sampled.values())
 
     def total(figure: Callable[[Result], float]) -> float:
         return _total(pasts, [figure(s) for s in steps], context, tokens)
