@@ -188,9 +188,12 @@ def _straight(low: Result, middle: Result, high: Result, t: float) -> bool:
 
     if not plan(low) == plan(middle) == plan(high):
         return False
-    for figure in (lambda r: r.latency_s, lambda r: r.energy_j, lambda r: r.energy_breakdown_j["dram"]):
-        line = (1 - t) * figure(low) + t * figure(high)
-        if abs(figure(middle) - line) > STRAIGHT * max(abs(figure(middle)), 1e-30):
+    for a, m, b in (
+        (low.latency_s, middle.latency_s, high.latency_s),
+        (low.energy_j, middle.energy_j, high.energy_j),
+        (low.energy_breakdown_j["dram"], middle.energy_breakdown_j["dram"], high.energy_breakdown_j["dram"]),
+    ):
+        if abs(m - ((1 - t) * a + t * b)) > STRAIGHT * max(abs(m), 1e-30):
             return False
     return True
 
