@@ -160,3 +160,12 @@ def test_readme_transformer_table_is_current() -> None:
         and f"DRAM is the limit ({npu:.0f} tokens/s)" in flat
     )
     assert (longest_context("gpt2", "2W_npu"), longest_context("gpt2", "edge_llm_npu")) == (224, 452)
+
+
+@pytest.mark.parametrize("chip", ["2W_npu", "edge_llm_npu"])
+def test_a_batch_decode_step_moves_the_weights_once(chip: str) -> None:
+    """B sequences decoded together read every streamed weight once per step, not B times:
+    the weight bytes per sequence fall as 1/B (the position table's looked-up rows aside, one
+    per sequence)."""
+    one, four = step(chip, 255), step(chip, 255, batch=4)
+    assert four.dram_bytes["weights"] * 4 == pytest.approx(one.dram_bytes["weights"], rel=0.001)
