@@ -42,21 +42,21 @@ def run(
     if len(sizes) == 1:
         return _group(network, chip, stored, mode, batch, fps)
     if mode == "cold":  # the first group loads the weights; the others find them as steady ones do
-        tried = {
-            size: first_then_rest(
+        runs = {
+            size: (
                 _group(network, chip, stored, "cold", size, None),
                 _group(network, chip, stored, "steady", size, None),
-                batch // size,
-                batch,
-                None,
             )
             for size in sizes
         }
+        tried = {
+            size: first_then_rest(cold, warm, batch // size, batch, None)
+            for size, (cold, warm) in runs.items()
+        }
         size = best_group(tried)
-        if fps is None:
-            return replace(tried[size], group_size=size)
-        first, rest = (_group(network, chip, stored, m, size, None) for m in ("cold", "steady"))
-        return replace(first_then_rest(first, rest, batch // size, batch, fps), group_size=size)
+        cold, warm = runs[size]
+        chosen = tried[size] if fps is None else first_then_rest(cold, warm, batch // size, batch, fps)
+        return replace(chosen, group_size=size)
     tried = {size: _group(network, chip, stored, mode, size, None) for size in sizes}
     size = best_group(tried)
     chosen = tried[size] if fps is None else _group(network, chip, stored, mode, size, fps)
