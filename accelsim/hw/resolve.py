@@ -4,7 +4,7 @@ each with its source)."""
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 
 from accelsim.energy.default import DefaultTable, nominal_vdd
@@ -32,6 +32,11 @@ DEFAULT_PE_WORDS: dict[Dataflow, dict[Operand, int]] = {
 # typical placement utilization: an assumption). A PE's pitch is the side of its cells' area
 # over it, unless the config gives a floorplan's pitch.
 PLACEMENT_UTILIZATION = 0.7
+
+
+def _register_bits(stores: Iterable[PeStore]) -> float:
+    """A PE's flip-flop bits: its stores of up to REGISTER_WORDS words."""
+    return sum(8 * store.capacity_bytes for store in stores if store.registers)
 
 
 def _pe_array(
@@ -62,7 +67,7 @@ def _pe_array(
         energy = pick(f"compute.pe.{operand}.energy", pe.energy, default)
         stores[operand] = PeStore(operand, words, word_bytes, energy)
     if pe.pitch is None:
-        register_bits = sum(8 * store.capacity_bytes for store in stores.values() if store.registers)
+        register_bits = _register_bits(stores.values())
         cells = table.pe_cells(tech, precision, register_bits, compute.clock)
         pitch = math.sqrt(cells.value / PLACEMENT_UTILIZATION)
         sources["compute.pe.pitch"] = (
@@ -302,8 +307,10 @@ def _static(
         return {"static_power": config.static_power}
     compute = config.compute
     leaves = compute.rows * compute.cols + compute.vector.lanes
-    register_bits = sum(8 * store.capacity_bytes for store in pe.stores.values() if store.registers)
-    flops = compute.rows * compute.cols * register_bits + compute.vector.lanes * compute.precision.activations
+    flops = (
+        compute.rows * compute.cols * _register_bits(pe.stores.values())
+        + compute.vector.lanes * compute.precision.activations
+    )
     flop, wire, leak = table.flop_clock(tech), table.wire(tech), table.logic_leakage(tech)
     tree_m = H_TREE_LENGTH * math.sqrt(sum(area.values()) * leaves)
     clock = compute.clock * (flops * flop.value + CLOCK_EDGES_PER_DATA_BIT * wire.value * tree_m)
