@@ -10,6 +10,7 @@ Loop, Scan), whose subgraphs are not looked into.
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -47,6 +48,7 @@ GENERIC_OPS = {
     *("Sin", "Cos", "Elu", "Selu", "Celu", "Mish", "Softplus", "Softsign", "Expand"),
 }
 CONTROL_FLOW_OPS = {"If", "Loop", "Scan"}
+RECURRENT_OPS = {"LSTM", "GRU"}
 PASS_OPS = {"Dropout", "Identity"}
 VIEW_OPS = {"Reshape", "Flatten", "Transpose", "Squeeze", "Unsqueeze"}  # reshuffle, move nothing
 SHAPE_OPS = {"Shape", "Size", "Constant", "ConstantOfShape", "Range", "NonZero"}
@@ -127,6 +129,19 @@ class _Importer:
         self.weight_tensor: dict[str, str] = {}  # layer name -> its weight initializer
         self.input_name = model.input_name
         self.strict = strict
+        # the batch axis of tensors that do not hold it first: a recurrent layer's sequence-first
+        # input (steps, batch, features) and what views make of its outputs
+        self.batch_axis: dict[str, int] = {}
+        self.used = {t for node in model.graph.node for t in node.input} | {
+            o.name for o in model.graph.output
+        }
+        for node in model.graph.node:
+            if (
+                node.op_type in RECURRENT_OPS
+                and node.input[0] == self.input_name
+                and not _attrs(node).get("layout", 0)
+            ):
+                self.batch_axis[self.input_name] = 1
 
     def run(self) -> Network:
         for index, node in enumerate(self.graph.node):
@@ -142,10 +157,12 @@ class _Importer:
             )
         if not self.specs:
             raise AccelsimError(f"{self.path}: no compute nodes depend on input '{self.input_name}'")
-        input_dims = self.shapes.get(self.input_name) or []
+        input_dims = list(self.shapes.get(self.input_name) or [])
+        if input_dims:
+            del input_dims[self.batch_axis.get(self.input_name, 0)]
         return build_network(
             self.path.stem,
-            input_dims[1:],
+            input_dims,
             self.specs,
             description=f"imported from {self.path.name}",
             source=str(self.path),
@@ -164,12 +181,13 @@ class _Importer:
     def _shape(self, tensor: str) -> list[int]:
         if tensor not in self.shapes:
             raise AccelsimError(f"{self.path}: ONNX shape inference left the shape of '{tensor}' unknown")
-        dims = self.shapes[tensor]
+        dims = list(self.shapes[tensor])
         if not dims:
             raise AccelsimError(
                 f"{self.path}: tensor '{tensor}' is a scalar where a batch of data was expected"
             )
-        return dims[1:]  # drop the batch
+        del dims[self.batch_axis.get(tensor, 0)]  # drop the batch
+        return dims
 
     def _emit(
         self, node: Any, index: int, op: str, inputs: Sequence[str], outputs: Sequence[str] = (), **attrs: Any
@@ -276,6 +294,45 @@ class _Importer:
         else:
             self._emit(node, index, "matmul", data[:2])
 
+    def _recurrent(self, node: Any, index: int, data: list[str], a: dict[str, Any]) -> object:
+        """LSTM / GRU: the gate weights W (directions, gates x hidden, features) and R, the
+        biases B (both of ONNX's, as PyTorch exports them), LSTM peepholes P; outputs Y (every
+        step), Y_h and Y_c (the last step's state), in either layout."""
+        if len(node.input) < 4 or not node.input[3] or node.input[1] not in self.init:
+            return _UNMODELLED  # no biases, or weights computed at run time
+        op = node.op_type.lower()
+        direction = a.get("direction", b"forward")
+        direction = direction.decode() if isinstance(direction, bytes) else direction
+        layout = a.get("layout", 0)
+        attrs: dict[str, Any] = {
+            "hidden": a["hidden_size"],
+            "bidirectional": direction == "bidirectional",
+            "recurrent_bias": True,
+        }
+        if op == "lstm" and len(node.input) > 7 and node.input[7]:
+            attrs["peepholes"] = True
+        outputs = [t for t in node.output if t]
+        every_step = bool(outputs) and outputs[0] == node.output[0] and node.output[0] in self.used
+        self._emit(
+            node, index, op, [data[0]], outputs[:1] if every_step else [], sequences=every_step, **attrs
+        )
+        layer = self.specs[-1].name
+        # Y: (steps, directions, batch, hidden), or batch first; Y_h, Y_c: (directions, batch, hidden)
+        self.batch_axis[node.output[0]] = 0 if layout else 2
+        for state in node.output[1:]:
+            if not state:
+                continue
+            self.batch_axis[state] = 0 if layout else 1
+            if every_step:  # the last step of Y: a view
+                self.specs.append(
+                    LayerSpec(f"{layer}_last", "slice", (layer,), {"shape": [math.prod(self._shape(state))]})
+                )
+                self.names.add(f"{layer}_last")
+                self.producer[state] = f"{layer}_last"
+            else:
+                self.producer[state] = layer
+        return None
+
     def _pool(self, node: Any, index: int, data: list[str], a: dict[str, Any]) -> None:
         k = list(a["kernel_shape"])
         self._emit(
@@ -302,7 +359,21 @@ class _Importer:
         """Rows of a constant table looked up by token ids: an embedding. (A Gather of
         constants only, as of position ids, costs nothing; a Gather on data is generic.)"""
         table = self.init.get(node.input[0])
-        if table is None or len(table) != 2 or a.get("axis", 0) != 0 or data != [node.input[1]]:
+        axis = a.get("axis", 0)
+        batch = self.batch_axis.get(node.input[0], 0)
+        if (
+            table is None
+            and data == [node.input[0]]
+            and axis % max(len(self.shapes.get(node.input[0], [])), 1) != batch
+        ):
+            # constant indices into data off its batch axis (a sequence's last step): read in place
+            scalar = not self.shapes.get(node.input[1], [1])
+            self.batch_axis[node.output[0]] = (
+                batch - 1 if scalar and axis % len(self.shapes[node.input[0]]) < batch else batch
+            )
+            self._emit(node, index, "slice", data, shape=self._shape(node.output[0]))
+            return None
+        if table is None or len(table) != 2 or axis != 0 or data != [node.input[1]]:
             return _UNMODELLED
         self._emit(node, index, "embedding", data, vocab=table[0], out=table[1])
         return None
@@ -333,9 +404,30 @@ class _Importer:
             self._generic(node, index, data)
 
     def _pass(self, node: Any, index: int, data: list[str], a: dict[str, Any]) -> None:
+        self._carry_batch(node, data[0], a)
         self._alias(node, data[0])
 
+    def _carry_batch(self, node: Any, source: str, a: dict[str, Any]) -> None:
+        """Where a view puts a tensor's batch axis when it was not the first (sequence-first
+        recurrent data): a transpose moves it by its perm; a squeeze or reshape keeps the
+        elements before it, so it lands where as many elements come before it."""
+        axis = self.batch_axis.get(source, 0)
+        if not axis:
+            return
+        out = node.output[0]
+        if node.op_type == "Transpose" and "perm" in a:
+            self.batch_axis[out] = list(a["perm"]).index(axis)
+            return
+        before, dims, after = self.shapes.get(source, []), self.shapes.get(out, []), 1
+        elements = math.prod(before[:axis])
+        for k, dim in enumerate(dims):
+            if after == elements and before and dim == before[axis]:
+                self.batch_axis[out] = k
+                return
+            after *= dim
+
     def _view(self, node: Any, index: int, data: list[str], a: dict[str, Any]) -> None:
+        self._carry_batch(node, data[0], a)
         shape = self._shape(node.output[0])
         # a full flatten stays generic, so a width or resolution change re-infers it
         view: dict[str, Any] = {} if len(shape) == 1 else {"shape": shape}
@@ -426,6 +518,7 @@ _HANDLERS: dict[str, Callable[[_Importer, Any, int, list[str], dict[str, Any]], 
     "Resize": _Importer._resize,
     "Upsample": _Importer._resize,
     "Gather": _Importer._gather,
+    **dict.fromkeys(RECURRENT_OPS, _Importer._recurrent),
     **dict.fromkeys(NORM_OPS, _Importer._norm),
     **dict.fromkeys(_ONE_TO_ONE, _Importer._one_to_one),
     **dict.fromkeys(ELEMENTWISE_OPS, _Importer._arithmetic),
