@@ -411,7 +411,8 @@ def positional(spec: LayerSpec, shapes: Sequence[Shape]) -> Shaped:
 
 def kv_cache(spec: LayerSpec, shapes: Sequence[Shape]) -> Shaped:
     """A key or value cache: appends this step's rows (T, D) to the `past` rows kept from
-    earlier tokens and hands all of them on, (past + T, D). Its output is the cache itself,
+    earlier tokens and hands all of them on, (past + T, D); per head, (H, T, dh) -> (H, past +
+    T, dh), as decoder exports keep it. Its output is the cache itself,
     a tensor that lives across tokens (README "Sequences and the KV cache")."""
     shape = _single(spec, shapes)
     past = spec.attrs.get("past", 0)
@@ -419,9 +420,13 @@ def kv_cache(spec: LayerSpec, shapes: Sequence[Shape]) -> Shaped:
         raise AccelsimError(
             f"layer '{spec.name}': past must be an integer >= 0 (earlier tokens), got {past!r}"
         )
-    if len(shape) != 2:
-        raise AccelsimError(f"layer '{spec.name}' (kv_cache) needs (tokens, features) as input, got {shape}")
-    return Shaped(kind="kv_cache", output_shape=(past + shape[0], shape[1]), attrs={"past": int(past)})
+    if len(shape) not in (2, 3):
+        raise AccelsimError(
+            f"layer '{spec.name}' (kv_cache) needs (tokens, features) or (heads, tokens, head size) as "
+            f"input, got {shape}"
+        )
+    grown = (*shape[:-2], past + shape[-2], shape[-1])  # the tokens' axis grows
+    return Shaped(kind="kv_cache", output_shape=grown, attrs={"past": int(past)})
 
 
 def transpose(spec: LayerSpec, shapes: Sequence[Shape]) -> Shaped:

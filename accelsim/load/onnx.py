@@ -128,6 +128,7 @@ class _Importer:
         self.unsupported: Counter[str] = Counter()
         self.weight_tensor: dict[str, str] = {}  # layer name -> its weight initializer
         self.input_name = model.input_name
+        self.past = model.past
         self.strict = strict
         # the batch axis of tensors that do not hold it first: a recurrent layer's sequence-first
         # input (steps, batch, features) and what views make of its outputs
@@ -214,7 +215,10 @@ class _Importer:
     # ------------------------------------------------------------------ ops
     def _node(self, node: Any, index: int) -> None:
         op = node.op_type
-        data = [t for t in node.input if t and t not in self.constant]
+        data = [t for t in node.input if t and t not in self.constant and t not in self.past]
+        if op == "Concat" and any(t in self.past for t in node.input):
+            self._kv_cache(node, index, data, _attrs(node))
+            return
         if op in CONTROL_FLOW_OPS:
             self._control_flow(node, index, data)
             return
@@ -396,6 +400,18 @@ class _Importer:
 
     def _generic_handler(self, node: Any, index: int, data: list[str], a: dict[str, Any]) -> None:
         self._generic(node, index, data)
+
+    def _kv_cache(self, node: Any, index: int, data: list[str], a: dict[str, Any]) -> None:
+        """A decoder's cache: this step's keys or values appended to the past input's, along
+        the tokens' axis (the one before the last: (batch, heads, tokens, head size))."""
+        past = next(t for t in node.input if t in self.past)
+        dims = self.shapes.get(past, [])
+        if len(data) != 1 or len(dims) < 3 or a.get("axis", 0) % len(dims) != len(dims) - 2:
+            raise AccelsimError(
+                f"{self.path}: node '{node.name or index}' appends to '{past}' along axis {a.get('axis')}; "
+                "expected one new tensor appended along the tokens' axis (the one before the last)"
+            )
+        self._emit(node, index, "kv_cache", data, past=dims[-2])
 
     def _concat(self, node: Any, index: int, data: list[str], a: dict[str, Any]) -> None:
         if a.get("axis", 1) in (1, -3) and all(len(self.shapes.get(t, [])) == 4 for t in data):

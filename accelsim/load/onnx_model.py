@@ -29,6 +29,7 @@ class OnnxGraph:
     initializers: dict[str, list[int]]  # constant tensor -> dims
     values: dict[str, Any]  # small integer constants (axes, pads...) by value
     input_name: str
+    past: frozenset[str] = frozenset()  # a decoder's past keys and values: cached, not input
 
 
 def _load(path: Path, weights: bool) -> Any:
@@ -83,13 +84,28 @@ def _parse_shape(text: str) -> list[int]:
     return dims
 
 
+def is_past(name: str) -> bool:
+    """A decoder export's cached keys or values (`past_key_values.0.key`, `past.3.value`...)."""
+    return name.startswith("past")
+
+
 def _fix_input(model: Any, path: Path, input_shape: str | None) -> tuple[str, list[int]]:
-    """The one graph input (initializers excluded) with every dimension fixed."""
+    """The one graph input (initializers and a decoder's past keys and values excluded) with
+    every dimension fixed."""
     initializers = {t.name for t in model.graph.initializer}
-    inputs = [i for i in model.graph.input if i.name not in initializers]
+    inputs = [i for i in model.graph.input if i.name not in initializers and not is_past(i.name)]
     if len(inputs) != 1:
         names = ", ".join(i.name for i in inputs) or "none"
         raise AccelsimError(f"{path}: expected one graph input, found {len(inputs)} ({names})")
+    for past in (i for i in model.graph.input if is_past(i.name)):
+        dims = past.type.tensor_type.shape.dim
+        if not all(d.HasField("dim_value") and d.dim_value > 0 for d in list(dims)[1:]):
+            raise AccelsimError(
+                f"{path}: past input '{past.name}' has a symbolic dimension; expected a fixed past "
+                "length (export with the cache of the tokens already seen)"
+            )
+        dims[0].Clear()
+        dims[0].dim_value = 1
     graph_input = inputs[0]
     dims = graph_input.type.tensor_type.shape.dim
     given = _parse_shape(input_shape) if input_shape else None
@@ -166,7 +182,8 @@ def read_graph(path: str | Path, input_shape: str | None, weights: bool = False)
             tensor = node.attribute[0].t
             if tensor.data_type == onnx.TensorProto.INT64:
                 values[node.output[0]] = onnx.numpy_helper.to_array(tensor).tolist()
-    return OnnxGraph(path, graph, shapes, initializers, values, input_name)
+    past = frozenset(i.name for i in graph.input if is_past(i.name))
+    return OnnxGraph(path, graph, shapes, initializers, values, input_name, past)
 
 
 def is_onnx(path: str | Path) -> bool:
