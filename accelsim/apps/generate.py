@@ -70,6 +70,15 @@ class Generation:
         return self.tokens * self.batch / self.decode_s
 
     @property
+    def time_per_output_token_s(self) -> float:
+        """A decode step, which gives every sequence of the batch its next token."""
+        return self.decode_s / self.tokens
+
+    @property
+    def tokens_per_s_per_sequence(self) -> float:
+        return self.tokens / self.decode_s
+
+    @property
     def energy_per_token_j(self) -> float:
         """Decode energy per generated token (of one sequence)."""
         return self.decode_energy_j / self.tokens
@@ -108,6 +117,8 @@ class Generation:
             "time_to_first_token_s": self.time_to_first_token_s,
             "prefill_energy_j": self.prefill.energy_j,
             "decode_s": self.decode_s,
+            "time_per_output_token_s": self.time_per_output_token_s,
+            "tokens_per_s_per_sequence": self.tokens_per_s_per_sequence,
             "tokens_per_s": self.tokens_per_s,
             "energy_per_token_j": self.energy_per_token_j,
             "energy_per_token_by_tensor_j": {k: v / self.tokens for k, v in self.decode_by_tensor_j.items()},

@@ -93,14 +93,13 @@ def serve(
         for context in dict.fromkeys(contexts):
             g = decode(name, run_pass, context, tokens, batch)
             chip = g.hardware
-            step_s = g.decode_s / tokens
             points.append(
                 ServingPoint(
                     context,
                     batch,
                     g.time_to_first_token_s,
-                    step_s,
-                    1 / step_s,
+                    g.time_per_output_token_s,
+                    g.tokens_per_s_per_sequence,
                     g.tokens_per_s,
                     g.energy_per_token_j,
                     g.memory_share,

@@ -704,9 +704,11 @@ def generation(g: Any) -> None:
         f"  KV cache stays on chip: {yes if g.kv_cache_fits_on_chip else no} — {_bytes(g.kv_cache_bytes)} "
         f"of keys and values after {g.context + g.tokens:,} tokens"
     )
+    every = f" per sequence, {g.tokens_per_s:,.1f} in all" if g.batch > 1 else ""
     console.print(
         f"  time to first token {format_si(g.time_to_first_token_s, TIME)} "
-        f"(prefill, {format_si(g.prefill.energy_j, ENERGY)}); then {g.tokens_per_s:,.1f} tokens/s"
+        f"(prefill, {format_si(g.prefill.energy_j, ENERGY)}); then a token every "
+        f"{format_si(g.time_per_output_token_s, TIME)}: {g.tokens_per_s_per_sequence:,.1f} tokens/s{every}"
     )
     console.print(
         f"  energy per generated token {format_si(g.energy_per_token_j, ENERGY)}; memory share "

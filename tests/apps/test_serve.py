@@ -122,3 +122,22 @@ def test_readme_serving_table_is_current() -> None:
     longest = ", ".join(f"{t:,} at batch {b}" for b, t in result.longest_context.items())
     assert f"caches stay on chip up to {longest} tokens" in " ".join(readme.split())
     assert load_net("qwen2_5_0_5b").params == 494_032_768
+
+
+def test_run_reports_latency_per_sequence_and_throughput_over_the_batch() -> None:
+    g = generate(NET, CHIP, 64, 4, batch=4)
+    assert g.time_per_output_token_s == pytest.approx(g.decode_s / 4)
+    assert g.tokens_per_s == pytest.approx(4 * g.tokens_per_s_per_sequence)
+    document = json.loads(
+        run_main(
+            "run", "--hw", CHIP, "--net", NET, "--context", "64", "--tokens", "4", "--batch", "4", "--json"
+        ).stdout
+    )
+    assert document["time_per_output_token_s"] == pytest.approx(g.time_per_output_token_s)
+    assert document["tokens_per_s"] == pytest.approx(4 * document["tokens_per_s_per_sequence"])
+    text = " ".join(
+        run_main(
+            "run", "--hw", CHIP, "--net", NET, "--context", "64", "--tokens", "4", "--batch", "4"
+        ).stdout.split()
+    )
+    assert "tokens/s per sequence" in text and "in all" in text
