@@ -33,20 +33,14 @@ def memory_energy(
     """Memory energy of a layer's traffic (J), by (kind of level, tensor kind); each access is
     also added to `at_level` (level name -> [bytes read, bytes written, J]), in the same pass."""
     energy = dict.fromkeys(MEMORY_PAIRS, 0.0)
-    for (name, kind), nbytes in traffic.read.items():
-        level, read, _ = price[name]
-        joules = nbytes * read
-        energy[level, kind] += joules
-        moved = at_level[name]
-        moved[0] += nbytes
-        moved[2] += joules
-    for (name, kind), nbytes in traffic.write.items():
-        level, _, write = price[name]
-        joules = nbytes * write
-        energy[level, kind] += joules
-        moved = at_level[name]
-        moved[1] += nbytes
-        moved[2] += joules
+    for moves, written in ((traffic.read, 0), (traffic.write, 1)):
+        for (name, kind), nbytes in moves.items():
+            level, read, write = price[name]
+            joules = nbytes * (write if written else read)
+            energy[level, kind] += joules
+            moved = at_level[name]
+            moved[written] += nbytes
+            moved[2] += joules
     return energy
 
 
@@ -189,17 +183,24 @@ def account(
         group_size=batch,
         area_mm2=chip.area_m2 * 1e6,
         area_breakdown_mm2={name: area * 1e6 for name, area in chip.area_breakdown_m2.items()},
-        overfilled={
-            plan_.layer.name: (name, held, chip.level(name).capacity_bytes)
-            for plan_, occupied in zip(plan.plans, plan.occupancy(chip), strict=True)
-            for name, held in occupied.items()
-            if held > chip.level(name).capacity_bytes * (1 + 1e-9)
-        },
+        overfilled=overfilled(plan, chip),
         level_traffic={
             name: {"read_bytes": read / batch, "write_bytes": written / batch, "energy_j": energy / batch}
             for name, (read, written, energy) in at_level.items()
         },
     )
+
+
+def overfilled(plan: Schedule, chip: Accelerator) -> dict[str, tuple[str, float, float]]:
+    """The layers whose tiles overfill a buffer even at the finest tiling searched: layer ->
+    (buffer, bytes held, its capacity) (Result.overfilled)."""
+    capacity = {level.name: level.capacity_bytes for level in chip.buffers}
+    return {
+        step.layer.name: (name, held, capacity[name])
+        for step, occupied in zip(plan.plans, plan.occupancy(chip), strict=True)
+        for name, held in occupied.items()
+        if held > capacity[name] * (1 + 1e-9)
+    }
 
 
 def shares(breakdown: Mapping[str, float]) -> tuple[float, float, float]:
