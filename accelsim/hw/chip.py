@@ -119,6 +119,7 @@ class Accelerator:
     energy_table: EnergyTable | None = None
     # how the chip runs a network, as its config says (read from here, never from the config)
     sparse: bool = False  # the array skips MACs with zero (pruned) weights
+    gemv: str = "array"  # where matrix-vector products may run: the array, or also the vector lanes
     fuse: str = "activation+pool"  # what runs on a producer's output path
     priority: str = "activations"  # what the buffer keeps first when not everything fits
     bypass: tuple[Operand, ...] = ()  # operands that may stream past the buffer
@@ -139,7 +140,7 @@ class Accelerator:
             self.accumulator_bits,
             self.vector_lanes,
             (weights, inputs, psums),
-            self.config.compute.gemv,
+            self.gemv,
         )
 
     @property

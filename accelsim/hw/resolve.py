@@ -95,9 +95,8 @@ def _accumulator_bank(config: HwConfig, table: EnergyTable, tech: Technology) ->
     return table.sram(tech, ACCUMULATORS_PER_COLUMN * word, word, "lp")
 
 
-def _accumulators(config: HwConfig, table: EnergyTable, tech: Technology, sources: dict[str, str]) -> float:
+def _accumulators(macro: SramEstimate, sources: dict[str, str]) -> float:
     """J per byte of an accumulator bank (an access as often read as written: their mean)."""
-    macro = _accumulator_bank(config, table, tech)
     sources["accumulators"] = (
         f"{macro.source}; a bank of 4096 per column as TPU v1's (Jouppi et al. ISCA 2017)"
     )
@@ -196,7 +195,8 @@ def resolve_accelerator(config: HwConfig, energy_table: EnergyTable | None = Non
             f"hardware '{config.name}': field 'compute.pe': the PEs' stores (per PE x PEs) hold more "
             "than the SRAM; expected PE storage smaller than the SRAM"
         )
-    macros = _array_macros(config, table, tech, pe)
+    bank = _accumulator_bank(config, table, tech)
+    macros = _array_macros(config, table, tech, pe, bank)
     area = _area(config, pe, levels, macros, sources)
     static = _static(config, table, tech, pe, area, sources)
     return Accelerator(
@@ -213,7 +213,7 @@ def resolve_accelerator(config: HwConfig, energy_table: EnergyTable | None = Non
         vector_lanes=compute.vector.lanes,
         vector_op_j=vector_j,
         pe=pe,
-        accumulator_j_per_byte=_accumulators(config, table, tech, sources),
+        accumulator_j_per_byte=_accumulators(bank, sources),
         levels=levels,
         static_w=sum(static.values()),
         power_budget_w=config.power_budget,
@@ -222,6 +222,7 @@ def resolve_accelerator(config: HwConfig, energy_table: EnergyTable | None = Non
         energy_table=energy_table,
         technology=tech,
         sparse=compute.sparse,
+        gemv=compute.gemv,
         fuse=compute.fuse,
         priority=memory.priority,
         bypass=tuple(Operand(name) for name in memory.bypass),
@@ -238,10 +239,11 @@ WITH_ACCUMULATORS = (Dataflow.WEIGHT_STATIONARY, Dataflow.OUTPUT_STATIONARY, Dat
 
 
 def _array_macros(
-    config: HwConfig, table: EnergyTable, tech: Technology, pe: PeArray
+    config: HwConfig, table: EnergyTable, tech: Technology, pe: PeArray, bank: SramEstimate
 ) -> dict[str, tuple[int, SramEstimate]]:
     """The SRAM macros beside the MACs, as (how many, the macro): each PE's scratchpads (its
-    registers are flip-flops, in the PE's own area) and a systolic array's accumulator banks."""
+    registers are flip-flops, in the PE's own area) and a systolic array's accumulator banks
+    (`bank`, one per column)."""
     compute = config.compute
     pes = compute.rows * compute.cols
     macros = {
@@ -250,7 +252,7 @@ def _array_macros(
         if not store.registers
     }
     if Dataflow(compute.dataflow) in WITH_ACCUMULATORS:
-        macros["accumulators"] = (compute.cols, _accumulator_bank(config, table, tech))
+        macros["accumulators"] = (compute.cols, bank)
     return macros
 
 
