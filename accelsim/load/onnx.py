@@ -308,9 +308,18 @@ class _Importer:
         direction = a.get("direction", b"forward")
         direction = direction.decode() if isinstance(direction, bytes) else direction
         layout = a.get("layout", 0)
+        dirs, gates = 2 if direction == "bidirectional" else 1, {"lstm": 4, "gru": 3}[op]
+        hidden = a.get("hidden_size")
+        features = self._shape(data[0])[-1]
+        if self.init[node.input[1]] != [dirs, gates * (hidden or 0), features]:
+            raise AccelsimError(
+                f"{self.path}: {node.op_type} '{node.name or index}': weights W are "
+                f"{self.init[node.input[1]]} with hidden_size={hidden}, direction={direction}; expected "
+                f"[{dirs}, {gates} x hidden_size, {features} input features]"
+            )
         attrs: dict[str, Any] = {
-            "hidden": a["hidden_size"],
-            "bidirectional": direction == "bidirectional",
+            "hidden": hidden,
+            "bidirectional": dirs == 2,
             "recurrent_bias": True,
         }
         if op == "lstm" and len(node.input) > 7 and node.input[7]:

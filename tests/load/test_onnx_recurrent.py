@@ -194,3 +194,24 @@ def test_a_symbolic_past_length_is_refused_in_one_line(tmp_path: Path) -> None:
     onnx.save(model, path)
     with pytest.raises(AccelsimError, match="past input 'past_key_values.0.key' has a symbolic dimension"):
         load_net(str(path))
+
+
+@pytest.mark.parametrize("hidden", [None, HIDDEN // 2])
+def test_a_recurrent_node_whose_weights_disagree_is_refused_in_one_line(
+    tmp_path: Path, hidden: int | None
+) -> None:
+    """No hidden_size, or one that does not match W: an error naming the node and the shapes
+    expected (it was a KeyError traceback, or silently wrong parameters)."""
+    path = recurrent_model(tmp_path / "kws.onnx", "LSTM", 1, False)
+    model = onnx.load(path)
+    rnn = model.graph.node[0]
+    kept = [a for a in rnn.attribute if a.name != "hidden_size"]
+    del rnn.attribute[:]
+    rnn.attribute.extend(kept)
+    if hidden is not None:
+        rnn.attribute.append(helper.make_attribute("hidden_size", hidden))
+    onnx.save(model, path)
+    with pytest.raises(
+        AccelsimError, match=r"LSTM 'rnn': weights W are \[1, 256, 20\].*expected \[1, 4 x hidden_size"
+    ):
+        load_net(str(path))
