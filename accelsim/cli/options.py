@@ -192,29 +192,35 @@ def years_of(text: str) -> list[float]:
     return check_years(parts, "--years")
 
 
-def counts_of(text: str, flag: str) -> list[int]:
-    """A list of positive counts: `256,1024`."""
+def _positive_counts(text: str) -> list[int] | None:
+    """`1,4,16` as counts, None unless every part is a positive integer."""
     try:
         counts = [int(part) for part in text.split(",")]
     except ValueError:
-        counts = []
-    if not counts or any(c < 1 for c in counts):
+        return None
+    return counts if all(c >= 1 for c in counts) else None
+
+
+def counts_of(text: str, flag: str) -> list[int]:
+    """A list of positive counts: `256,1024`."""
+    counts = _positive_counts(text)
+    if counts is None:
         raise AccelsimError(f"{flag}: expected positive integers like 1,4,16, got '{text}'")
     return counts
 
 
 def workers_of(text: str) -> list[int]:
     """`1,2,4,8` or `1..256` (powers of two from the first to the last)."""
-    try:
-        if ".." in text:
+    if ".." not in text:
+        counts = _positive_counts(text)
+    else:
+        try:
             first, last = (int(part) for part in text.split(".."))
             counts = [2**k for k in range(first.bit_length() - 1, last.bit_length()) if first <= 2**k <= last]
-        else:
-            counts = [int(part) for part in text.split(",")]
-        if counts and all(c >= 1 for c in counts):
-            return counts
-    except ValueError:
-        pass
+        except ValueError:
+            counts = None
+    if counts and all(c >= 1 for c in counts):
+        return counts
     raise AccelsimError(f"--workers: expected a list like 1,2,4,8 or a range like 1..256, got '{text}'")
 
 

@@ -268,6 +268,7 @@ def test_scalesim_topology_fuzz(column: int, value: str, tmp_path: Path) -> None
 
 # A working command line for each command with numeric options; every such command needs one,
 # so a command added later is fuzzed too (test_every_numeric_flag_is_fuzzed).
+DECODER = ("--hw", "edge_llm_npu", "--net", "gpt2", "--context", "8", "--tokens", "2")  # a short generation
 BASE_COMMANDS: dict[str, tuple[str, ...]] = {
     "run": ("run", "--hw", "2W_npu", "--net", "tiny.yaml", "--json", "-"),
     "info": ("info", "--net", "squeezenet", "--json"),
@@ -280,20 +281,7 @@ BASE_COMMANDS: dict[str, tuple[str, ...]] = {
     "sweep run": ("sweep", "run", "spec.yaml", "--out", "r.db", "--workers", "1"),
     "sweep show": ("sweep", "show", "r.db", "--json"),  # no database: only the flags are read
     "trend": ("trend", "--hw", "2W_npu", "--net", "tiny.yaml", "--years", "0,1", "--json"),
-    "serve": (
-        "serve",
-        "--hw",
-        "edge_llm_npu",
-        "--net",
-        "gpt2",
-        "--context",
-        "8",
-        "--batch",
-        "1",
-        "--tokens",
-        "2",
-        "--json",
-    ),
+    "serve": ("serve", *DECODER, "--batch", "1", "--json"),
 }
 
 
@@ -344,19 +332,7 @@ def test_numeric_flag_fuzz(command: str, flag: str, value: str, tmp_path: Path) 
         i = base.index(flag)
         args = [*base[:i], *base[i + 2 :]]
     if command == "run" and flag in ("--context", "--tokens"):
-        args = [
-            "run",
-            "--hw",
-            "edge_llm_npu",
-            "--net",
-            "gpt2",
-            "--context",
-            "8",
-            "--tokens",
-            "2",
-            "--json",
-            "-",
-        ]
+        args = ["run", *DECODER, "--json", "-"]
         args[args.index(flag) + 1] = value
     else:
         args += [flag, value]
