@@ -23,6 +23,9 @@ class Kind:
     unit: str
     example: str
     units: dict[str, float]
+    # the units a value is shown in, largest first, where SI prefixes on `unit` are not what is
+    # wanted (binary sizes, no kJ of energy, an area's squared prefixes); else chosen by prefix
+    shown: tuple[tuple[str, float], ...] = ()
 
 
 def _prefixed(symbols: dict[str, float], prefixes: dict[str, float]) -> dict[str, float]:
@@ -35,9 +38,12 @@ _BYTES = _prefixed(
 )
 _PER_SECOND = {f"{u}/s": v for u, v in _BYTES.items()} | {f"{u}ps": v for u, v in _BYTES.items()}
 
-BYTES = Kind("size", "B", "2 MiB", _BYTES)
+BYTES = Kind("size", "B", "2 MiB", _BYTES, (("GiB", 2.0**30), ("MiB", 2.0**20), ("KiB", 2.0**10), ("B", 1.0)))
+_ENERGY_SHOWN = (("", 1.0), ("m", 1e-3), ("u", 1e-6), ("n", 1e-9), ("p", 1e-12), ("f", 1e-15))
 BANDWIDTH = Kind("bandwidth", "B/s", "25.6 GB/s", _PER_SECOND)
-ENERGY = Kind("energy", "J", "0.2 pJ", _prefixed({"J": 1.0}, _SMALL))
+ENERGY = Kind(
+    "energy", "J", "0.2 pJ", _prefixed({"J": 1.0}, _SMALL), tuple((p + "J", v) for p, v in _ENERGY_SHOWN)
+)
 ENERGY_PER_BYTE = Kind(
     "energy per byte",
     "J/B",
@@ -47,6 +53,7 @@ ENERGY_PER_BYTE = Kind(
         for e, ev in _prefixed({"J": 1.0}, _SMALL).items()
         for u, uv in {"B": 1.0, "byte": 1.0, "bit": 0.125, "b": 0.125}.items()
     },
+    tuple((p + "J/B", v) for p, v in _ENERGY_SHOWN),
 )
 FREQUENCY = Kind("frequency", "Hz", "800 MHz", _prefixed({"Hz": 1.0}, _DECIMAL))
 POWER = Kind("power", "W", "1.5 W", _prefixed({"W": 1.0}, {**_SMALL, **_DECIMAL}))
@@ -58,6 +65,7 @@ AREA = Kind(
     "m2",
     "2 mm^2",
     {f"{p}m{sq}": v * v for p, v in _SMALL.items() if p in ("", "m", "u", "µ") for sq in ("2", "^2", "²")},
+    (("m2", 1.0), ("mm2", 1e-6), ("um2", 1e-12)),
 )
 
 KINDS = (BYTES, BANDWIDTH, ENERGY, ENERGY_PER_BYTE, FREQUENCY, POWER, TIME, LENGTH, AREA)
@@ -127,22 +135,9 @@ def parse(value: object, kind: Kind) -> float:
 def si_unit(value: float, kind: Kind) -> tuple[float, str]:
     """The scale and unit `value` reads best in: (2**20, 'MiB') for 3e6 bytes, (1e-6, 'uJ') for
     4e-5 J. Prefixes are ASCII ('u', never 'µ'), everywhere accelsim prints."""
-    if kind is BYTES:
-        for unit, scale in (("GiB", 2.0**30), ("MiB", 2.0**20), ("KiB", 2.0**10)):
-            if abs(value) >= scale:
-                return scale, unit
-        return 1.0, "B"
-    if kind in (ENERGY, ENERGY_PER_BYTE):
-        base = "J" if kind is ENERGY else "J/B"
-        for prefix, scale in (("", 1.0), ("m", 1e-3), ("u", 1e-6), ("n", 1e-9), ("p", 1e-12)):
-            if abs(value) >= scale:
-                return scale, prefix + base
-        return 1e-15, "f" + base
-    if kind is AREA:
-        for unit, scale in (("m2", 1.0), ("mm2", 1e-6)):
-            if abs(value) >= scale:
-                return scale, unit
-        return 1e-12, "um2"
+    if kind.shown:  # the first that the value reaches, else the smallest
+        unit, scale = next(((u, v) for u, v in kind.shown if abs(value) >= v), kind.shown[-1])
+        return scale, unit
     unit = kind.unit
     prefixes = {
         (p, v) for p, v in (*_DECIMAL.items(), *_SMALL.items()) if p + unit in kind.units and p != "µ"
